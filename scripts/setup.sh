@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what ClusterKit needs on a Debian 12 host. Idempotent: installs only what is missing.
+#   scripts/setup.sh            runtime + build + test dependencies
+#   scripts/setup.sh --bench    also the anchors the benchmarks compare against (crun, runc)
+set -euo pipefail
+
+packages=(busybox-static nftables iproute2 gcc libc6-dev make curl ca-certificates procps util-linux kmod)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(crun runc hyperfine)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (dotnet on PATH)" >&2
+  exit 1
+fi
+
+# overlayfs, bridge, veth and nftables NAT live in modules on some kernels; load what is there.
+for m in overlay bridge veth br_netfilter nf_tables nf_nat vxlan; do
+  modprobe -q "$m" 2>/dev/null || true
+done
