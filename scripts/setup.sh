@@ -4,7 +4,7 @@
 #   scripts/setup.sh --bench    also the anchors the benchmarks compare against (crun, runc)
 set -euo pipefail
 
-packages=(busybox-static nftables iproute2 gcc libc6-dev make curl ca-certificates procps util-linux kmod)
+packages=(busybox-static nftables iproute2 gcc libc6-dev make curl ca-certificates procps util-linux kmod file)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(crun runc hyperfine)
 fi

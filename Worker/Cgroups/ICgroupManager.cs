@@ -1,0 +1,46 @@
+namespace ClusterKit.Worker.Cgroups;
+
+/// <summary>
+/// Creates, limits, measures and removes the cgroup of one container, hiding whether the
+/// host runs cgroup v1, v2 or a hybrid of both.
+/// </summary>
+public interface ICgroupManager
+{
+    /// <summary>The detected layout (which controllers live on v1, which on v2).</summary>
+    CgroupLayout Layout { get; }
+
+    /// <summary>Creates (idempotently) the cgroup named <paramref name="name"/> and applies the limits.</summary>
+    CgroupHandle Create(string name, ResourceLimits limits);
+
+    /// <summary>The handle of an existing cgroup (after a worker restart), or null.</summary>
+    CgroupHandle? Open(string name);
+}
+
+/// <summary>One container's cgroup, possibly spread over several v1 hierarchies.</summary>
+public interface ICgroupHandle
+{
+    string Name { get; }
+
+    /// <summary>Every cgroup.procs file a process must be written to, to join this cgroup everywhere.</summary>
+    IReadOnlyList<string> ProcsFiles { get; }
+
+    void AddProcess(int pid);
+
+    ResourceUsage ReadUsage();
+
+    /// <summary>True when the kernel's OOM killer killed a process of this cgroup.</summary>
+    bool WasOomKilled();
+
+    /// <summary>Pids still in the cgroup.</summary>
+    IReadOnlyList<int> Processes();
+
+    /// <summary>Removes the cgroup directories (kills what is left first).</summary>
+    void Delete();
+}
+
+public sealed record ResourceLimits(long MemoryBytes = 0, long NanoCpus = 0, long CpuShares = 0, long PidsLimit = 0)
+{
+    public static ResourceLimits None { get; } = new();
+}
+
+public sealed record ResourceUsage(ulong CpuUsageNanos, ulong MemoryUsageBytes, ulong MemoryLimitBytes, ulong PidsCurrent, ulong PidsLimit);
