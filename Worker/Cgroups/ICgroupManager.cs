@@ -10,10 +10,10 @@ public interface ICgroupManager
     CgroupLayout Layout { get; }
 
     /// <summary>Creates (idempotently) the cgroup named <paramref name="name"/> and applies the limits.</summary>
-    CgroupHandle Create(string name, ResourceLimits limits);
+    ICgroupHandle Create(string name, ResourceLimits limits);
 
     /// <summary>The handle of an existing cgroup (after a worker restart), or null.</summary>
-    CgroupHandle? Open(string name);
+    ICgroupHandle? Open(string name);
 }
 
 /// <summary>One container's cgroup, possibly spread over several v1 hierarchies.</summary>
@@ -44,3 +44,9 @@ public sealed record ResourceLimits(long MemoryBytes = 0, long NanoCpus = 0, lon
 }
 
 public sealed record ResourceUsage(ulong CpuUsageNanos, ulong MemoryUsageBytes, ulong MemoryLimitBytes, ulong PidsCurrent, ulong PidsLimit);
+
+/// <summary>Where each controller is mounted: v1 hierarchies by controller, and the v2 root if any.</summary>
+public sealed record CgroupLayout(IReadOnlyDictionary<string, string> V1Mounts, string? V2Root)
+{
+    public bool IsPureV2 => V1Mounts.Count == 0 && V2Root is not null;
+}
