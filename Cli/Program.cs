@@ -1,10 +1,54 @@
-namespace ClusterKit.Cli;
+using System.CommandLine;
+using ClusterKit.Cli;
+using ClusterKit.Cli.Commands;
+using ClusterKit.Shared.Parsing;
+using Grpc.Core;
 
-internal static class Program
+var root = new RootCommand("ck: the ClusterKit command line");
+root.Options.Add(CliContext.WorkerSocket);
+root.Subcommands.Add(ContainerCommands.Build());
+root.Subcommands.Add(ImageCommands.Build());
+root.Subcommands.Add(WorkerCommands.Build());
+
+try
 {
-    public static int Main(string[] args)
+    var parse = root.Parse(DockerStyleArguments.Normalise(root, args));
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (SpecFormatException error)
+{
+    await Console.Error.WriteLineAsync($"Error: {error.Message}");
+    return 2;
+}
+catch (RpcException error) when (FindUnreachable(error) is { } unreachable)
+{
+    await Console.Error.WriteLineAsync($"Error: {unreachable.Message}");
+    return 1;
+}
+catch (RpcException error)
+{
+    await Console.Error.WriteLineAsync($"Error: {error.Status.Detail}");
+    return 1;
+}
+catch (WorkerUnreachableException error)
+{
+    await Console.Error.WriteLineAsync($"Error: {error.Message}");
+    return 1;
+}
+catch (OperationCanceledException)
+{
+    return 130;
+}
+
+static WorkerUnreachableException? FindUnreachable(Exception? error)
+{
+    for (; error is not null; error = error.InnerException)
     {
-        Console.Error.WriteLine("ck: not wired yet");
-        return args.Length == 0 ? 1 : 1;
+        if (error is WorkerUnreachableException unreachable)
+        {
+            return unreachable;
+        }
     }
+
+    return null;
 }

@@ -1,0 +1,71 @@
+using System.Net.Sockets;
+using ClusterKit.Proto.Worker.V1;
+using Grpc.Net.Client;
+
+namespace ClusterKit.Cli;
+
+/// <summary>The gRPC channel to the local worker's root-only Unix socket.</summary>
+internal sealed class WorkerConnection : IDisposable
+{
+    public const string DefaultSocket = "/run/clusterkit/worker.sock";
+
+    private readonly GrpcChannel _channel;
+
+    public WorkerConnection(string socketPath)
+    {
+        SocketPath = socketPath;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch (SocketException error)
+                {
+                    socket.Dispose();
+                    throw new WorkerUnreachableException(socketPath, error);
+                }
+            },
+            EnableMultipleHttp2Connections = true,
+        };
+        _channel = GrpcChannel.ForAddress("http://worker", new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            MaxReceiveMessageSize = 64 << 20,
+        });
+        Containers = new Containers.ContainersClient(_channel);
+        Images = new Images.ImagesClient(_channel);
+    }
+
+    public string SocketPath { get; }
+
+    public Containers.ContainersClient Containers { get; }
+
+    public Images.ImagesClient Images { get; }
+
+    public static string ResolveSocket(string? option) =>
+        option ?? Environment.GetEnvironmentVariable("CK_WORKER_SOCKET") ?? DefaultSocket;
+
+    public void Dispose() => _channel.Dispose();
+}
+
+internal sealed class WorkerUnreachableException : Exception
+{
+    public WorkerUnreachableException(string socketPath, Exception inner)
+        : base($"cannot reach the worker at {socketPath} ({inner.Message}); start it with 'ck worker run' or set --worker-socket", inner)
+    {
+    }
+
+    public WorkerUnreachableException()
+    {
+    }
+
+    public WorkerUnreachableException(string message) : base(message)
+    {
+    }
+
+}
