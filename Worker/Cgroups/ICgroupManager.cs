@@ -49,4 +49,31 @@ public sealed record ResourceUsage(ulong CpuUsageNanos, ulong MemoryUsageBytes, 
 public sealed record CgroupLayout(IReadOnlyDictionary<string, string> V1Mounts, string? V2Root)
 {
     public bool IsPureV2 => V1Mounts.Count == 0 && V2Root is not null;
+
+    /// <summary>The controllers the v2 root offers (its cgroup.controllers); empty without a v2 tree.</summary>
+    public IReadOnlySet<string> V2Controllers { get; init; } = new HashSet<string>();
+
+    /// <summary>The worker process's own cgroups, from /proc/self/cgroup.</summary>
+    public CgroupMembership Self { get; init; } = CgroupMembership.Unknown;
+
+    /// <summary>
+    /// Where a controller is used: on its v1 hierarchy when it has one, else on the v2 tree when
+    /// the v2 root offers it, else nowhere (null).
+    /// </summary>
+    public CgroupVersion? Locate(string controller) =>
+        V1Mounts.ContainsKey(controller) ? CgroupVersion.V1
+        : V2Root is not null && V2Controllers.Contains(controller) ? CgroupVersion.V2
+        : null;
+}
+
+public enum CgroupVersion
+{
+    V1 = 1,
+    V2 = 2,
+}
+
+/// <summary>A process's cgroup paths (relative to each hierarchy's root) as /proc/PID/cgroup lists them.</summary>
+public sealed record CgroupMembership(IReadOnlyDictionary<string, string> V1Paths, string? V2Path)
+{
+    public static CgroupMembership Unknown { get; } = new(new Dictionary<string, string>(), null);
 }
