@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ClusterKit.Bench.RuntimeStart;
+using ClusterKit.Proto.Worker.V1;
+using ClusterKit.TestKit;
+
+var runs = args.Length >= 2 && args[0] == "--runs" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
+const int Warmup = 5;
+
+using var scratch = new TempDirectory("ckb");
+var rootfs = BusyboxRootfs.Create(scratch.Combine("rootfs"));
+var results = new Dictionary<string, object>();
+
+using (var worker = await WorkerUnderTest.StartAsync("Release"))
+{
+    await worker.Images.ImportAsync(new ImportImageRequest { SourcePath = rootfs, Reference = "busybox:latest" });
+    var samples = new List<double>();
+    for (var i = 0; i < Warmup + runs; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        var spec = new ContainerSpec { Image = "busybox:latest", NetworkMode = "none", Cmd = { "/bin/true" } };
+        var created = await worker.Containers.CreateAsync(new CreateContainerRequest { Spec = spec });
+        await worker.Containers.StartAsync(new ContainerRef { Id = created.Id });
+        var exit = await worker.Containers.WaitAsync(new ContainerRef { Id = created.Id });
+        await worker.Containers.RemoveAsync(new RemoveContainerRequest { Id = created.Id });
+        clock.Stop();
+        if (exit.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"/bin/true exited with {exit.ExitCode}: {exit.Error}");
+        }
+
+        if (i >= Warmup)
+        {
+            samples.Add(clock.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    results["clusterkit"] = Summary(samples);
+}
+
+var bundle = OciBundle.Create(scratch.Combine("bundle"), rootfs);
+double? crunMedian = null;
+if (AnchorLoops.Available("crun"))
+{
+    var crun = AnchorLoops.Crun(bundle, Warmup + runs).Skip(Warmup).ToList();
+    results["crun"] = Summary(crun);
+    crunMedian = Median(crun);
+}
+
+if (AnchorLoops.Available("runc"))
+{
+    results["runc"] = Summary(AnchorLoops.Runc(bundle, Warmup + runs).Skip(Warmup).ToList());
+}
+
+results["bare_unshare"] = Summary(AnchorLoops.BareUnshare(Warmup + runs).Skip(Warmup).ToList());
+
+var report = new Dictionary<string, object>
+{
+    ["benchmark"] = "runtime-start",
+    ["what"] = "create+start+wait+delete of /bin/true in the busybox image (network none), median of " + runs + " runs after " + Warmup + " warm-up",
+    ["runs"] = runs,
+    ["results_ms"] = results,
+};
+var clusterkitMedian = (double)((Dictionary<string, double>)results["clusterkit"])["median"];
+if (crunMedian is { } c)
+{
+    report["ratio_vs_crun"] = Math.Round(clusterkitMedian / c, 3);
+}
+
+if (results.TryGetValue("runc", out var runc))
+{
+    report["ratio_vs_runc"] = Math.Round(clusterkitMedian / ((Dictionary<string, double>)runc)["median"], 3);
+}
+
+report["ratio_vs_bare_unshare"] = Math.Round(clusterkitMedian / ((Dictionary<string, double>)results["bare_unshare"])["median"], 3);
+Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+return 0;
+
+static Dictionary<string, double> Summary(List<double> samples)
+{
+    var sorted = samples.Order().ToList();
+    return new Dictionary<string, double>
+    {
+        ["median"] = Math.Round(Median(sorted), 2),
+        ["p10"] = Math.Round(sorted[(int)(sorted.Count * 0.1)], 2),
+        ["p90"] = Math.Round(sorted[(int)(sorted.Count * 0.9)], 2),
+        ["min"] = Math.Round(sorted[0], 2),
+    };
+}
+
+static double Median(IReadOnlyList<double> samples)
+{
+    var sorted = samples.Order().ToList();
+    return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
