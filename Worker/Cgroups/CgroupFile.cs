@@ -17,7 +17,7 @@ internal static class CgroupFile
         var path = Path.Combine(directory, file);
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write);
+            using var handle = File.OpenHandle(path, FileMode.Truncate, FileAccess.Write);
             RandomAccess.Write(handle, Encoding.ASCII.GetBytes(value), 0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

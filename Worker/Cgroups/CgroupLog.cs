@@ -18,4 +18,7 @@ internal static partial class CgroupLog
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Creating cgroup {Name} failed; removing what was made")]
     public static partial void CreateFailed(ILogger logger, Exception exception, string name);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Could not remove the half-made cgroup {Name}")]
+    public static partial void CleanupFailed(ILogger logger, Exception exception, string name);
 }

@@ -72,7 +72,7 @@ public sealed class CgroupManager : ICgroupManager
         catch (Exception e) when (isNew && e is CgroupException or IOException or UnauthorizedAccessException)
         {
             CgroupLog.CreateFailed(_logger, e, name);
-            handle.Delete();
+            RemoveAfterFailedCreate(handle);
             throw;
         }
 
@@ -111,6 +111,19 @@ public sealed class CgroupManager : ICgroupManager
         {
             var parent = new CgroupDirectory(ParentDirectory(hierarchy), hierarchy);
             _reaper.Remove(_options.ParentName, [parent]);
+        }
+    }
+
+    /// <summary>Best effort: the error that made the create fail is the one the caller needs to see.</summary>
+    private void RemoveAfterFailedCreate(CgroupHandle handle)
+    {
+        try
+        {
+            handle.Delete();
+        }
+        catch (Exception e) when (e is CgroupException or IOException or UnauthorizedAccessException)
+        {
+            CgroupLog.CleanupFailed(_logger, e, handle.Name);
         }
     }
 

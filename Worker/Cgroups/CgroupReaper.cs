@@ -69,7 +69,11 @@ internal sealed class CgroupReaper
             // Without cgroup.kill a process may fork between our read and our kill; the next round catches the child.
             foreach (var pid in pids)
             {
-                Kill(pid);
+                if (killFiles.Count == 0)
+                {
+                    Kill(pid);
+                }
+
                 killed.Add(pid);
             }
 
