@@ -12,7 +12,7 @@ using var scratch = new TempDirectory("ckb");
 var rootfs = BusyboxRootfs.Create(scratch.Combine("rootfs"));
 var results = new Dictionary<string, object>();
 
-using (var worker = await WorkerUnderTest.StartAsync("Release"))
+using (var worker = await WorkerProcess.StartAsync("ckb"))
 {
     await worker.Images.ImportAsync(new ImportImageRequest { SourcePath = rootfs, Reference = "busybox:latest" });
     var samples = new List<double>();

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using ClusterKit.Proto.Worker.V1;
+using Grpc.Net.Client;
+
+namespace ClusterKit.TestKit;
+
+/// <summary>
+/// A ck-worker of its own for a test or benchmark: a private data root, socket, cgroup
+/// parent, bridge and nftables table, in a network namespace it creates and removes.
+/// </summary>
+public sealed class WorkerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly GrpcChannel _channel;
+    private bool _disposeNamespace = true;
+
+    private WorkerProcess(string tag, string root, Process process, GrpcChannel channel)
+    {
+        Tag = tag;
+        Root = root;
+        _process = process;
+        _channel = channel;
+        Containers = new Containers.ContainersClient(channel);
+        Images = new Images.ImagesClient(channel);
+    }
+
+    public string Tag { get; }
+
+    public string Root { get; }
+
+    public Containers.ContainersClient Containers { get; }
+
+    public Images.ImagesClient Images { get; }
+
+    public string Socket => Path.Combine(Root, "worker.sock");
+
+    public string DataRoot => Path.Combine(Root, "data");
+
+    /// <summary>Starts a worker whose bridge uses <paramref name="subnet"/> inside its own network namespace.</summary>
+    public static Task<WorkerProcess> StartAsync(string prefix = "ckt", string subnet = "10.213.0.0/24") =>
+        StartInAsync(prefix + Convert.ToHexString(Guid.NewGuid().ToByteArray())[..8].ToLowerInvariant(), null, subnet);
+
+    /// <summary>Starts another worker process over the same data root and namespace (a restart).</summary>
+    public Task<WorkerProcess> RestartAsync(string subnet = "10.213.0.0/24")
+    {
+        StopProcess();
+        _disposeNamespace = false;
+        return StartInAsync(Tag, Root, subnet);
+    }
+
+    /// <summary>Kills the worker process only (SIGKILL), leaving its containers running.</summary>
+    public void KillProcess() => StopProcess();
+
+    private static async Task<WorkerProcess> StartInAsync(string tag, string? existingRoot, string subnet)
+    {
+        var root = existingRoot ?? Directory.CreateTempSubdirectory(tag + "-").FullName;
+        if (existingRoot is null)
+        {
+            Run("ip", "netns", "add", tag);
+            Run("ip", "-n", tag, "link", "set", "lo", "up");
+        }
+
+        var daemon = LocateDaemon();
+        var socket = Path.Combine(root, "worker.sock");
+        var info = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+        {
+            $"--net=/run/netns/{tag}", daemon, "--data-root", Path.Combine(root, "data"), "--socket", socket,
+            "--cgroup-parent", tag, "--bridge-name", tag, "--bridge-subnet", subnet, "--nft-table", tag,
+        })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("ck-worker: " + e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var channel = GrpcChannel.ForAddress("http://worker", new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, ct) =>
+                {
+                    var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
+                    return new NetworkStream(s, ownsSocket: true);
+                },
+            },
+        });
+        var worker = new WorkerProcess(tag, root, process, channel);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await worker.Containers.ListAsync(new ListContainersRequest());
+                return worker;
+            }
+            catch (Grpc.Core.RpcException) when (attempt < 150 && !process.HasExited)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>Runs a command inside the worker's network namespace (curl to a published port, ...).</summary>
+    public static (int ExitCode, string Output) RunIn(string tag, string file, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "netns", "exec", tag, file }.Concat(arguments))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output);
+    }
+
+    public void Dispose()
+    {
+        _channel.Dispose();
+        StopProcess();
+        if (!_disposeNamespace)
+        {
+            return;
+        }
+
+        // Containers left behind by a failed test: kill their shims and inits.
+        Run("sh", "-c", $"for p in $(grep -l '{Root}' /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do kill -9 $p 2>/dev/null; done");
+        Run("ip", "netns", "delete", Tag);
+        foreach (var hierarchy in Directory.GetDirectories("/sys/fs/cgroup"))
+        {
+            var mine = Path.Combine(hierarchy, Tag);
+            if (Directory.Exists(mine))
+            {
+                foreach (var child in Directory.GetDirectories(mine))
+                {
+                    TryDelete(child);
+                }
+
+                TryDelete(mine);
+            }
+        }
+
+        Run("sh", "-c", $"grep -o ' {Root}[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l");
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void StopProcess()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+    }
+
+    private static string LocateDaemon()
+    {
+        foreach (var configuration in new[] { "Release", "Debug" })
+        {
+            var candidate = Path.Combine(RepoPaths.Root, "Worker", "Daemon", "bin", configuration, "net10.0", "ck-worker");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("ck-worker is not built: build Worker/Daemon first");
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static void Run(string file, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments) { UseShellExecute = false, RedirectStandardError = true })!;
+        process.WaitForExit();
+    }
+}
