@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using ClusterKit.Worker.Host;
+
+namespace ClusterKit.Worker.Networking.Tests.Kernel;
+
+/// <summary>
+/// Stands in for a container: its own network namespace with loopback up and a process in it
+/// whose /proc/PID/ns/net is handed to the bridge network, as the runtime's hook would.
+/// </summary>
+internal sealed class FakeContainer : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+
+    private FakeContainer(string name)
+    {
+        Name = name;
+        Id = Shell.UniqueHex(16) + Shell.UniqueHex(16);
+    }
+
+    public string Name { get; }
+
+    /// <summary>A 32-digit hex id (the veth name takes the first 8).</summary>
+    public string Id { get; }
+
+    public int Pid { get; private set; }
+
+    public static async Task<FakeContainer> StartAsync(string name)
+    {
+        var container = new FakeContainer(name);
+        await Shell.RunAsync("ip", "netns", "add", name);
+        try
+        {
+            await container.InAsync("ip", "link", "set", "lo", "up");
+
+            // `ip netns exec` execs the command in place, so this pid is the sleep inside the namespace.
+            container.Pid = container.StartProcess("sleep", "120").Id;
+        }
+        catch
+        {
+            await container.DisposeAsync();
+            throw;
+        }
+
+        return container;
+    }
+
+    public Process StartProcess(string fileName, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["netns", "exec", Name, fileName, .. arguments])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName} in {Name}");
+        _processes.Add(process);
+        return process;
+    }
+
+    public Task<string> InAsync(string fileName, params string[] arguments) => Shell.InNamespaceAsync(Name, fileName, arguments);
+
+    public Task<CommandResult> TryInAsync(string fileName, params string[] arguments) => Shell.TryInNamespaceAsync(Name, fileName, arguments);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            process.Dispose();
+        }
+
+        await Shell.TryRunAsync("ip", "netns", "del", Name);
+    }
+}
