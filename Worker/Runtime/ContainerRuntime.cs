@@ -1,0 +1,262 @@
+using System.Globalization;
+using ClusterKit.Worker.Cgroups;
+using ClusterKit.Worker.Host;
+using ClusterKit.Worker.Runtime.Plan;
+using ClusterKit.Worker.Runtime.Rootfs;
+using ClusterKit.Worker.Runtime.Users;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterKit.Worker.Runtime;
+
+/// <summary>
+/// Starts containers through the ck-init helper, and finds them again after a worker restart.
+/// One instance per worker.
+/// </summary>
+public sealed partial class ContainerRuntime : IDisposable
+{
+    private readonly ISystemCalls _systemCalls;
+    private readonly ICgroupManager? _cgroups;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ContainerRuntime> _logger;
+    private readonly string? _helperPath;
+    private readonly RootfsMounter _mounter;
+    private readonly ProcessExitWatcher _watcher;
+
+    public ContainerRuntime(ISystemCalls systemCalls, ICgroupManager? cgroups, TimeProvider time, ILogger<ContainerRuntime> logger, string? helperPath = null)
+    {
+        _systemCalls = systemCalls;
+        _cgroups = cgroups;
+        _time = time;
+        _logger = logger;
+        _helperPath = helperPath;
+        _mounter = new RootfsMounter(systemCalls);
+        _watcher = new ProcessExitWatcher(systemCalls);
+    }
+
+    internal ISystemCalls SystemCalls => _systemCalls;
+
+    internal TimeProvider Time => _time;
+
+    internal RootfsMounter Mounter => _mounter;
+
+    internal string Helper => HelperBinary.Locate(_helperPath);
+
+    /// <summary>
+    /// Creates and starts a container. <paramref name="beforeExec"/> runs once the namespaces
+    /// exist (it gets the init's pid, e.g. to move a veth into /proc/PID/ns/net) and before the
+    /// container's command executes. A command that cannot be executed does not throw: the
+    /// container exits with 127 (not found) or 126 and the reason in <see cref="ContainerExit.Error"/>.
+    /// </summary>
+    public async Task<RunningContainer> StartAsync(ContainerLaunch launch, Func<int, CancellationToken, Task>? beforeExec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        var paths = new ContainerPaths(Path.GetFullPath(launch.ContainerDirectory));
+        LaunchPlanBuilder.Validate(launch, paths);
+        if ((launch.LowerDirs.Count > 0) == (launch.RootfsPath is not null))
+        {
+            throw new ArgumentException($"container {launch.Id}: give either LowerDirs (an overlay is mounted) or RootfsPath, not both or neither", nameof(launch));
+        }
+
+        if (launch.Cgroup is null && launch.Limits is not null && _cgroups is null)
+        {
+            throw new ArgumentException($"container {launch.Id}: Limits need a cgroup manager; this runtime has none", nameof(launch));
+        }
+
+        var helper = Helper;
+        Directory.CreateDirectory(paths.Directory);
+        var overlay = launch.LowerDirs.Count > 0;
+        ICgroupHandle? cgroup = null;
+        var ownsCgroup = false;
+        ShimHandshake? shim = null;
+        try
+        {
+            var rootfs = overlay ? _mounter.Mount(launch.LowerDirs, paths) : launch.RootfsPath!;
+            if (!Directory.Exists(rootfs))
+            {
+                throw new DirectoryNotFoundException($"container {launch.Id}: rootfs \"{rootfs}\" does not exist");
+            }
+
+            var user = UserResolver.Resolve(launch.User, ReadImageFile(rootfs, "etc/passwd"), ReadImageFile(rootfs, "etc/group"));
+            cgroup = launch.Cgroup;
+            if (cgroup is null && launch.Limits is not null)
+            {
+                cgroup = _cgroups!.Create(launch.Id, launch.Limits);
+                ownsCgroup = true;
+            }
+
+            var labels = new Dictionary<string, string>
+            {
+                [LaunchPlanBuilder.IdLabel] = launch.Id,
+                [LaunchPlanBuilder.OverlayLabel] = overlay ? "1" : "0",
+            };
+            if (cgroup is not null)
+            {
+                labels[LaunchPlanBuilder.CgroupLabel] = cgroup.Name;
+            }
+
+            var plan = LaunchPlanBuilder.Build(launch, paths, rootfs, user, cgroup?.ProcsFiles ?? [], labels);
+            File.WriteAllText(paths.Hostname, plan.Hostname + "\n");
+            if (launch.HostsFile is not null)
+            {
+                File.WriteAllText(paths.Hosts, launch.HostsFile);
+            }
+
+            if (launch.ResolvConf is not null)
+            {
+                File.WriteAllText(paths.ResolvConf, launch.ResolvConf);
+            }
+
+            File.WriteAllText(paths.Plan, LaunchPlanSerializer.Write(plan));
+
+            shim = ShimHandshake.Start(helper, paths.Plan);
+            var initPid = await shim.ReadInitPidAsync(cancellationToken);
+            var shimPid = shim.Process.Id;
+            var shimFd = _systemCalls.OpenProcessDescriptor(shimPid);
+            var initFd = _systemCalls.OpenProcessDescriptor(initPid);
+            var container = new RunningContainer(this, paths, launch.Id, plan, shimPid, initPid, initFd, cgroup, shim.Process, _watcher.Watch(shimFd));
+            try
+            {
+                if (beforeExec is not null)
+                {
+                    await beforeExec(initPid, cancellationToken);
+                }
+
+                var (startedAt, execError) = await shim.GoAsync(_time, cancellationToken);
+                shim.Release();
+                container.MarkStarted(startedAt);
+                LogStarted(launch.Id, initPid, execError ?? "none");
+                return container;
+            }
+            catch
+            {
+                shim.Abort();
+                await container.WaitForShimAsync(CancellationToken.None);
+                container.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            shim?.Dispose();
+            if (ownsCgroup)
+            {
+                cgroup?.Delete();
+            }
+
+            if (overlay)
+            {
+                _mounter.Unmount(paths);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Finds the container of <paramref name="containerDirectory"/> after a worker restart:
+    /// running (its shim is alive and really ours) or exited. Null if the directory holds no container.
+    /// </summary>
+    public RunningContainer? Adopt(string containerDirectory)
+    {
+        var paths = new ContainerPaths(Path.GetFullPath(containerDirectory));
+        if (!File.Exists(paths.Plan))
+        {
+            return null;
+        }
+
+        var plan = LaunchPlanSerializer.Read(File.ReadAllText(paths.Plan));
+        var id = plan.Labels.GetValueOrDefault(LaunchPlanBuilder.IdLabel) ?? Path.GetFileName(paths.Directory);
+        var cgroup = plan.Labels.TryGetValue(LaunchPlanBuilder.CgroupLabel, out var cgroupName) ? _cgroups?.Open(cgroupName) : null;
+        var pids = ExitRecord.TryReadPidFile(paths.Pid);
+        int shimFd = -1, initFd = -1;
+        if (pids is { } p && !File.Exists(paths.Exit))
+        {
+            shimFd = _systemCalls.OpenProcessDescriptor(p.ShimPid);
+            if (shimFd >= 0 && !ProcessIdentity.IsShimOf(p.ShimPid, paths.Plan))
+            {
+                // The pid now belongs to someone else: our shim is gone.
+                _systemCalls.CloseDescriptor(shimFd);
+                shimFd = -1;
+            }
+
+            if (shimFd >= 0)
+            {
+                initFd = _systemCalls.OpenProcessDescriptor(p.InitPid);
+                if (initFd >= 0 && ProcessIdentity.ParentOf(p.InitPid) != p.ShimPid)
+                {
+                    _systemCalls.CloseDescriptor(initFd);
+                    initFd = -1;
+                }
+            }
+        }
+
+        var container = new RunningContainer(this, paths, id, plan, pids?.ShimPid ?? 0, pids?.InitPid ?? 0, initFd, cgroup, null, _watcher.Watch(shimFd));
+        if (pids?.StartedAt is { } started)
+        {
+            container.MarkStarted(started);
+        }
+
+        LogAdopted(id, shimFd >= 0 ? "running" : "exited");
+        return container;
+    }
+
+    public void Dispose() => _watcher.Dispose();
+
+    internal void OnExited(string id, ContainerExit exit) => LogExited(id, exit.ExitCode, exit.Error ?? "none");
+
+    /// <summary>Reads a file of the image without following a symlink out of it.</summary>
+    internal static string? ReadImageFile(string rootfs, string relative)
+    {
+        var path = Path.Combine(rootfs, relative);
+        var info = new FileInfo(path);
+        if (!info.Exists || info.LinkTarget is not null)
+        {
+            return null;
+        }
+
+        return File.ReadAllText(path);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} started, init pid {Pid}, exec error: {Error}")]
+    private partial void LogStarted(string id, int pid, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} adopted: {State}")]
+    private partial void LogAdopted(string id, string state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} exited with {ExitCode}, error: {Error}")]
+    private partial void LogExited(string id, int exitCode, string error);
+}
+
+/// <summary>Checks through /proc that a pid still is the process we think it is.</summary>
+internal static class ProcessIdentity
+{
+    /// <summary>True when <paramref name="pid"/> runs "ck-init shim PLAN" for this plan file.</summary>
+    public static bool IsShimOf(int pid, string planPath)
+    {
+        try
+        {
+            var args = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline").Split('\0');
+            return args.Length >= 3 && Path.GetFileName(args[0]) == HelperBinary.FileName && args[1] == "shim" && args[2] == planPath;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The parent pid from /proc/PID/stat, or 0 if the process is gone.</summary>
+    public static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            // The command name may hold spaces and parentheses: fields start after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}

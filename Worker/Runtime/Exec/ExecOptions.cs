@@ -1,0 +1,19 @@
+namespace ClusterKit.Worker.Runtime;
+
+/// <summary>A command to run in a running container (docker exec).</summary>
+public sealed record ExecOptions
+{
+    public required IReadOnlyList<string> Args { get; init; }
+
+    /// <summary>Added to (and overriding) the container's environment.</summary>
+    public IReadOnlyList<string> Env { get; init; } = [];
+
+    /// <summary>Null runs in the container's working directory.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Null runs as the container's user.</summary>
+    public string? User { get; init; }
+
+    /// <summary>A pty inside the container; its output arrives on StandardOutput.</summary>
+    public bool Tty { get; init; }
+}
