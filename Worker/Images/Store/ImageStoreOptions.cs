@@ -1,0 +1,10 @@
+namespace ClusterKit.Worker.Images.Store;
+
+/// <summary>Where the image store keeps its data.</summary>
+public sealed class ImageStoreOptions
+{
+    public const string DefaultRoot = "/var/lib/clusterkit/images";
+
+    /// <summary>Data root: oci-layout, index.json, names.json, blobs/sha256/, layers/, tmp/.</summary>
+    public string Root { get; set; } = DefaultRoot;
+}
