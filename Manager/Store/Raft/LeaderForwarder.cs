@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using ClusterKit.Proto.Manager.V1;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace ClusterKit.Manager.Store.Raft;
+
+/// <summary>
+/// Sends a follower's write to the leader's store API (its address is in the leader's Raft
+/// member metadata), so that callers of any manager never see "not leader".
+/// </summary>
+internal sealed class LeaderForwarder : IDisposable
+{
+    public const string ApiAddressKey = "ck-api";
+    public const string NodeIdKey = "ck-node-id";
+
+    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private readonly TimeSpan _callTimeout;
+
+    public LeaderForwarder(TimeSpan callTimeout)
+    {
+        _callTimeout = callTimeout;
+    }
+
+    /// <summary>Returns the committed version; throws <see cref="LeaderUnavailableException"/> when the call should be retried.</summary>
+    public async Task<ulong> ForwardAsync(RaftClusterMember leader, Transaction transaction, CancellationToken token)
+    {
+        var api = await ApiAddressAsync(leader, token).ConfigureAwait(false);
+        var client = new StoreService.StoreServiceClient(_channels.GetOrAdd(api, CreateChannel));
+        try
+        {
+            var response = await client.ProposeAsync(
+                new ProposeRequest { Transaction = transaction, Forwarded = true },
+                deadline: DateTime.UtcNow + _callTimeout,
+                cancellationToken: token).ConfigureAwait(false);
+            return response.Version;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
+        {
+            throw new StoreConflictException(e.Status.Detail);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted)
+        {
+            throw new LeaderUnavailableException($"forwarding to the leader at {api} failed: {e.StatusCode}: {e.Status.Detail}", e);
+        }
+    }
+
+    public static async Task<string> ApiAddressAsync(RaftClusterMember member, CancellationToken token)
+    {
+        var metadata = await member.GetMetadataAsync(refresh: false, token).ConfigureAwait(false);
+        return metadata.TryGetValue(ApiAddressKey, out var api) && !string.IsNullOrEmpty(api)
+            ? api
+            : throw new LeaderUnavailableException($"raft member {member.EndPoint} publishes no {ApiAddressKey} address");
+    }
+
+    private static GrpcChannel CreateChannel(string api) => GrpcChannel.ForAddress(
+        "http://" + api,
+        new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(2) } });
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels.Values)
+        {
+            channel.Dispose();
+        }
+
+        _channels.Clear();
+    }
+}
+
+/// <summary>No leader could take the write just now (election in progress, leader unreachable); the call may be retried.</summary>
+public sealed class LeaderUnavailableException : Exception
+{
+    public LeaderUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public LeaderUnavailableException()
+    {
+    }
+
+    public LeaderUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,218 @@
+using System.Net;
+using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterKit.Manager.Store.Raft;
+
+/// <summary>
+/// One manager's Raft member: the write-ahead log and snapshots under the data directory,
+/// the state machine that applies committed entries to the store, the TCP transport, group
+/// commit and forwarding, and a watchdog for a follower that stops catching up.
+/// </summary>
+public sealed partial class RaftNode : IAsyncDisposable
+{
+    private readonly RaftCluster _cluster;
+    private readonly WriteAheadLog _wal;
+    private readonly StoreStateMachine _stateMachine;
+    private readonly GroupCommitter _committer;
+    private readonly LeaderForwarder _forwarder;
+    private readonly FollowerWatchdog? _watchdog;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    private RaftNode(RaftNodeOptions options, RaftCluster cluster, WriteAheadLog wal, StoreStateMachine stateMachine, MemoryStore memory, ILoggerFactory loggers, TimeProvider time, Action<string>? onStuck)
+    {
+        Options = options;
+        _cluster = cluster;
+        _wal = wal;
+        _stateMachine = stateMachine;
+        _logger = loggers.CreateLogger<RaftNode>();
+        _forwarder = new LeaderForwarder(options.ProposeTimeout);
+        _committer = new GroupCommitter(
+            (payload, context, token) => _cluster.ReplicateAsync(payload, context, token),
+            options.GroupCommit,
+            loggers.CreateLogger<GroupCommitter>());
+        Store = new RaftStore(cluster, memory, _committer, _forwarder, time, options.ProposeTimeout);
+        if (options.StuckFollowerAfter > TimeSpan.Zero && onStuck is not null)
+        {
+            _watchdog = new FollowerWatchdog(
+                () => _cluster.Leader is { IsRemote: true },
+                token => Store.ReadBarrierAsync(token),
+                options.StuckFollowerAfter,
+                time,
+                reason =>
+                {
+                    LogStuck(_logger, options.NodeId, reason);
+                    onStuck(reason);
+                });
+        }
+    }
+
+    public RaftNodeOptions Options { get; }
+
+    public RaftStore Store { get; }
+
+    internal IRaftCluster Cluster => _cluster;
+
+    internal GroupCommitter Committer => _committer;
+
+    /// <summary>Starts the member: restores the latest snapshot, replays the log tail, joins the others.</summary>
+    /// <param name="onStuck">Called when the watchdog finds this follower stuck; the host restarts the process.</param>
+    public static async Task<RaftNode> StartAsync(RaftNodeOptions options, ILoggerFactory loggers, TimeProvider time, Action<string>? onStuck, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var logger = loggers.CreateLogger<RaftNode>();
+        var memory = new MemoryStore();
+        var stateMachine = new StoreStateMachine(
+            new DirectoryInfo(Path.Combine(options.DataDirectory, "snapshots")), memory, options.SnapshotEvery, loggers.CreateLogger<StoreStateMachine>());
+        await stateMachine.RestoreAsync(token).ConfigureAwait(false);
+        var wal = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(options.DataDirectory, "wal") }, stateMachine);
+
+        var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
+        {
+            LowerElectionTimeout = options.LowerElectionTimeoutMs,
+            UpperElectionTimeout = options.UpperElectionTimeoutMs,
+            RequestTimeout = options.RequestTimeout,
+            ConnectTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
+            ColdStart = false,
+            // null: DotNext's in-memory storage, filled below from the static member list.
+            ConfigurationStorage = null,
+            LoggerFactory = loggers,
+            TransmissionBlockSize = 65536,
+        };
+        if (configuration.ConfigurationStorage is not InMemoryClusterConfigurationStorage<EndPoint> storage)
+        {
+            throw new InvalidOperationException("DotNext did not create its in-memory member list; this DotNext version is not supported");
+        }
+
+        var builder = storage.CreateInitialConfigurationBuilder();
+        foreach (var member in options.Members)
+        {
+            builder.Add(member);
+        }
+
+        builder.Build();
+        configuration.Metadata[LeaderForwarder.ApiAddressKey] = options.ApiAddress;
+        configuration.Metadata[LeaderForwarder.NodeIdKey] = options.NodeId;
+
+        var cluster = new RaftCluster(configuration) { AuditTrail = wal };
+        var node = new RaftNode(options, cluster, wal, stateMachine, memory, loggers, time, onStuck);
+        cluster.LeaderChanged += node.OnLeaderChanged;
+        await cluster.StartAsync(token).ConfigureAwait(false);
+        LogStarted(logger, options.NodeId, options.RaftEndPoint.ToString(), options.Members.Count, memory.Version, wal.LastCommittedEntryIndex);
+        node._watchdog?.Start();
+        return node;
+    }
+
+    public async Task<bool> WaitForLeaderAsync(TimeSpan timeout, CancellationToken token)
+        => await _cluster.WaitForLeaderAsync(timeout, token).ConfigureAwait(false) is not null;
+
+    public async Task<RaftStatus> GetStatusAsync(CancellationToken token)
+    {
+        var leader = _cluster.Leader;
+        string? leaderNode = null;
+        string? leaderApi = null;
+        if (leader is not null)
+        {
+            try
+            {
+                var metadata = await leader.GetMetadataAsync(refresh: false, token).ConfigureAwait(false);
+                leaderNode = metadata.GetValueOrDefault(LeaderForwarder.NodeIdKey);
+                leaderApi = metadata.GetValueOrDefault(LeaderForwarder.ApiAddressKey);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogMetadataFailed(_logger, leader.EndPoint?.ToString() ?? "?", e.Message);
+            }
+        }
+
+        return new RaftStatus(
+            Options.NodeId,
+            leader is { IsRemote: false },
+            leaderNode,
+            leaderApi,
+            _cluster.Term,
+            _stateMachine.AppliedIndex,
+            _wal.LastCommittedEntryIndex,
+            Store.Memory.Version,
+            _cluster.Members.Count,
+            _stateMachine.SnapshotsTaken,
+            _stateMachine.SnapshotsRestored,
+            _committer.Batches,
+            _committer.Transactions);
+    }
+
+    private void OnLeaderChanged(ICluster cluster, IClusterMember? leader)
+    {
+        if (leader is null)
+        {
+            LogNoLeader(_logger, Options.NodeId);
+        }
+        else
+        {
+            LogLeaderChanged(_logger, Options.NodeId, leader.EndPoint?.ToString() ?? "?", !leader.IsRemote, _cluster.Term);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_watchdog is not null)
+        {
+            await _watchdog.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _committer.DisposeAsync().ConfigureAwait(false);
+        _cluster.LeaderChanged -= OnLeaderChanged;
+        try
+        {
+            await _cluster.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+            await _wal.DisposeAsync().ConfigureAwait(false);
+            await _stateMachine.DisposeAsync().ConfigureAwait(false);
+            _forwarder.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Manager {NodeId} joined raft at {Address} with {Members} managers; store version {Version}, commit index {CommitIndex}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, string address, int members, ulong version, long commitIndex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Manager {NodeId}: leader is {Leader} (this manager: {IsSelf}), term {Term}")]
+    private static partial void LogLeaderChanged(ILogger logger, string nodeId, string leader, bool isSelf, long term);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Manager {NodeId}: no leader")]
+    private static partial void LogNoLeader(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the metadata of raft member {Member} failed: {Error}")]
+    private static partial void LogMetadataFailed(ILogger logger, string member, string error);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Manager {NodeId} is a stuck follower: {Reason}")]
+    private static partial void LogStuck(ILogger logger, string nodeId, string reason);
+}
+
+/// <summary>One manager's view of Raft, for status calls and tests.</summary>
+public sealed record RaftStatus(
+    string NodeId,
+    bool IsLeader,
+    string? LeaderNodeId,
+    string? LeaderApiAddress,
+    long Term,
+    long AppliedIndex,
+    long CommitIndex,
+    ulong StoreVersion,
+    int Members,
+    long SnapshotsTaken,
+    long SnapshotsRestored,
+    long Batches,
+    long BatchedTransactions);

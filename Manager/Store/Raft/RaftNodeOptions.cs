@@ -1,0 +1,91 @@
+using System.Net;
+
+namespace ClusterKit.Manager.Store.Raft;
+
+/// <summary>How one manager takes part in Raft. Checked by <see cref="Validate"/> before anything starts.</summary>
+public sealed class RaftNodeOptions
+{
+    public required string NodeId { get; init; }
+
+    /// <summary>The manager's data root: wal/ and snapshots/ live below it.</summary>
+    public required string DataDirectory { get; init; }
+
+    public required IPEndPoint RaftEndPoint { get; init; }
+
+    /// <summary>host:port of this manager's store API, published to the other managers for forwarding.</summary>
+    public required string ApiAddress { get; init; }
+
+    /// <summary>The Raft addresses of all managers, this one included.</summary>
+    public IReadOnlyList<IPEndPoint> Members { get; init; } = [];
+
+    /// <summary>Election timeouts: 150-300 ms failed over in ~0.5 s here; 75-150 ms was unstable at start.</summary>
+    public int LowerElectionTimeoutMs { get; init; } = 150;
+
+    public int UpperElectionTimeoutMs { get; init; } = 300;
+
+    /// <summary>
+    /// Well above the worst snapshot install (transfer, write, fsync, restore, cold start): DotNext
+    /// 6.12 loops re-sending a snapshot forever when an install outlasts the request timeout.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Log entries between snapshots: rare, so that a follower normally catches up from the log.</summary>
+    public long SnapshotEvery { get; init; } = 50_000;
+
+    public TimeSpan ProposeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public GroupCommitOptions GroupCommit { get; init; } = new();
+
+    /// <summary>A follower whose read barrier fails this long while a leader is known is reported stuck (0: off).</summary>
+    public TimeSpan StuckFollowerAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(NodeId) || NodeId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            throw new ArgumentException($"node id '{NodeId}' is invalid; allowed: letters, digits, '-', '_', '.'");
+        }
+
+        if (string.IsNullOrWhiteSpace(DataDirectory) || !Path.IsPathFullyQualified(DataDirectory))
+        {
+            throw new ArgumentException($"data directory '{DataDirectory}' is invalid; allowed: an absolute path");
+        }
+
+        if (RaftEndPoint.Port == 0)
+        {
+            throw new ArgumentException($"raft address {RaftEndPoint} is invalid; allowed: host:port with a port from 1 to 65535");
+        }
+
+        if (Members.Count is not (1 or 3 or 5 or 7))
+        {
+            throw new ArgumentException($"{Members.Count} managers listed; allowed: 1, 3, 5 or 7 (an odd number keeps a majority through a failure)");
+        }
+
+        if (!Members.Contains(RaftEndPoint))
+        {
+            throw new ArgumentException($"the managers listed ({string.Join(", ", Members)}) do not include this manager's raft address {RaftEndPoint}");
+        }
+
+        if (Members.Distinct().Count() != Members.Count)
+        {
+            throw new ArgumentException($"the managers listed ({string.Join(", ", Members)}) repeat an address; allowed: each manager once");
+        }
+
+        if (LowerElectionTimeoutMs < 50 || UpperElectionTimeoutMs <= LowerElectionTimeoutMs)
+        {
+            throw new ArgumentException($"election timeout {LowerElectionTimeoutMs}-{UpperElectionTimeoutMs} ms is invalid; allowed: lower at least 50 ms and upper above lower");
+        }
+
+        if (RequestTimeout < TimeSpan.FromMilliseconds(UpperElectionTimeoutMs))
+        {
+            throw new ArgumentException($"request timeout {RequestTimeout.TotalMilliseconds} ms is invalid; allowed: at least the upper election timeout ({UpperElectionTimeoutMs} ms)");
+        }
+
+        if (SnapshotEvery < 1)
+        {
+            throw new ArgumentException($"snapshot interval {SnapshotEvery} entries is invalid; allowed: 1 or more");
+        }
+
+        GroupCommit.Validate();
+    }
+}

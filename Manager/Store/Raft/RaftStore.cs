@@ -1,0 +1,148 @@
+using ClusterKit.Proto.Manager.V1;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Task = System.Threading.Tasks.Task;
+
+namespace ClusterKit.Manager.Store.Raft;
+
+/// <summary>
+/// The replicated store: reads from this manager's copy (or linearizably, after a read
+/// barrier), writes through Raft, group-committed on the leader and forwarded there from
+/// followers.
+/// </summary>
+public sealed class RaftStore : IStore
+{
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(500);
+
+    private readonly IRaftCluster _cluster;
+    private readonly GroupCommitter _committer;
+    private readonly LeaderForwarder _forwarder;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _proposeTimeout;
+
+    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, LeaderForwarder forwarder, TimeProvider time, TimeSpan proposeTimeout)
+    {
+        _cluster = cluster;
+        Memory = memory;
+        _committer = committer;
+        _forwarder = forwarder;
+        _time = time;
+        _proposeTimeout = proposeTimeout;
+    }
+
+    public MemoryStore Memory { get; }
+
+    public bool IsLeader => _cluster.Leader is { IsRemote: false };
+
+    public T View<T>(Func<IReadTransaction, T> read) => Memory.View(read);
+
+    public async ValueTask<T> ReadAsync<T>(Func<IReadTransaction, T> read, CancellationToken token = default)
+    {
+        await ReadBarrierAsync(token).ConfigureAwait(false);
+        return Memory.View(read);
+    }
+
+    /// <summary>Waits until this manager has applied everything committed before the call.</summary>
+    public async ValueTask ReadBarrierAsync(CancellationToken token = default)
+    {
+        try
+        {
+            await _cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token).ConfigureAwait(false);
+        }
+        catch (QuorumUnreachableException e)
+        {
+            throw new LeaderUnavailableException("no leader is elected: a majority of managers is unreachable, so no read can be linearizable", e);
+        }
+    }
+
+    public async Task<ulong> UpdateAsync(Action<WriteTransaction> update, CancellationToken token = default)
+    {
+        if (!IsLeader)
+        {
+            // Build the transaction on a copy that has caught up with the leader, or the
+            // version preconditions would fail against writes this follower has not seen yet.
+            await ReadBarrierAsync(token).ConfigureAwait(false);
+        }
+
+        return await ProposeAsync(Memory.Prepare(update), token).ConfigureAwait(false);
+    }
+
+    public IAsyncEnumerable<StoreEvent> WatchAsync(CancellationToken token = default) => Memory.WatchAsync(token);
+
+    public (T View, IAsyncEnumerable<StoreEvent> Events) ViewAndWatch<T>(Func<IReadTransaction, T> read, CancellationToken token = default)
+        => Memory.ViewAndWatch(read, token);
+
+    /// <summary>
+    /// Commits a transaction from any manager: on the leader through group commit, on a follower
+    /// by forwarding; retries while there is no leader, for up to the propose timeout.
+    /// </summary>
+    public async Task<ulong> ProposeAsync(Transaction transaction, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(_proposeTimeout);
+        var delay = FirstRetryDelay;
+        Exception? last = null;
+        while (true)
+        {
+            try
+            {
+                switch (_cluster.Leader)
+                {
+                    case { IsRemote: false }:
+                        return (await _committer.SubmitAsync(transaction, deadline.Token).ConfigureAwait(false)).VersionOrThrow();
+                    case RaftClusterMember leader:
+                        return await _forwarder.ForwardAsync(leader, transaction, deadline.Token).ConfigureAwait(false);
+                    default:
+                        last = new LeaderUnavailableException("no leader is elected");
+                        break;
+                }
+            }
+            catch (NotLeaderException e)
+            {
+                // Raised before the entry was appended: safe to send again to the new leader.
+                last = e;
+            }
+            catch (LeaderUnavailableException e)
+            {
+                last = e;
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                throw TimedOut(last);
+            }
+
+            try
+            {
+                await Task.Delay(delay, _time, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                throw TimedOut(last);
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+        }
+    }
+
+    /// <summary>A forwarded write: only the leader takes it, so forwards never loop.</summary>
+    public async Task<ulong> ProposeAsLeaderAsync(Transaction transaction, CancellationToken token = default)
+    {
+        if (!IsLeader)
+        {
+            throw new LeaderUnavailableException("this manager is no longer the leader");
+        }
+
+        try
+        {
+            return (await _committer.SubmitAsync(transaction, token).ConfigureAwait(false)).VersionOrThrow();
+        }
+        catch (NotLeaderException e)
+        {
+            throw new LeaderUnavailableException("this manager lost the leadership before the write was appended", e);
+        }
+    }
+
+    private LeaderUnavailableException TimedOut(Exception? last)
+        => new($"no leader committed the write within {_proposeTimeout.TotalSeconds:0.#} s: {last?.Message ?? "no answer"}", last!);
+}

@@ -1,0 +1,121 @@
+using System.Buffers;
+using ClusterKit.Proto.Manager.V1;
+using DotNext.IO;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterKit.Manager.Store.Raft;
+
+/// <summary>
+/// Applies committed log entries (each a <see cref="LogBatch"/> of transactions) to the
+/// manager's <see cref="MemoryStore"/>, and writes and restores whole-store snapshots.
+/// </summary>
+internal sealed partial class StoreStateMachine : SimpleStateMachine
+{
+    private readonly MemoryStore _store;
+    private readonly long _snapshotEvery;
+    private readonly ILogger _logger;
+    private long _sinceSnapshot;
+    private StoreState? _snapshotState;
+
+    public StoreStateMachine(DirectoryInfo location, MemoryStore store, long snapshotEvery, ILogger logger)
+        : base(location)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(snapshotEvery, 1);
+        _store = store;
+        _snapshotEvery = snapshotEvery;
+        _logger = logger;
+    }
+
+    /// <summary>The Raft index of the last entry applied to the store.</summary>
+    public long AppliedIndex { get; private set; }
+
+    public long SnapshotsTaken { get; private set; }
+
+    public long SnapshotsRestored { get; private set; }
+
+    protected override ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
+    {
+        AppliedIndex = entry.Index;
+
+        // Membership changes and the no-op entry of a new term carry no payload.
+        if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        LogBatch batch;
+        try
+        {
+            batch = LogBatch.Parser.ParseFrom(payload);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"raft log entry {entry.Index} (term {entry.Term}) is not a store batch: {e.Message}", e);
+        }
+
+        var results = new StoreCommitResult[batch.Transactions.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = _store.Apply(batch.Transactions[i]);
+        }
+
+        // Only on the manager that proposed the entry: hand each writer its own verdict.
+        if (entry.Context is BatchContext context)
+        {
+            context.Results = results;
+        }
+
+        if (++_sinceSnapshot < _snapshotEvery)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        // The snapshot is written in the background; capture the state of exactly this entry.
+        _sinceSnapshot = 0;
+        _snapshotState = _store.State;
+        return ValueTask.FromResult(true);
+    }
+
+    protected override async ValueTask PersistAsync(IAsyncBinaryWriter writer, CancellationToken token)
+    {
+        var state = _snapshotState ?? _store.State;
+        var bytes = StoreSnapshots.Capture(state).ToByteArray();
+        await writer.Invoke(bytes, token).ConfigureAwait(false);
+        SnapshotsTaken++;
+        LogSnapshotWritten(_logger, state.Version, bytes.Length);
+    }
+
+    protected override async ValueTask RestoreAsync(FileInfo snapshotFile, CancellationToken token)
+    {
+        // Not abandoned on cancellation: a half-restored store is worse than a slow restore.
+        var bytes = await File.ReadAllBytesAsync(snapshotFile.FullName, CancellationToken.None).ConfigureAwait(false);
+        StoreSnapshot snapshot;
+        try
+        {
+            snapshot = StoreSnapshot.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"store snapshot {snapshotFile.FullName} is corrupt: {e.Message}", e);
+        }
+
+        _store.Restore(snapshot);
+        _sinceSnapshot = 0;
+        SnapshotsRestored++;
+        LogSnapshotRestored(_logger, snapshotFile.Name, snapshot.Version, bytes.Length);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store snapshot written at store version {Version} ({Bytes} bytes)")]
+    private static partial void LogSnapshotWritten(ILogger logger, ulong version, int bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store restored from snapshot {File} at store version {Version} ({Bytes} bytes)")]
+    private static partial void LogSnapshotRestored(ILogger logger, string file, ulong version, int bytes);
+}
+
+/// <summary>Carried in-process from the proposer to the apply of its log entry: the per-transaction verdicts.</summary>
+internal sealed class BatchContext
+{
+    public StoreCommitResult[]? Results { get; set; }
+}

@@ -1,0 +1,114 @@
+using System.Collections.Immutable;
+using ClusterKit.Proto.Manager.V1;
+using Google.Protobuf;
+
+namespace ClusterKit.Manager.Store;
+
+/// <summary>
+/// Applies one transaction to a state, all or nothing. Pure and deterministic: every manager
+/// reaches the same state and the same verdict from the same entries, so a bad mutation is a
+/// rejected transaction (never an exception that one replica might see and another not).
+/// </summary>
+internal static class TransactionApplier
+{
+    /// <summary>Returns null and the next state, or the reason the transaction was rejected.</summary>
+    public static string? TryApply(StoreState state, Transaction transaction, ulong version, out StoreState next, List<StoreEvent>? changes)
+    {
+        next = state;
+        if (transaction.Mutations.Count == 0)
+        {
+            return "a transaction has no mutations";
+        }
+
+        var tables = state.CopyTables();
+        var start = changes?.Count ?? 0;
+        foreach (var mutation in transaction.Mutations)
+        {
+            var error = ApplyOne(tables, mutation, version, changes);
+            if (error is not null)
+            {
+                changes?.RemoveRange(start, changes.Count - start);
+                return error;
+            }
+        }
+
+        next = new StoreState(tables, version);
+        return null;
+    }
+
+    private static string? ApplyOne(ImmutableDictionary<string, IMessage>[] tables, Mutation mutation, ulong version, List<StoreEvent>? changes)
+    {
+        if (mutation.Object is null || mutation.Object.ObjectCase == StoreObject.ObjectOneofCase.None)
+        {
+            return $"a {Verb(mutation.Kind)} mutation has no object; allowed: node, service, task, network, secret, config, kv";
+        }
+
+        var table = StoreObjects.TableOf(mutation.Object);
+        var value = StoreObjects.Unwrap(mutation.Object);
+        var id = StoreObjects.IdOf(value);
+        var name = StoreObjects.Name(table);
+        if (string.IsNullOrEmpty(id))
+        {
+            return $"{Verb(mutation.Kind)} {name}: the id is empty; a non-empty id (or kv key) is required";
+        }
+
+        var slot = StoreState.Slot(table);
+        var rows = tables[slot];
+        rows.TryGetValue(id, out var current);
+        switch (mutation.Kind)
+        {
+            case Mutation.Types.Kind.Create:
+                if (current is not null)
+                {
+                    return $"create {name} {id}: already exists (version {StoreObjects.VersionOf(current)})";
+                }
+
+                break;
+            case Mutation.Types.Kind.Update:
+            case Mutation.Types.Kind.Delete:
+                if (current is null)
+                {
+                    return $"{Verb(mutation.Kind)} {name} {id}: does not exist";
+                }
+
+                var have = StoreObjects.VersionOf(current);
+                if (mutation.ExpectedVersion != 0 && have != mutation.ExpectedVersion)
+                {
+                    return $"{Verb(mutation.Kind)} {name} {id}: version {mutation.ExpectedVersion} expected, the store has version {have}";
+                }
+
+                break;
+            case Mutation.Types.Kind.Put:
+                break;
+            default:
+                return $"{name} {id}: mutation kind {mutation.Kind} is not one of create, update, delete, put";
+        }
+
+        if (mutation.Kind == Mutation.Types.Kind.Delete)
+        {
+            tables[slot] = rows.Remove(id);
+            changes?.Add(StoreEventFactory.Change(version, ChangeKind.Deleted, current, null));
+            return null;
+        }
+
+        var stored = StoreObjects.Clone(value);
+        StoreObjects.SetVersion(stored, version);
+        if (stored is KvPair kv)
+        {
+            kv.CreateVersion = current is KvPair old ? old.CreateVersion : version;
+        }
+
+        tables[slot] = rows.SetItem(id, stored);
+        changes?.Add(StoreEventFactory.Change(version, current is null ? ChangeKind.Created : ChangeKind.Updated, current, stored));
+        return null;
+    }
+
+    private static string Verb(Mutation.Types.Kind kind) => kind switch
+    {
+        Mutation.Types.Kind.Create => "create",
+        Mutation.Types.Kind.Update => "update",
+        Mutation.Types.Kind.Delete => "delete",
+        Mutation.Types.Kind.Put => "put",
+        _ => "unspecified",
+    };
+}
