@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Text;
+using ClusterKit.Worker.Host;
+using ClusterKit.Worker.Runtime.Logs;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+
+namespace ClusterKit.Worker.Runtime.Tests.Kernel;
+
+/// <summary>Exit codes, stop, reaping, exec, logs, restart and tty on the real kernel.</summary>
+public sealed class ContainerLifecycleTests(RuntimeTestbed bed, ITestOutputHelper output) : IClassFixture<RuntimeTestbed>
+{
+    [Theory]
+    [InlineData("true", 0)]
+    [InlineData("exit 3", 3)]
+    [InlineData("kill -9 $$", 137)]
+    [InlineData("kill -15 $$", 143)]
+    public async Task Exit_codes_follow_docker(string script, int expected)
+    {
+        var (exit, _, _) = await bed.RunAsync(bed.Shell(script));
+
+        Assert.Equal(expected, exit.ExitCode);
+        Assert.Null(exit.Error);
+        Assert.NotNull(exit.StartedAt);
+        Assert.True(exit.FinishedAt >= exit.StartedAt);
+    }
+
+    [Fact]
+    public async Task A_missing_command_exits_127_with_the_reason()
+    {
+        var (exit, _, stderr) = await bed.RunAsync(bed.Launch("no-such-command", "x"));
+
+        Assert.Equal(127, exit.ExitCode);
+        Assert.Equal("exec: \"no-such-command\": executable file not found in $PATH", exit.Error);
+        Assert.Contains("executable file not found", stderr);
+    }
+
+    [Fact]
+    public async Task Stop_kills_a_process_that_ignores_SIGTERM_after_the_grace_period()
+    {
+        var container = await bed.StartAsync(bed.Shell("trap '' TERM; echo ready; sleep 30"));
+        await WaitForLogAsync(container, "ready");
+
+        var watch = Stopwatch.StartNew();
+        var exit = await container.StopAsync(15, TimeSpan.FromSeconds(1), RuntimeTestbed.Timeout());
+
+        Assert.Equal(137, exit.ExitCode);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 0.95, 5);
+    }
+
+    [Fact]
+    public async Task Stop_returns_early_when_the_process_exits_on_SIGTERM()
+    {
+        var container = await bed.StartAsync(bed.Launch("sleep", "30"));
+
+        var watch = Stopwatch.StartNew();
+        var exit = await container.StopAsync(15, TimeSpan.FromSeconds(10), RuntimeTestbed.Timeout());
+
+        Assert.Equal(143, exit.ExitCode);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"stop took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task The_init_reaps_orphaned_zombies()
+    {
+        // The subshell exits at once, orphaning its sleeps to PID 1, which must reap them.
+        var (_, stdout, _) = await bed.RunAsync(bed.Shell(
+            "(sleep 0.1 & sleep 0.1 & sleep 0.1 &); sleep 1; cat /proc/[0-9]*/stat | awk '{print $3}' | sort | uniq -c"));
+
+        Assert.DoesNotContain(" Z", stdout);
+        Assert.Contains(" R", stdout);
+    }
+
+    [Fact]
+    public async Task Exec_runs_in_the_same_namespaces_and_returns_its_exit_code()
+    {
+        var container = await bed.StartAsync(bed.Launch("sleep", "30"));
+        var names = new[] { "mnt", "pid", "net", "uts", "ipc" };
+        var expected = string.Join('\n', names.Select(n => File.ResolveLinkTarget($"/proc/{container.InitPid}/ns/{n}", false)!.Name));
+
+        using var exec = await container.ExecAsync(
+            new ExecOptions { Args = ["sh", "-c", "for n in mnt pid net uts ipc; do readlink /proc/self/ns/$n; done; hostname; exit 5"] },
+            RuntimeTestbed.Timeout());
+        var stdout = await new StreamReader(exec.StandardOutput).ReadToEndAsync();
+        var code = await exec.WaitAsync(RuntimeTestbed.Timeout());
+
+        Assert.Equal(5, code);
+        Assert.StartsWith(expected + "\n", stdout);
+        Assert.EndsWith(container.Id[..12] + "\n", stdout);
+        await container.StopAsync(9, TimeSpan.Zero, RuntimeTestbed.Timeout());
+    }
+
+    [Fact]
+    public async Task Exec_passes_stdin_through_and_reports_a_missing_command()
+    {
+        var container = await bed.StartAsync(bed.Launch("sleep", "30"));
+
+        using var cat = await container.ExecAsync(new ExecOptions { Args = ["cat"] }, RuntimeTestbed.Timeout());
+        await cat.StandardInput.WriteAsync(Encoding.UTF8.GetBytes("piped\n"));
+        cat.StandardInput.Close();
+        var echoed = await new StreamReader(cat.StandardOutput).ReadToEndAsync();
+        using var missing = await container.ExecAsync(new ExecOptions { Args = ["nope"] }, RuntimeTestbed.Timeout());
+        var error = await new StreamReader(missing.StandardError).ReadToEndAsync();
+
+        Assert.Equal(0, await cat.WaitAsync(RuntimeTestbed.Timeout()));
+        Assert.Equal("piped\n", echoed);
+        Assert.Equal(127, await missing.WaitAsync(RuntimeTestbed.Timeout()));
+        Assert.Contains("executable file not found", error);
+        await container.StopAsync(9, TimeSpan.Zero, RuntimeTestbed.Timeout());
+    }
+
+    [Fact]
+    public async Task Logs_are_json_lines_per_stream()
+    {
+        var container = await bed.StartAsync(bed.Shell("echo out; echo err >&2; printf 'no newline'"));
+        await container.WaitAsync(RuntimeTestbed.Timeout());
+
+        var lines = File.ReadAllLines(container.LogPath);
+        var entries = ContainerLogs.Read(container.LogPath);
+
+        Assert.All(lines, l => Assert.Matches("^\\{\"log\":\".*\",\"stream\":\"std(out|err)\",\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z\"\\}$", l));
+        Assert.Contains(entries, e => e is { Stream: "stdout", Text: "out\n" });
+        Assert.Contains(entries, e => e is { Stream: "stderr", Text: "err\n" });
+        Assert.Contains(entries, e => e is { Stream: "stdout", Text: "no newline" });
+    }
+
+    [Fact]
+    public async Task Logs_rotate_at_max_size_and_keep_max_files()
+    {
+        var launch = bed.Shell("i=1; while [ $i -le 100 ]; do echo line-$i; i=$((i+1)); done") with { LogMaxSizeBytes = 1000, LogMaxFiles = 3 };
+        var container = await bed.StartAsync(launch);
+        await container.WaitAsync(RuntimeTestbed.Timeout());
+
+        Assert.True(File.Exists(container.LogPath + ".1"));
+        Assert.True(File.Exists(container.LogPath + ".2"));
+        Assert.False(File.Exists(container.LogPath + ".3"));
+        Assert.All(ContainerLogs.Files(container.LogPath), f => Assert.InRange(new FileInfo(f).Length, 1, 1000));
+        var kept = ContainerLogs.Read(container.LogPath).Select(e => e.Text.TrimEnd()).ToList();
+        Assert.Equal("line-100", kept[^1]);
+        Assert.Equal(Enumerable.Range(101 - kept.Count, kept.Count).Select(i => $"line-{i}"), kept);
+    }
+
+    [Fact]
+    public async Task Follow_streams_new_entries_until_the_container_exits()
+    {
+        var container = await bed.StartAsync(bed.Shell("echo first; sleep 0.5; echo second; sleep 0.3; echo third"));
+
+        var seen = new List<string>();
+        await foreach (var entry in ContainerLogs.FollowAsync(container.LogPath, 0, () => container.State == ContainerState.Exited, TimeProvider.System, RuntimeTestbed.Timeout()))
+        {
+            seen.Add(entry.Text);
+        }
+
+        Assert.Equal(["first\n", "second\n", "third\n"], seen);
+    }
+
+    [Fact]
+    public async Task A_new_runtime_adopts_a_running_container_and_later_sees_its_exit()
+    {
+        var launch = bed.Shell("echo up; sleep 1; exit 7");
+        var container = await bed.StartAsync(launch);
+        using var restarted = new ContainerRuntime(LinuxSystemCalls.Instance, null, TimeProvider.System, NullLogger<ContainerRuntime>.Instance);
+
+        using var adopted = restarted.Adopt(launch.ContainerDirectory);
+
+        Assert.NotNull(adopted);
+        Assert.Equal(ContainerState.Running, adopted.State);
+        Assert.Equal(container.InitPid, adopted.InitPid);
+        Assert.Equal(container.ShimPid, adopted.ShimPid);
+        Assert.Equal(container.StartedAt?.UtcTicks / 10, adopted.StartedAt?.UtcTicks / 10);
+        var exit = await adopted.WaitAsync(RuntimeTestbed.Timeout());
+        Assert.Equal(7, exit.ExitCode);
+        Assert.Equal(ContainerState.Exited, restarted.Adopt(launch.ContainerDirectory)!.State);
+    }
+
+    [Fact]
+    public async Task Tty_mode_gives_the_process_a_real_pty()
+    {
+        var launch = bed.Shell("tty; stty size; echo $TERM") with { Tty = true };
+
+        var (exit, stdout, _) = await bed.RunAsync(launch);
+
+        Assert.Equal(0, exit.ExitCode);
+        Assert.Matches("^/dev/pts/\\d+\r\n", stdout);
+        Assert.Contains("xterm", stdout);
+    }
+
+    [Fact]
+    public async Task Attach_forwards_stdin_and_copies_output()
+    {
+        var container = await bed.StartAsync(bed.Shell("read line; echo got:$line") with { OpenStdin = true });
+
+        await using var attach = await AttachClient.ConnectAsync(container, RuntimeTestbed.Timeout());
+        await attach.WriteStdinAsync(Encoding.UTF8.GetBytes("hello\n"), RuntimeTestbed.Timeout());
+        var output = new StringBuilder();
+        while (await attach.ReadAsync(RuntimeTestbed.Timeout()) is { } chunk)
+        {
+            Assert.Equal(1, chunk.Stream);
+            output.Append(Encoding.UTF8.GetString(chunk.Data));
+        }
+
+        Assert.Equal("got:hello\n", output.ToString());
+        Assert.Equal(0, (await container.WaitAsync(RuntimeTestbed.Timeout())).ExitCode);
+    }
+
+    [Fact]
+    public async Task Delete_kills_a_running_container_and_removes_its_mounts_and_directory()
+    {
+        var container = await bed.StartAsync(bed.Launch("sleep", "30"));
+        var shim = container.ShimPid;
+
+        await container.DeleteAsync(RuntimeTestbed.Timeout());
+
+        Assert.False(Directory.Exists(container.Paths.Directory));
+        Assert.DoesNotContain(container.Paths.Directory, File.ReadAllText("/proc/self/mountinfo"));
+        Assert.False(File.Exists($"/proc/{shim}/cmdline") && File.ReadAllText($"/proc/{shim}/cmdline").Contains("ck-init", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_wait_delete_of_true_is_fast()
+    {
+        // Warm up the JIT and the page cache, then measure the steady state.
+        for (var i = 0; i < 3; i++)
+        {
+            await RunTrueAsync();
+        }
+
+        var times = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            times.Add(await RunTrueAsync());
+        }
+
+        times.Sort();
+        output.WriteLine($"create+start+wait+delete of /bin/true over 20 runs: median {times[10]:F1} ms, min {times[0]:F1} ms, max {times[^1]:F1} ms");
+        Assert.True(times[10] < 250, $"median {times[10]:F1} ms");
+    }
+
+    private async Task<double> RunTrueAsync()
+    {
+        var launch = bed.Launch("/bin/true");
+        var watch = Stopwatch.StartNew();
+        var container = await bed.Runtime.StartAsync(launch, null, RuntimeTestbed.Timeout());
+        var exit = await container.WaitAsync(RuntimeTestbed.Timeout());
+        await container.DeleteAsync(RuntimeTestbed.Timeout());
+        var ms = watch.Elapsed.TotalMilliseconds;
+        Assert.Equal(0, exit.ExitCode);
+        return ms;
+    }
+
+    private static async Task WaitForLogAsync(RunningContainer container, string text)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (ContainerLogs.Read(container.LogPath).Any(e => e.Text.Contains(text, StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"\"{text}\" never appeared in {container.LogPath}");
+    }
+}
