@@ -33,6 +33,25 @@ public sealed class CgroupManagerTests : IDisposable
     }
 
     [Fact]
+    public void A_nested_parent_gets_controllers_enabled_at_every_level()
+    {
+        var root = CgroupFiles.V2(_temp.Combine("cgroup"));
+        CgroupFiles.Write(root, "cgroup.subtree_control", "cpu memory pids\n");
+        var outer = CgroupFiles.V2(Path.Combine(root, "ck"));
+        var inner = CgroupFiles.V2(Path.Combine(outer, "node-a"));
+        CgroupFiles.V2(Path.Combine(inner, "web.1"));
+        var layout = new CgroupLayout(new Dictionary<string, string>(), root) { V2Controllers = new HashSet<string> { "cpu", "memory", "pids" } };
+        var manager = new CgroupManager(layout, new CgroupOptions { ParentName = "ck/node-a", KillAttempts = 1, RetryDelay = TimeSpan.Zero }, _kernel);
+
+        manager.Create("web.1", ResourceLimits.None);
+
+        Assert.Equal("cpu memory pids\n", CgroupFiles.Read(root, "cgroup.subtree_control"));
+        Assert.Equal("+memory +cpu +pids", CgroupFiles.Read(outer, "cgroup.subtree_control"));
+        Assert.Equal("+memory +cpu +pids", CgroupFiles.Read(inner, "cgroup.subtree_control"));
+        Assert.Equal([inner], manager.ParentDirectories);
+    }
+
+    [Fact]
     public void Pure_v2_usage_and_oom_come_from_the_one_cgroup()
     {
         var root = CgroupFiles.V2(_temp.Combine("cgroup"));
@@ -48,7 +67,7 @@ public sealed class CgroupManagerTests : IDisposable
     }
 
     [Fact]
-    public void Pure_v2_delete_uses_cgroup_kill_and_gives_up_after_the_bound()
+    public void Pure_v2_delete_uses_cgroup_kill_first_then_kills_survivors_and_gives_up_after_the_bound()
     {
         var root = CgroupFiles.V2(_temp.Combine("cgroup"));
         var child = CgroupFiles.V2(Path.Combine(CgroupFiles.V2(Path.Combine(root, Parent)), "db.1"));
@@ -59,7 +78,7 @@ public sealed class CgroupManagerTests : IDisposable
 
         Assert.Equal("cgroup db.1 still holds processes 4242 after 3 rounds of SIGKILL", error.Message);
         Assert.Equal("1", CgroupFiles.Read(child, "cgroup.kill"));
-        Assert.DoesNotContain(_kernel.Calls, c => c.StartsWith("kill", StringComparison.Ordinal));
+        Assert.Equal(["kill 4242 9", "kill 4242 9"], _kernel.Calls.Where(c => c.StartsWith("kill", StringComparison.Ordinal)));
         Assert.DoesNotContain(_kernel.Calls, c => c.StartsWith("rmdir", StringComparison.Ordinal));
     }
 

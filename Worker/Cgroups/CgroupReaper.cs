@@ -67,9 +67,10 @@ internal sealed class CgroupReaper
             }
 
             // Without cgroup.kill a process may fork between our read and our kill; the next round catches the child.
+            // With it, a pid still listed a round later (e.g. one that joined only a v1 hierarchy) gets its own SIGKILL.
             foreach (var pid in pids)
             {
-                if (killFiles.Count == 0)
+                if (killFiles.Count == 0 || attempt > 0)
                 {
                     Kill(pid);
                 }

@@ -38,11 +38,16 @@ public interface ICgroupHandle
     void Delete();
 }
 
+/// <summary>
+/// A container's limits, 0 meaning none: memory in bytes (at least 6 MiB), CPUs in billionths
+/// (0.01 up to the machine's CPUs), cpu shares (2 to 262144), pids (-1 also means none).
+/// </summary>
 public sealed record ResourceLimits(long MemoryBytes = 0, long NanoCpus = 0, long CpuShares = 0, long PidsLimit = 0)
 {
     public static ResourceLimits None { get; } = new();
 }
 
+/// <summary>What a container uses now; a limit of 0 means none is set.</summary>
 public sealed record ResourceUsage(ulong CpuUsageNanos, ulong MemoryUsageBytes, ulong MemoryLimitBytes, ulong PidsCurrent, ulong PidsLimit);
 
 /// <summary>Where each controller is mounted: v1 hierarchies by controller, and the v2 root if any.</summary>

@@ -206,6 +206,25 @@ public sealed class KernelCgroupTests : IClassFixture<KernelCgroupFixture>
     }
 
     [Fact]
+    public void A_value_the_kernel_refuses_is_reported_with_file_value_and_reason()
+    {
+        var handle = _manager.Create(KernelCgroupFixture.UniqueName("refused"), ResourceLimits.None);
+        try
+        {
+            var pids = Directory(handle, "pids.max")!;
+
+            var error = Assert.Throws<CgroupException>(() => CgroupFile.Write(pids, "pids.max", "-5"));
+
+            Assert.StartsWith($"cannot write '-5' to {pids}/pids.max: ", error.Message, StringComparison.Ordinal);
+            Assert.Equal("max", Read(pids, "pids.max"));
+        }
+        finally
+        {
+            handle.Delete();
+        }
+    }
+
+    [Fact]
     public void Invalid_limits_make_no_directory()
     {
         var name = KernelCgroupFixture.UniqueName("bad");
