@@ -36,6 +36,11 @@ internal sealed class HostNetworkTools
             return IsMissingDevice(result) ? null : throw new CommandFailedException("ip", arguments, result);
         }
 
+        if (string.IsNullOrWhiteSpace(result.StandardOutput))
+        {
+            return null;
+        }
+
         using var json = JsonDocument.Parse(result.StandardOutput);
         foreach (var link in json.RootElement.EnumerateArray())
         {
