@@ -18,7 +18,16 @@ public sealed class BridgeNetworkKernelTests : IAsyncLifetime
     {
         _host = await HostNamespace.CreateAsync();
         _network = _host.CreateNetwork();
-        await _network.EnsureBridgeAsync();
+        try
+        {
+            await _network.EnsureBridgeAsync();
+        }
+        catch
+        {
+            // xunit does not call DisposeAsync when InitializeAsync throws.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
