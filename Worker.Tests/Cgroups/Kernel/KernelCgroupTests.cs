@@ -244,12 +244,39 @@ public sealed class KernelCgroupTests : IClassFixture<KernelCgroupFixture>
         using var sleep = CgroupProcess.Start(a, "exec sleep 30");
         sleep.WaitUntilIn(a);
 
-        own.Manager.RemoveParent();
+        // A cgroup beside ours, with a process in it, that the manager must leave alone.
+        var sibling = Path.Combine(Path.GetDirectoryName(own.Manager.ParentDirectories[0])!, KernelCgroupFixture.UniqueName("sibling"));
+        System.IO.Directory.CreateDirectory(sibling);
+        using var bystander = Process.Start("sleep", "30");
+        try
+        {
+            File.WriteAllText(Path.Combine(sibling, "cgroup.procs"), bystander.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        Assert.Equal(137, sleep.WaitForExit(TimeSpan.FromSeconds(5)));
-        Assert.All(own.Manager.ParentDirectories, d => Assert.False(System.IO.Directory.Exists(d), d));
-        Assert.Empty(own.Manager.List());
-        own.Manager.RemoveParent();
+            own.Manager.RemoveParent();
+
+            Assert.Equal(137, sleep.WaitForExit(TimeSpan.FromSeconds(5)));
+            Assert.All(own.Manager.ParentDirectories, d => Assert.False(System.IO.Directory.Exists(d), d));
+            Assert.Empty(own.Manager.List());
+            own.Manager.RemoveParent();
+            Assert.True(System.IO.Directory.Exists(sibling));
+            Assert.False(bystander.HasExited);
+        }
+        finally
+        {
+            bystander.Kill();
+            bystander.WaitForExit(5000);
+            for (var attempt = 0; System.IO.Directory.Exists(sibling) && attempt < 100; attempt++)
+            {
+                try
+                {
+                    System.IO.Directory.Delete(sibling);
+                }
+                catch (IOException)
+                {
+                    Thread.Sleep(20);
+                }
+            }
+        }
     }
 
     /// <summary>
