@@ -20,6 +20,9 @@ public interface IReadTransaction
 
     int Count<T>()
         where T : class, IMessage<T>;
+
+    /// <summary>One object of any table, in its envelope (for APIs that name the table at run time).</summary>
+    StoreObject? GetObject(Table table, string id);
 }
 
 /// <summary>Reads of one <see cref="StoreState"/>.</summary>
@@ -45,6 +48,10 @@ public sealed class ReadTransaction : IReadTransaction
 
     public int Count<T>()
         where T : class, IMessage<T> => _state[StoreObjects.TableOf<T>()].Count;
+
+    /// <summary>One object of any table, in its envelope (for APIs that name the table at run time).</summary>
+    public StoreObject? GetObject(Table table, string id)
+        => _state[table].TryGetValue(id, out var value) ? StoreObjects.Wrap(StoreObjects.Clone(value)) : null;
 }
 
 /// <summary>
@@ -82,6 +89,9 @@ public sealed class WriteTransaction : IReadTransaction
 
     public int Count<T>()
         where T : class, IMessage<T> => _working[StoreObjects.TableOf<T>()].Count;
+
+    public StoreObject? GetObject(Table table, string id)
+        => _working[table].TryGetValue(id, out var value) ? StoreObjects.Wrap(StoreObjects.Clone(value)) : null;
 
     /// <summary>Adds a new object; its id must not exist.</summary>
     public void Create<T>(T value)

@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Net;
+using ClusterKit.Manager.Store.Raft;
+
+namespace ClusterKit.Manager.Host;
+
+/// <summary>The command line of ck-manager, parsed and checked before anything starts.</summary>
+public sealed class ManagerOptions
+{
+    public const string Usage =
+        "usage: ck-manager --node-id ID --data-dir DIR --raft-address HOST:PORT --api-address HOST:PORT " +
+        "(--peers HOST:PORT,HOST:PORT,... | --cold-start) [--snapshot-every N] [--request-timeout-ms MS] " +
+        "[--election-timeout-ms LOWER-UPPER] [--stuck-follower-after-s S] [--log-level LEVEL]";
+
+    public required string NodeId { get; init; }
+
+    public required string DataDirectory { get; init; }
+
+    public required IPEndPoint RaftEndPoint { get; init; }
+
+    public required IPEndPoint ApiEndPoint { get; init; }
+
+    /// <summary>Every manager's raft address, this one's included.</summary>
+    public required IReadOnlyList<IPEndPoint> Members { get; init; }
+
+    public bool ColdStart { get; init; }
+
+    public long SnapshotEvery { get; init; } = 50_000;
+
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public int LowerElectionTimeoutMs { get; init; } = 150;
+
+    public int UpperElectionTimeoutMs { get; init; } = 300;
+
+    public TimeSpan StuckFollowerAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    public string ApiAddress => ApiEndPoint.ToString();
+
+    public RaftNodeOptions ToRaftOptions() => new()
+    {
+        NodeId = NodeId,
+        DataDirectory = DataDirectory,
+        RaftEndPoint = RaftEndPoint,
+        ApiAddress = ApiAddress,
+        Members = Members,
+        SnapshotEvery = SnapshotEvery,
+        RequestTimeout = RequestTimeout,
+        LowerElectionTimeoutMs = LowerElectionTimeoutMs,
+        UpperElectionTimeoutMs = UpperElectionTimeoutMs,
+        StuckFollowerAfter = StuckFollowerAfter,
+    };
+
+    /// <summary>Parses and validates; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
+    public static ManagerOptions Parse(IReadOnlyList<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var coldStart = false;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name == "--cold-start")
+            {
+                coldStart = true;
+                continue;
+            }
+
+            if (!KnownValueOptions.Contains(name))
+            {
+                throw new ArgumentException($"option '{name}' is unknown; allowed: {string.Join(", ", KnownValueOptions)}, --cold-start");
+            }
+
+            if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"option {name} needs a value");
+            }
+
+            if (!values.TryAdd(name, args[++i]))
+            {
+                throw new ArgumentException($"option {name} is given twice; allowed: once");
+            }
+        }
+
+        var nodeId = Required(values, "--node-id");
+        var dataDir = Required(values, "--data-dir");
+        if (!Path.IsPathFullyQualified(dataDir))
+        {
+            throw new ArgumentException($"--data-dir '{dataDir}' is not an absolute path; allowed: an absolute path");
+        }
+
+        var raft = ParseEndPoint("--raft-address", Required(values, "--raft-address"));
+        var api = ParseEndPoint("--api-address", Required(values, "--api-address"));
+        if (raft.Equals(api))
+        {
+            throw new ArgumentException($"--raft-address and --api-address are both {raft}; allowed: two different addresses");
+        }
+
+        IReadOnlyList<IPEndPoint> members;
+        if (values.TryGetValue("--peers", out var peers))
+        {
+            if (coldStart)
+            {
+                throw new ArgumentException("--peers and --cold-start were both given; allowed: one of them (--cold-start bootstraps a one-manager cluster)");
+            }
+
+            members = [.. peers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => ParseEndPoint("--peers", p))];
+        }
+        else if (coldStart)
+        {
+            members = [raft];
+        }
+        else
+        {
+            throw new ArgumentException("neither --peers nor --cold-start was given; allowed: --peers with every manager's raft address, or --cold-start for a one-manager cluster");
+        }
+
+        var (lower, upper) = values.TryGetValue("--election-timeout-ms", out var election) ? ParseRange(election) : (150, 300);
+        var options = new ManagerOptions
+        {
+            NodeId = nodeId,
+            DataDirectory = dataDir,
+            RaftEndPoint = raft,
+            ApiEndPoint = api,
+            Members = members,
+            ColdStart = coldStart,
+            SnapshotEvery = values.TryGetValue("--snapshot-every", out var every) ? ParsePositive("--snapshot-every", every) : 50_000,
+            RequestTimeout = values.TryGetValue("--request-timeout-ms", out var rt) ? TimeSpan.FromMilliseconds(ParsePositive("--request-timeout-ms", rt)) : TimeSpan.FromSeconds(5),
+            LowerElectionTimeoutMs = lower,
+            UpperElectionTimeoutMs = upper,
+            StuckFollowerAfter = values.TryGetValue("--stuck-follower-after-s", out var stuck)
+                ? TimeSpan.FromSeconds(ParsePositive("--stuck-follower-after-s", stuck))
+                : TimeSpan.FromSeconds(30),
+            LogLevel = values.TryGetValue("--log-level", out var level) ? ParseLevel(level) : LogLevel.Information,
+        };
+
+        // The Raft-level rules (member count, self in the list, timeouts) live with the Raft options.
+        options.ToRaftOptions().Validate();
+        return options;
+    }
+
+    private static readonly string[] KnownValueOptions =
+    [
+        "--node-id", "--data-dir", "--raft-address", "--api-address", "--peers", "--snapshot-every",
+        "--request-timeout-ms", "--election-timeout-ms", "--stuck-follower-after-s", "--log-level",
+    ];
+
+    private static string Required(Dictionary<string, string> values, string name)
+        => values.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value)
+            ? value
+            : throw new ArgumentException($"option {name} is required");
+
+    internal static IPEndPoint ParseEndPoint(string option, string text)
+    {
+        if (!IPEndPoint.TryParse(text, out var endPoint) || endPoint.Port == 0 || !text.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{option} '{text}' is not an address; allowed: IP:PORT with a port from 1 to 65535, e.g. 127.0.0.1:4001");
+        }
+
+        return endPoint;
+    }
+
+    private static long ParsePositive(string option, string text)
+        => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"{option} '{text}' is invalid; allowed: a whole number above 0");
+
+    private static (int Lower, int Upper) ParseRange(string text)
+    {
+        var parts = text.Split('-');
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var lower)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var upper))
+        {
+            return (lower, upper);
+        }
+
+        throw new ArgumentException($"--election-timeout-ms '{text}' is invalid; allowed: LOWER-UPPER in milliseconds, e.g. 150-300");
+    }
+
+    private static LogLevel ParseLevel(string text)
+        => Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) && Enum.IsDefined(level)
+            ? level
+            : throw new ArgumentException($"--log-level '{text}' is invalid; allowed: {string.Join(", ", Enum.GetNames<LogLevel>())}");
+}

@@ -1,0 +1,101 @@
+using ClusterKit.Manager.Store;
+using ClusterKit.Manager.Store.Raft;
+using ClusterKit.Proto.Manager.V1;
+using Grpc.Core;
+
+namespace ClusterKit.Manager.Host;
+
+/// <summary>The store API on every manager: writes from anywhere, forwarded writes on the leader, reads, status.</summary>
+internal sealed partial class StoreGrpcService(ManagerNodeService manager, ILogger<StoreGrpcService> logger) : StoreService.StoreServiceBase
+{
+    private RaftNode Node
+    {
+        get
+        {
+            try
+            {
+                return manager.Node;
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+            }
+        }
+    }
+
+    public override async Task<ProposeResponse> Propose(ProposeRequest request, ServerCallContext context)
+    {
+        if (request.Transaction is null || request.Transaction.Mutations.Count == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "propose: the transaction has no mutations; at least one is required"));
+        }
+
+        try
+        {
+            var version = request.Forwarded
+                ? await Node.Store.ProposeAsLeaderAsync(request.Transaction, context.CancellationToken)
+                : await Node.Store.ProposeAsync(request.Transaction, context.CancellationToken);
+            return new ProposeResponse { Version = version };
+        }
+        catch (StoreConflictException e)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
+        }
+        catch (LeaderUnavailableException e)
+        {
+            LogProposeUnavailable(logger, request.Forwarded, e.Message);
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+    }
+
+    public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
+    {
+        if (request.Table == Table.Unspecified || !Enum.IsDefined(request.Table))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"get: table {request.Table} is unknown; allowed: nodes, services, tasks, networks, secrets, configs, kv"));
+        }
+
+        if (string.IsNullOrEmpty(request.Id))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "get: the id is empty; a non-empty id (or kv key) is required"));
+        }
+
+        try
+        {
+            (StoreObject? Object, ulong Version) found = request.AllowStale
+                ? Node.Store.View(tx => (tx.GetObject(request.Table, request.Id), tx.Version))
+                : await Node.Store.ReadAsync(tx => (tx.GetObject(request.Table, request.Id), tx.Version), context.CancellationToken);
+            var response = new GetResponse { StoreVersion = found.Version };
+            if (found.Object is not null)
+            {
+                response.Object = found.Object;
+            }
+
+            return response;
+        }
+        catch (LeaderUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+    }
+
+    public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
+    {
+        var status = await Node.GetStatusAsync(context.CancellationToken);
+        return new StatusResponse
+        {
+            NodeId = status.NodeId,
+            IsLeader = status.IsLeader,
+            LeaderNodeId = status.LeaderNodeId ?? string.Empty,
+            LeaderApiAddress = status.LeaderApiAddress ?? string.Empty,
+            Term = status.Term,
+            AppliedIndex = status.AppliedIndex,
+            CommitIndex = status.CommitIndex,
+            StoreVersion = status.StoreVersion,
+            Members = status.Members,
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Propose (forwarded: {Forwarded}) found no leader: {Reason}")]
+    private static partial void LogProposeUnavailable(ILogger logger, bool forwarded, string reason);
+}
