@@ -18,16 +18,16 @@ namespace ClusterKit.Worker.Images.Store;
 /// </summary>
 public sealed class ImageStore : IImageStore
 {
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
+    // One lock and one live catalog per data root, shared by every ImageStore opened on it in this process.
+    private static readonly ConcurrentDictionary<string, SharedState> States = new(StringComparer.Ordinal);
     private readonly string _root;
     private readonly string _temp;
-    private readonly SemaphoreSlim _lock;
+    private readonly SharedState _state;
     private readonly BlobStore _blobs;
     private readonly LayerStore _layers;
     private readonly LayerBuilder _builder;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private ImageCatalog? _catalog;
 
     public ImageStore(ImageStoreOptions options, ISystemCalls system, TimeProvider time, ILogger<ImageStore>? logger = null)
     {
@@ -35,7 +35,7 @@ public sealed class ImageStore : IImageStore
         _temp = Path.Combine(_root, "tmp");
         _time = time;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _lock = Locks.GetOrAdd(_root, _ => new SemaphoreSlim(1, 1));
+        _state = States.GetOrAdd(_root, _ => new SharedState());
         Directory.CreateDirectory(_root);
         Directory.CreateDirectory(_temp);
         _blobs = new BlobStore(_root, _temp);
@@ -225,7 +225,7 @@ public sealed class ImageStore : IImageStore
             throw new ImageStoreException(ImageErrorKind.InvalidArgument, "invalid output path '': give a file to write the archive to");
         }
 
-        await _lock.WaitAsync(cancellationToken);
+        await _state.Lock.WaitAsync(cancellationToken);
         try
         {
             var catalog = await LoadedCatalogAsync(cancellationToken);
@@ -249,7 +249,7 @@ public sealed class ImageStore : IImageStore
         }
         finally
         {
-            _lock.Release();
+            _state.Lock.Release();
         }
     }
 
@@ -471,27 +471,27 @@ public sealed class ImageStore : IImageStore
 
     private async Task<ImageCatalog> SnapshotAsync(CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
+        await _state.Lock.WaitAsync(cancellationToken);
         try
         {
             return await LoadedCatalogAsync(cancellationToken);
         }
         finally
         {
-            _lock.Release();
+            _state.Lock.Release();
         }
     }
 
     /// <summary>The live catalog (read from disk on first use). Call with the lock held.</summary>
     private async Task<ImageCatalog> LoadedCatalogAsync(CancellationToken cancellationToken)
     {
-        if (_catalog is null)
+        if (_state.Catalog is null)
         {
             await EnsureLayoutAsync(cancellationToken);
-            _catalog = await ImageCatalog.LoadAsync(_root, _blobs, (digest, ex) => ImageStoreLog.ImageSkipped(_logger, digest, ex.Message), cancellationToken);
+            _state.Catalog = await ImageCatalog.LoadAsync(_root, _blobs, (digest, ex) => ImageStoreLog.ImageSkipped(_logger, digest, ex.Message), cancellationToken);
         }
 
-        return _catalog;
+        return _state.Catalog;
     }
 
     private async Task EnsureLayoutAsync(CancellationToken cancellationToken)
@@ -523,7 +523,7 @@ public sealed class ImageStore : IImageStore
     /// </summary>
     private async Task<T> WithLockAsync<T>(string operation, Func<ImageCatalog, AddedContent, Task<T>> mutation, CancellationToken cancellationToken, bool persist = true, bool collectGarbage = false)
     {
-        await _lock.WaitAsync(cancellationToken);
+        await _state.Lock.WaitAsync(cancellationToken);
         try
         {
             var live = await LoadedCatalogAsync(cancellationToken);
@@ -554,7 +554,7 @@ public sealed class ImageStore : IImageStore
                 throw;
             }
 
-            _catalog = working;
+            _state.Catalog = working;
             if (collectGarbage)
             {
                 var collected = CollectGarbage(working);
@@ -569,7 +569,7 @@ public sealed class ImageStore : IImageStore
         }
         finally
         {
-            _lock.Release();
+            _state.Lock.Release();
         }
     }
 
@@ -591,6 +591,13 @@ public sealed class ImageStore : IImageStore
         }
 
         return (deletedBlobs, deletedLayers);
+    }
+
+    private sealed class SharedState
+    {
+        public SemaphoreSlim Lock { get; } = new(1, 1);
+
+        public ImageCatalog? Catalog { get; set; }
     }
 
     private sealed class AddedContent
