@@ -1,5 +1,6 @@
 using ClusterKit.Manager.Scheduling.Filters;
 using ClusterKit.Manager.Scheduling.Placement;
+using ClusterKit.Manager.Scheduling.Scoring;
 
 namespace ClusterKit.Manager.Scheduling;
 
@@ -10,11 +11,17 @@ namespace ClusterKit.Manager.Scheduling;
 public sealed class Scheduler
 {
     /// <summary>
+    /// How far an empty node may lean from the round's CPU/memory shape under bin-pack before the
+    /// scheduler prefers another node (the allowance narrows as the node fills); 0 turns balancing off
+    /// and gives plain BestFit. 0.3 measured best on the benchmark (docs/benchmarks.md).
+    /// </summary>
+    public double PackingSlack { get; init; } = 0.3;
+
+    /// <summary>
     /// Places every batch of a round and accounts each placement in <paramref name="cluster"/>, so
-    /// later batches see earlier ones. Global batches go first (one task per node must not lose
-    /// its room to replicas), then the rest by decreasing task size, which packs tighter
-    /// (first-fit decreasing); results come back in input order. Same cluster, batches and seed
-    /// give the same placement.
+    /// later batches see earlier ones. Batches are placed in <see cref="BatchOrder"/> (global first,
+    /// then big tasks first, alternating CPU- and memory-leaning); results come back in input order.
+    /// Same cluster, batches and seed give the same placement.
     /// </summary>
     /// <exception cref="ArgumentException">A spec is invalid or a task id appears twice; nothing was placed.</exception>
     public ScheduleResult Schedule(ClusterState cluster, IReadOnlyList<TaskBatch> batches, ulong seed = 0)
@@ -24,28 +31,10 @@ public sealed class Scheduler
         Validate(batches);
 
         var nodes = cluster.Nodes;
-        long maxCpu = 1;
-        long maxMemory = 1;
-        foreach (var n in nodes)
-        {
-            maxCpu = Math.Max(maxCpu, n.ReservableNanoCpus);
-            maxMemory = Math.Max(maxMemory, n.ReservableMemoryBytes);
-        }
-
-        var order = new int[batches.Count];
-        var keys = new (int Global, double Size, int Index)[batches.Count];
-        for (var i = 0; i < batches.Count; i++)
-        {
-            var s = batches[i].Spec;
-            var size = Math.Max((double)s.NanoCpus / maxCpu, (double)s.MemoryBytes / maxMemory);
-            keys[i] = (s.Mode == ServiceMode.Global ? 0 : 1, -size, i);
-            order[i] = i;
-        }
-
-        Array.Sort(keys, order);
-        var placer = new BatchPlacer(nodes, seed);
+        var target = PackingTarget.For(nodes, batches);
+        var placer = new BatchPlacer(nodes, seed, target, PackingSlack);
         var results = new BatchResult[batches.Count];
-        foreach (var i in order)
+        foreach (var i in BatchOrder.For(batches, nodes, target))
         {
             results[i] = placer.Place(batches[i]);
         }

@@ -21,6 +21,8 @@ internal sealed class BatchPlacer
     private readonly long[] _capacity;
     private readonly double[] _score;
     private readonly int[] _heap;
+    private readonly PackingTarget _target;
+    private readonly double _slack;
 
     private BatchContext _batch = null!;
     private FilterPipeline _pipeline = null!;
@@ -29,8 +31,10 @@ internal sealed class BatchPlacer
     private IReadOnlyList<string> _taskIds = [];
     private int _next;
 
-    public BatchPlacer(IReadOnlyList<NodeInfo> nodes, ulong seed)
+    public BatchPlacer(IReadOnlyList<NodeInfo> nodes, ulong seed, PackingTarget target, double slack)
     {
+        _target = target;
+        _slack = slack;
         _nodes = nodes;
         var n = nodes.Count;
         _tie = new ulong[n];
@@ -74,7 +78,7 @@ internal sealed class BatchPlacer
             count++;
         }
 
-        _scorer = new NodeScorer(_batch, existing + _taskIds.Count);
+        _scorer = new NodeScorer(_batch, existing + _taskIds.Count, _target, _slack);
         if (_taskIds.Count > 0 && count > 0)
         {
             var positions = new PositionRange(0, count);

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ClusterKit.Bench.Scheduler;
+using ClusterKit.Manager.Scheduling;
+
+// Scheduler benchmark: prints one JSON object. Usage:
+//   dotnet run -c Release --project bench/scheduler -- [--nodes 10000] [--tasks 1000000] [--services 1000] [--seed 1] [--anchor-tasks 20000]
+var options = Options.Parse(args);
+var scheduler = new Scheduler();
+var output = new MemoryStream();
+using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
+{
+    json.WriteStartObject();
+    json.WriteString("benchmark", "scheduler");
+    json.WriteString("command", "dotnet run -c Release --project bench/scheduler -- " + string.Join(' ', args));
+    json.WriteNumber("nodes", options.Nodes);
+    json.WriteNumber("services", options.Services);
+    json.WriteNumber("seed", options.Seed);
+    json.WriteNumber("processors", Environment.ProcessorCount);
+
+    // 1. The whole round in one call, single thread: placements per second.
+    {
+        var cluster = new ClusterState(Workload.MixedNodes(options.Nodes, new Random(options.Seed)));
+        var round = Workload.MixedRound(options.Services, options.Tasks, options.Nodes, new Random(options.Seed + 1), features: true);
+        var tasks = round.Sum(b => b.TaskIds.Count);
+        Warmup(scheduler, options);
+        GC.Collect();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var sw = Stopwatch.StartNew();
+        var result = scheduler.Schedule(cluster, round, (ulong)options.Seed);
+        sw.Stop();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        json.WriteStartObject("mixed_round");
+        json.WriteNumber("tasks", tasks);
+        json.WriteNumber("batches", round.Count);
+        json.WriteNumber("placed", result.Placed);
+        json.WriteNumber("unplaced", result.Unplaced);
+        json.WriteNumber("seconds", Math.Round(sw.Elapsed.TotalSeconds, 3));
+        json.WriteNumber("placements_per_second", Math.Round(result.Placed / sw.Elapsed.TotalSeconds));
+        json.WriteNumber("allocated_bytes_per_placement", Math.Round((double)allocated / Math.Max(1, result.Placed), 1));
+        json.WriteNumber("nodes_used", cluster.Nodes.Count(n => n.TaskCount > 0));
+        json.WriteNumber("cpu_utilisation", Math.Round(cluster.Nodes.Sum(n => (double)n.AllocatedNanoCpus) / cluster.Nodes.Sum(n => (double)n.ReservableNanoCpus), 4));
+        json.WriteNumber("memory_utilisation", Math.Round(cluster.Nodes.Sum(n => (double)n.AllocatedMemoryBytes) / cluster.Nodes.Sum(n => (double)n.ReservableMemoryBytes), 4));
+        var firstUnplaced = result.Batches.FirstOrDefault(b => b.Explanation is not null);
+        if (firstUnplaced is not null)
+        {
+            json.WriteString("example_explanation", $"{firstUnplaced.ServiceId}: {firstUnplaced.Explanation!.Message}");
+        }
+
+        json.WriteEndObject();
+    }
+
+    // 2. The same round one batch per call, to time each batch.
+    {
+        var cluster = new ClusterState(Workload.MixedNodes(options.Nodes, new Random(options.Seed)));
+        var round = Workload.MixedRound(options.Services, options.Tasks, options.Nodes, new Random(options.Seed + 1), features: true);
+        var times = new List<double>(round.Count);
+        foreach (var batch in round.OrderBy(b => b.Spec.Mode == ServiceMode.Global ? 0 : 1).ThenByDescending(b => Math.Max(b.Spec.NanoCpus / 64.0, b.Spec.MemoryBytes / 256.0)))
+        {
+            var sw = Stopwatch.StartNew();
+            scheduler.Schedule(cluster, [batch], (ulong)options.Seed);
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+
+        times.Sort();
+        json.WriteStartObject("per_batch_ms");
+        json.WriteNumber("batches", times.Count);
+        json.WriteNumber("mean_tasks_per_batch", Math.Round(round.Average(b => b.TaskIds.Count), 1));
+        json.WriteNumber("p50", Math.Round(Percentile(times, 0.50), 3));
+        json.WriteNumber("p99", Math.Round(Percentile(times, 0.99), 3));
+        json.WriteNumber("max", Math.Round(times[^1], 3));
+        json.WriteEndObject();
+    }
+
+    // 3. Packing quality on identical nodes, where ceil(demand / node capacity) is a true lower bound:
+    //    tasks with independent CPU and memory sizes (2-D), and tasks shaped like the nodes (1-D).
+    foreach (var (section, nodeShaped) in new[] { ("uniform_packing", false), ("uniform_packing_node_shaped", true) })
+    {
+        var uniformTasks = (int)(options.Tasks * 0.6);
+        json.WriteStartObject(section);
+        json.WriteNumber("tasks", uniformTasks);
+        var variants = new (string Name, PlacementStrategy Strategy, bool AntiAffinity, double Slack)[]
+        {
+            ("bin_pack", PlacementStrategy.BinPack, true, 0.3),
+            ("bin_pack_no_anti_affinity", PlacementStrategy.BinPack, false, 0.3),
+            ("bin_pack_plain_bestfit", PlacementStrategy.BinPack, true, 0),
+            ("spread", PlacementStrategy.Spread, true, 0.3),
+        };
+        foreach (var (name, strategy, antiAffinity, slack) in variants)
+        {
+            var cluster = new ClusterState(Workload.UniformNodes(options.Nodes, new Random(options.Seed)));
+            var round = Workload.MixedRound(options.Services, uniformTasks, options.Nodes, new Random(options.Seed + 2), features: false, nodeShaped)
+                .Select(b => new TaskBatch(Copy(b.Spec, strategy, antiAffinity), b.TaskIds)).ToList();
+            var cpu = round.Sum(b => (double)b.Spec.NanoCpus * b.TaskIds.Count);
+            var memory = round.Sum(b => (double)b.Spec.MemoryBytes * b.TaskIds.Count);
+            var node = cluster.Nodes[0];
+            var lowerBound = (long)Math.Max(Math.Ceiling(cpu / node.ReservableNanoCpus), Math.Ceiling(memory / node.ReservableMemoryBytes));
+            var sw = Stopwatch.StartNew();
+            var result = new Scheduler { PackingSlack = slack }.Schedule(cluster, round, (ulong)options.Seed);
+            sw.Stop();
+            var used = cluster.Nodes.Count(n => n.TaskCount > 0);
+            json.WriteStartObject(name);
+            json.WriteNumber("placed", result.Placed);
+            json.WriteNumber("unplaced", result.Unplaced);
+            json.WriteNumber("nodes_used", used);
+            json.WriteNumber("lower_bound", lowerBound);
+            json.WriteNumber("ratio_to_lower_bound", Math.Round((double)used / lowerBound, 4));
+            json.WriteNumber("demand_cpu_nodes", Math.Round(cpu / node.ReservableNanoCpus, 1));
+            json.WriteNumber("demand_memory_nodes", Math.Round(memory / node.ReservableMemoryBytes, 1));
+            json.WriteNumber("placements_per_second", Math.Round(result.Placed / sw.Elapsed.TotalSeconds));
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+    }
+
+    // 4. The anchor: a node scan per task, on the first tasks of the same mixed round.
+    {
+        var cluster = new ClusterState(Workload.MixedNodes(options.Nodes, new Random(options.Seed)));
+        var round = Workload.MixedRound(options.Services, options.Tasks, options.Nodes, new Random(options.Seed + 1), features: true)
+            .Where(b => b.Spec.Mode == ServiceMode.Replicated).ToList();
+        var naivePlaced = 0;
+        var sw = Stopwatch.StartNew();
+        foreach (var batch in round)
+        {
+            if (naivePlaced >= options.AnchorTasks)
+            {
+                break;
+            }
+
+            naivePlaced += NaiveScheduler.Place(cluster, batch);
+        }
+
+        sw.Stop();
+        var naiveRate = naivePlaced / sw.Elapsed.TotalSeconds;
+        json.WriteStartObject("anchor_naive_scan");
+        json.WriteNumber("placed", naivePlaced);
+        json.WriteNumber("placements_per_second", Math.Round(naiveRate));
+        json.WriteEndObject();
+    }
+
+    json.WriteNumber("peak_working_set_mib", Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1));
+    json.WriteEndObject();
+}
+
+Console.WriteLine(System.Text.Encoding.UTF8.GetString(output.ToArray()));
+return 0;
+
+static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+static PlacementSpec Copy(PlacementSpec s, PlacementStrategy strategy, bool antiAffinity) => new()
+{
+    ServiceId = s.ServiceId,
+    SpecVersion = s.SpecVersion,
+    NanoCpus = s.NanoCpus,
+    MemoryBytes = s.MemoryBytes,
+    Strategy = strategy,
+    ServiceAntiAffinity = antiAffinity,
+};
+
+// A small round first so the timed run measures optimised code, not the JIT's first tier.
+static void Warmup(Scheduler scheduler, Options options)
+{
+    var cluster = new ClusterState(Workload.MixedNodes(Math.Min(options.Nodes, 1000), new Random(99)));
+    scheduler.Schedule(cluster, Workload.MixedRound(50, 50_000, cluster.Nodes.Count, new Random(98), features: true));
+}
+
+internal sealed record Options(int Nodes, int Tasks, int Services, int Seed, int AnchorTasks)
+{
+    public static Options Parse(string[] args)
+    {
+        var o = new Options(10_000, 1_000_000, 1_000, 1, 20_000);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            o = args[i] switch
+            {
+                "--nodes" => o with { Nodes = value },
+                "--tasks" => o with { Tasks = value },
+                "--services" => o with { Services = value },
+                "--seed" => o with { Seed = value },
+                "--anchor-tasks" => o with { AnchorTasks = value },
+                _ => throw new ArgumentException($"unknown option {args[i]}; allowed: --nodes, --tasks, --services, --seed, --anchor-tasks"),
+            };
+        }
+
+        return o;
+    }
+}
