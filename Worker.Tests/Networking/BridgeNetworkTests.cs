@@ -14,7 +14,7 @@ public sealed class BridgeNetworkTests : IDisposable
 
     public BridgeNetworkTests()
     {
-        _network = new BridgeNetwork(new BridgeNetworkOptions(), _runner, _probe);
+        _network = new BridgeNetwork(new BridgeNetworkOptions(), _runner, _probe, new IpVethDriver(_runner));
     }
 
     public void Dispose() => _network.Dispose();
@@ -55,8 +55,10 @@ public sealed class BridgeNetworkTests : IDisposable
         var attachment = await _network.AttachAsync(Request(WebId, "web", "8080:80"));
 
         Assert.Equal(["ip -batch -", "nsenter --net=/proc/4242/ns/net ip -batch -", "nft -f -"], _runner.Commands);
-        Assert.Equal(IpCommands.CreateVeth(_network.Settings, "ckv01234567", IPAddress.Parse("10.88.0.2"), "/proc/4242/ns/net"), _runner.Calls[0].Input);
-        Assert.Equal(IpCommands.ConfigureContainerInterface(_network.Settings, IPAddress.Parse("10.88.0.2")), _runner.Calls[1].Input);
+        var plan = new VethPlan(
+            "ckv01234567", "ck0", 1500, "eth0", "02:42:0a:58:00:02", IPAddress.Parse("10.88.0.2"), 16, IPAddress.Parse("10.88.0.1"), "/proc/4242/ns/net");
+        Assert.Equal(IpCommands.CreateVeth(plan), _runner.Calls[0].Input);
+        Assert.Equal(IpCommands.ConfigureContainerInterface(plan), _runner.Calls[1].Input);
         Assert.Contains("tcp dport 8080 dnat ip to 10.88.0.2:80", _runner.Calls[2].Input, StringComparison.Ordinal);
         Assert.Equal(
             new NetworkAttachment(WebId, NetworkMode.Bridge, IPAddress.Parse("10.88.0.2"), 16, IPAddress.Parse("10.88.0.1"), "02:42:0a:58:00:02", "ckv01234567", attachment.Ports),

@@ -16,6 +16,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
     private readonly BridgeNetworkSettings _settings;
     private readonly HostNetworkTools _tools;
     private readonly IHostPortProbe _portProbe;
+    private readonly IVethDriver _veths;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -27,12 +28,14 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
         BridgeNetworkOptions options,
         ICommandRunner commandRunner,
         IHostPortProbe portProbe,
+        IVethDriver vethDriver,
         TimeProvider? timeProvider = null,
         ILogger<BridgeNetwork>? logger = null)
     {
         _settings = BridgeNetworkSettings.From(options);
         _tools = new HostNetworkTools(commandRunner);
         _portProbe = portProbe;
+        _veths = vethDriver;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _addresses = new IpAddressPool(_settings.Subnet);
@@ -110,24 +113,32 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
 
             var address = _addresses.Allocate(request.ContainerId);
             var endpoint = new ContainerEndpoint(request.ContainerId, request.ContainerName, address, request.Ports);
+            var plan = new VethPlan(
+                hostEnd,
+                _settings.BridgeName,
+                _settings.Mtu,
+                VethNames.ContainerInterface,
+                MacAddresses.FromIPv4(address),
+                address,
+                _settings.Subnet.PrefixLength,
+                _settings.Gateway,
+                request.NetworkNamespacePath);
             var vethCreated = false;
             try
             {
-                await _tools.RunIpBatchAsync(IpCommands.CreateVeth(_settings, hostEnd, address, request.NetworkNamespacePath), cancellationToken);
+                await _veths.CreateAsync(plan, cancellationToken);
                 vethCreated = true;
-                await _tools.RunIpBatchInAsync(
-                    request.NetworkNamespacePath, IpCommands.ConfigureContainerInterface(_settings, address), cancellationToken);
                 _endpoints.Set(endpoint);
                 if (request.Ports.Count > 0)
                 {
                     await ApplyRulesetAsync(force: false, cancellationToken);
                 }
             }
-            catch (Exception error) when (error is CommandFailedException or OperationCanceledException)
+            catch (Exception error) when (error is CommandFailedException or KernelCallException or NetworkingException or IOException or OperationCanceledException)
             {
                 Log.AttachFailed(_logger, error, request.ContainerId);
                 await UndoAttachAsync(request.ContainerId, hostEnd, vethCreated);
-                throw error is CommandFailedException
+                throw error is not OperationCanceledException
                     ? new NetworkingException(
                         $"could not attach container {request.ContainerName} ({ContainerIds.Short(request.ContainerId)}) to bridge {_settings.BridgeName}: {error.Message}",
                         error)
@@ -141,7 +152,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
                 address,
                 _settings.Subnet.PrefixLength,
                 _settings.Gateway,
-                MacAddresses.FromIPv4(address),
+                plan.MacAddress,
                 hostEnd,
                 request.Ports);
         }
@@ -158,7 +169,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
         try
         {
             // Deleting the host end destroys the peer in the container's namespace as well.
-            await _tools.DeleteLinkAsync(hostEnd, cancellationToken);
+            await _veths.DeleteAsync(hostEnd, cancellationToken);
             _addresses.Release(containerId);
             var hadPorts = _endpoints.Endpoints.Any(e => e.ContainerId == containerId && e.Ports.Count > 0);
             _endpoints.Remove(containerId);
@@ -169,7 +180,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
 
             Log.Detached(_logger, containerId, hostEnd);
         }
-        catch (CommandFailedException error)
+        catch (Exception error) when (error is CommandFailedException or KernelCallException)
         {
             throw new NetworkingException($"could not detach container {ContainerIds.Short(containerId)}: {error.Message}", error);
         }
@@ -209,7 +220,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
             var removed = new List<string>();
             foreach (var name in await _tools.ListBridgePortsAsync(_settings.BridgeName, cancellationToken))
             {
-                if (VethNames.IsHostEnd(name) && !ownedInterfaces.Contains(name) && await _tools.DeleteLinkAsync(name, cancellationToken))
+                if (VethNames.IsHostEnd(name) && !ownedInterfaces.Contains(name) && await _veths.DeleteAsync(name, cancellationToken))
                 {
                     Log.RemovedStray(_logger, name, _settings.BridgeName);
                     removed.Add(name);
@@ -219,7 +230,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
             Log.Rebuilt(_logger, known.Count);
             return new RebuildReport(known.Count, removed);
         }
-        catch (CommandFailedException error)
+        catch (Exception error) when (error is CommandFailedException or KernelCallException)
         {
             throw new NetworkingException($"could not rebuild bridge {_settings.BridgeName}: {error.Message}", error);
         }
@@ -240,7 +251,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
             {
                 if (VethNames.IsHostEnd(name))
                 {
-                    await _tools.DeleteLinkAsync(name, cancellationToken);
+                    await _veths.DeleteAsync(name, cancellationToken);
                 }
             }
 
@@ -253,7 +264,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
             _endpoints.Clear();
             Log.TornDown(_logger, _settings.BridgeName, _settings.QualifiedTableName);
         }
-        catch (CommandFailedException error)
+        catch (Exception error) when (error is CommandFailedException or KernelCallException)
         {
             throw new NetworkingException($"could not tear down bridge {_settings.BridgeName}: {error.Message}", error);
         }
@@ -343,8 +354,8 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
         {
             if (vethCreated)
             {
-                // Not cancellable: a half-made veth must not outlive a cancelled attach.
-                await _tools.DeleteLinkAsync(hostEnd, CancellationToken.None);
+                // Not cancellable: a veth must not outlive a failed or cancelled attach.
+                await _veths.DeleteAsync(hostEnd, CancellationToken.None);
             }
 
             if (hadEndpoint)
@@ -352,7 +363,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
                 await ApplyRulesetAsync(force: false, CancellationToken.None);
             }
         }
-        catch (CommandFailedException error)
+        catch (Exception error) when (error is CommandFailedException or KernelCallException)
         {
             // The attach error is the one to report; this one only leaves a stray for the next rebuild.
             Log.UndoFailed(_logger, error, containerId);

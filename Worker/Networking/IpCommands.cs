@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 
 namespace ClusterKit.Worker.Networking;
 
@@ -25,18 +24,15 @@ internal static class IpCommands
             + $"link set {settings.BridgeName} mtu {mtu} up\n";
     }
 
-    public static string CreateVeth(BridgeNetworkSettings settings, string hostEnd, IPAddress address, string networkNamespacePath)
+    public static string CreateVeth(VethPlan plan)
     {
-        var mtu = settings.Mtu.ToString(CultureInfo.InvariantCulture);
-        return $"link add {hostEnd} mtu {mtu} master {settings.BridgeName} up type veth"
-            + $" peer name {VethNames.ContainerInterface} address {MacAddresses.FromIPv4(address)} mtu {mtu} netns {networkNamespacePath}\n";
+        var mtu = plan.Mtu.ToString(CultureInfo.InvariantCulture);
+        return $"link add {plan.HostInterface} mtu {mtu} master {plan.BridgeName} up type veth"
+            + $" peer name {plan.ContainerInterface} address {plan.MacAddress} mtu {mtu} netns {plan.NetworkNamespacePath}\n";
     }
 
-    public static string ConfigureContainerInterface(BridgeNetworkSettings settings, IPAddress address) =>
-        $"addr add {address}/{settings.Subnet.PrefixLength} dev {VethNames.ContainerInterface}\n"
-        + $"link set {VethNames.ContainerInterface} up\n"
-        + $"route add default via {settings.Gateway} dev {VethNames.ContainerInterface}\n";
-
-    public static string DeleteLinks(IEnumerable<string> names) =>
-        string.Concat(names.Select(name => $"link del {name}\n"));
+    public static string ConfigureContainerInterface(VethPlan plan) =>
+        $"addr add {plan.Address}/{plan.PrefixLength} dev {plan.ContainerInterface}\n"
+        + $"link set {plan.ContainerInterface} up\n"
+        + $"route add default via {plan.Gateway} dev {plan.ContainerInterface}\n";
 }

@@ -43,8 +43,9 @@ public sealed class SocketPortProbe : IHostPortProbe
                 _systemCalls.EnterNetworkNamespace(_networkNamespacePath);
                 states = ProbeHere(ports);
             }
-            catch (Exception error) when (error is KernelCallException or IOException or UnauthorizedAccessException or SocketException)
+            catch (Exception error)
             {
+                // Anything escaping a thread would end the process; hand it to the caller instead.
                 failure = error;
             }
         })

@@ -32,8 +32,11 @@ internal sealed class FakeContainer : IAsyncDisposable
         {
             await container.InAsync("ip", "link", "set", "lo", "up");
 
-            // `ip netns exec` execs the command in place, so this pid is the sleep inside the namespace.
+            // `ip netns exec` execs the command in place, so this pid ends up as the sleep inside the
+            // namespace; until it has switched, /proc/PID/ns/net is still the parent's namespace.
+            var inode = (await Shell.RunAsync("stat", "-L", "-c", "%i", "/run/netns/" + name)).Trim();
             container.Pid = container.StartProcess("sleep", "120").Id;
+            await container.WaitForNamespaceAsync($"net:[{inode}]");
         }
         catch
         {
@@ -42,6 +45,21 @@ internal sealed class FakeContainer : IAsyncDisposable
         }
 
         return container;
+    }
+
+    private async Task WaitForNamespaceAsync(string expected)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            if (new FileInfo($"/proc/{Pid}/ns/net").LinkTarget == expected)
+            {
+                return;
+            }
+
+            await Task.Delay(5);
+        }
+
+        throw new InvalidOperationException($"process {Pid} never entered network namespace {Name}");
     }
 
     public Process StartProcess(string fileName, params string[] arguments)

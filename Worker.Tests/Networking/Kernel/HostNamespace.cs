@@ -56,8 +56,13 @@ internal sealed class HostNamespace : IAsyncDisposable
         return host;
     }
 
-    public BridgeNetwork CreateNetwork(IHostPortProbe? probe = null) =>
-        new(Options, Runner, probe ?? new SocketPortProbe(LinuxSystemCalls.Instance, Path));
+    /// <summary>A bridge network whose tools, probe and veth driver all work inside this namespace.</summary>
+    public BridgeNetwork CreateNetwork(bool netlink) =>
+        new(
+            Options,
+            Runner,
+            new SocketPortProbe(LinuxSystemCalls.Instance, Path),
+            netlink ? new NetlinkVethDriver(LinuxSystemCalls.Instance, Path) : new IpVethDriver(Runner));
 
     public async Task<FakeContainer> StartContainerAsync()
     {
