@@ -1,0 +1,46 @@
+using ClusterKit.Manager.Store.Raft;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ClusterKit.Manager.Tests.Store.Raft;
+
+public sealed class FollowerWatchdogTests
+{
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_follower_whose_barrier_keeps_failing_is_reported_once_past_the_limit()
+    {
+        var time = new FakeTimeProvider();
+        var reasons = new List<string>();
+        await using var watchdog = new FollowerWatchdog(
+            () => true,
+            _ => ValueTask.FromException(new TimeoutException("no progress")),
+            StuckAfter,
+            time,
+            reasons.Add);
+
+        var healthy = time.GetUtcNow();
+        time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(healthy, await watchdog.CheckAsync(healthy, CancellationToken.None));
+        Assert.Empty(reasons);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(DateTimeOffset.MaxValue, await watchdog.CheckAsync(healthy, CancellationToken.None));
+        Assert.Equal("its read barrier has failed for 30 s while a leader is known (last error: TimeoutException: no progress)", Assert.Single(reasons));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_successful_barrier_or_no_known_leader_counts_as_healthy()
+    {
+        var time = new FakeTimeProvider();
+        var hasLeader = true;
+        await using var watchdog = new FollowerWatchdog(() => hasLeader, _ => ValueTask.CompletedTask, StuckAfter, time, _ => Assert.Fail("not stuck"));
+        var start = time.GetUtcNow();
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(time.GetUtcNow(), await watchdog.CheckAsync(start, CancellationToken.None));
+
+        hasLeader = false;
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(time.GetUtcNow(), await watchdog.CheckAsync(start, CancellationToken.None));
+    }
+}
