@@ -102,6 +102,32 @@ public sealed class LayerRoundTripTests : IDisposable
         Assert.False(File.Exists(_temp.Combine("escape.txt")));
     }
 
+    [Theory]
+    [InlineData("etc/.wh...")]
+    [InlineData("etc/.wh..")]
+    [InlineData(".wh.")]
+    public async Task Whiteouts_that_name_no_file_are_refused(string name)
+    {
+        var keep = _temp.Combine("t", "etc", "keep");
+        LayerFiles.Write(_temp.Combine("t"), "etc/keep", "still here");
+        var tar = LayerFiles.BuildTar(LayerFiles.FileEntry(name, string.Empty));
+
+        var error = await Assert.ThrowsAsync<ImageStoreException>(() => LayerFiles.UnpackAsync(tar, _temp.Combine("t")));
+
+        Assert.Equal($"whiteout '{name}' names no file ('.wh.' must be followed by a file name)", error.Message);
+        Assert.True(File.Exists(keep));
+    }
+
+    [Fact]
+    public async Task Only_a_directory_may_stand_for_the_layer_root()
+    {
+        var tar = LayerFiles.BuildTar(LayerFiles.FileEntry("./", "x"));
+
+        var error = await Assert.ThrowsAsync<ImageStoreException>(() => LayerFiles.UnpackAsync(tar, _temp.Combine("t")));
+
+        Assert.Equal("entry './' is a RegularFile at the layer root; only a directory may stand for the root", error.Message);
+    }
+
     [Fact]
     public async Task Writing_through_a_symlink_is_refused_but_the_symlink_itself_may_point_anywhere()
     {

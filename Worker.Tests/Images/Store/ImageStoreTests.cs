@@ -181,6 +181,30 @@ public sealed class ImageStoreTests : IClassFixture<BusyboxFixture>, IDisposable
     }
 
     [Fact]
+    public async Task An_id_prefix_shared_by_two_images_is_ambiguous()
+    {
+        var store = StoreFiles.Open(_temp.Combine("store"));
+        var rootfs = _temp.Combine("tiny");
+        Layers.LayerFiles.Write(rootfs, "etc/motd", "tiny");
+        var ids = new List<string>();
+
+        // 17 ids share a first hex digit with an earlier one (pigeonhole), so the loop always ends.
+        string? shared = null;
+        for (var i = 0; shared is null; i++)
+        {
+            var id = (await store.ImportAsync(new ImportRequest(rootfs, null, [$"CMD [\"{i}\"]"], null))).Id[7..];
+            shared = ids.FirstOrDefault(other => other[0] == id[0]) is not null ? id[..1] : null;
+            ids.Add(id);
+        }
+
+        var error = await Assert.ThrowsAsync<ImageStoreException>(() => store.InspectAsync(shared));
+
+        Assert.Equal(ImageErrorKind.Ambiguous, error.Kind);
+        Assert.Matches($"^image id prefix '{shared}' matches [0-9]+ images; give more digits$", error.Message);
+        Assert.Equal(ids[^1], (await store.InspectAsync(ids[^1][..12])).Id[7..]);
+    }
+
+    [Fact]
     public async Task Bad_import_input_leaves_the_store_unchanged()
     {
         var root = _temp.Combine("store");

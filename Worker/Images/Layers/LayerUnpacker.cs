@@ -47,6 +47,11 @@ internal sealed class LayerUnpacker
                     _system.SetExtendedAttribute(Full(root, target), Whiteouts.OverlayOpaqueAttribute, "y"u8.ToArray());
                     continue;
                 case WhiteoutKind.Remove:
+                    if (target.EndsWith('/') || target.Split('/')[^1] is "" or "." or "..")
+                    {
+                        throw Corrupt($"whiteout '{entry.Name}' names no file ('.wh.' must be followed by a file name)");
+                    }
+
                     EnsureParent(root, target, knownDirectories);
                     RemoveExisting(Full(root, target), knownDirectories, target);
                     _system.MakeNode(Full(root, target), FileNodeType.CharacterDevice, UnixFileMode.None, 0, 0);
@@ -68,10 +73,12 @@ internal sealed class LayerUnpacker
     private async Task CreateAsync(TarEntry entry, string root, string relative, HashSet<string> knownDirectories, List<(string, DateTimeOffset)> directoryTimes, CancellationToken cancellationToken)
     {
         var full = Full(root, relative);
-        if (relative.Length > 0)
+        if (relative.Length == 0 && entry.EntryType != TarEntryType.Directory)
         {
-            EnsureParent(root, relative, knownDirectories);
+            throw Corrupt($"entry '{entry.Name}' is a {entry.EntryType} at the layer root; only a directory may stand for the root");
         }
+
+        EnsureParent(root, relative, knownDirectories);
 
         switch (entry.EntryType)
         {
