@@ -93,6 +93,10 @@ internal sealed partial class StoreGrpcService(ManagerNodeService manager, ILogg
             CommitIndex = status.CommitIndex,
             StoreVersion = status.StoreVersion,
             Members = status.Members,
+            SnapshotsTaken = status.SnapshotsTaken,
+            SnapshotsInstalled = status.SnapshotsInstalled,
+            Batches = status.Batches,
+            BatchedTransactions = status.BatchedTransactions,
         };
     }
 

@@ -70,6 +70,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         var stateMachine = new StoreStateMachine(
             new DirectoryInfo(Path.Combine(options.DataDirectory, "snapshots")), memory, options.SnapshotEvery, loggers.CreateLogger<StoreStateMachine>());
         await stateMachine.RestoreAsync(token).ConfigureAwait(false);
+        stateMachine.Started = true;
         var wal = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(options.DataDirectory, "wal") }, stateMachine);
 
         var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
@@ -141,7 +142,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             Store.Memory.Version,
             _cluster.Members.Count,
             _stateMachine.SnapshotsTaken,
-            _stateMachine.SnapshotsRestored,
+            _stateMachine.SnapshotsInstalled,
             _committer.Batches,
             _committer.Transactions);
     }
@@ -213,6 +214,6 @@ public sealed record RaftStatus(
     ulong StoreVersion,
     int Members,
     long SnapshotsTaken,
-    long SnapshotsRestored,
+    long SnapshotsInstalled,
     long Batches,
     long BatchedTransactions);

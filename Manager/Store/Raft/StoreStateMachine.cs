@@ -33,7 +33,11 @@ internal sealed partial class StoreStateMachine : SimpleStateMachine
 
     public long SnapshotsTaken { get; private set; }
 
-    public long SnapshotsRestored { get; private set; }
+    /// <summary>Snapshots restored after start-up: installs sent by a leader.</summary>
+    public long SnapshotsInstalled { get; private set; }
+
+    /// <summary>Set once the local snapshot (if any) is restored; later restores are installs.</summary>
+    public bool Started { get; set; }
 
     protected override ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
     {
@@ -103,7 +107,11 @@ internal sealed partial class StoreStateMachine : SimpleStateMachine
 
         _store.Restore(snapshot);
         _sinceSnapshot = 0;
-        SnapshotsRestored++;
+        if (Started)
+        {
+            SnapshotsInstalled++;
+        }
+
         LogSnapshotRestored(_logger, snapshotFile.Name, snapshot.Version, bytes.Length);
     }
 
