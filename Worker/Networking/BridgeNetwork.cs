@@ -43,6 +43,19 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
 
     public BridgeNetworkSettings Settings => _settings;
 
+    /// <summary>
+    /// The worker's wiring: veths over rtnetlink, port probes by bind, bridge and table through
+    /// ip, sysctl and nft, all in the worker's own network namespace.
+    /// </summary>
+    public static BridgeNetwork ForHost(BridgeNetworkOptions options, TimeProvider? timeProvider = null, ILogger<BridgeNetwork>? logger = null) =>
+        new(
+            options,
+            ProcessCommandRunner.Instance,
+            new SocketPortProbe(LinuxSystemCalls.Instance),
+            new NetlinkVethDriver(LinuxSystemCalls.Instance),
+            timeProvider,
+            logger);
+
     /// <summary>The bridge-mode containers currently attached, ordered by id.</summary>
     public IReadOnlyList<ContainerEndpoint> Endpoints
     {

@@ -10,11 +10,13 @@ namespace ClusterKit.Worker.Networking.Tests.Kernel;
 internal sealed class FakeContainer : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly bool _ownsNamespace;
 
-    private FakeContainer(string name)
+    private FakeContainer(string name, bool ownsNamespace = true)
     {
         Name = name;
         Id = Shell.UniqueHex(16) + Shell.UniqueHex(16);
+        _ownsNamespace = ownsNamespace;
     }
 
     public string Name { get; }
@@ -26,17 +28,12 @@ internal sealed class FakeContainer : IAsyncDisposable
 
     public static async Task<FakeContainer> StartAsync(string name)
     {
-        var container = new FakeContainer(name);
         await Shell.RunAsync("ip", "netns", "add", name);
+        var container = new FakeContainer(name);
         try
         {
             await container.InAsync("ip", "link", "set", "lo", "up");
-
-            // `ip netns exec` execs the command in place, so this pid ends up as the sleep inside the
-            // namespace; until it has switched, /proc/PID/ns/net is still the parent's namespace.
-            var inode = (await Shell.RunAsync("stat", "-L", "-c", "%i", "/run/netns/" + name)).Trim();
-            container.Pid = container.StartProcess("sleep", "120").Id;
-            await container.WaitForNamespaceAsync($"net:[{inode}]");
+            await container.StartSleeperAsync();
         }
         catch
         {
@@ -47,19 +44,21 @@ internal sealed class FakeContainer : IAsyncDisposable
         return container;
     }
 
-    private async Task WaitForNamespaceAsync(string expected)
+    /// <summary>A process in a namespace that somebody else owns (and deletes).</summary>
+    public static async Task<FakeContainer> InExistingNamespaceAsync(string name)
     {
-        for (var attempt = 0; attempt < 200; attempt++)
+        var container = new FakeContainer(name, ownsNamespace: false);
+        try
         {
-            if (new FileInfo($"/proc/{Pid}/ns/net").LinkTarget == expected)
-            {
-                return;
-            }
-
-            await Task.Delay(5);
+            await container.StartSleeperAsync();
+        }
+        catch
+        {
+            await container.DisposeAsync();
+            throw;
         }
 
-        throw new InvalidOperationException($"process {Pid} never entered network namespace {Name}");
+        return container;
     }
 
     public Process StartProcess(string fileName, params string[] arguments)
@@ -73,6 +72,27 @@ internal sealed class FakeContainer : IAsyncDisposable
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName} in {Name}");
         _processes.Add(process);
         return process;
+    }
+
+    /// <summary>
+    /// `ip netns exec` execs the command in place, so the pid ends up as the sleep inside the
+    /// namespace; until it has switched, /proc/PID/ns/net is still the parent's namespace.
+    /// </summary>
+    private async Task StartSleeperAsync()
+    {
+        var expected = $"net:[{(await Shell.RunAsync("stat", "-L", "-c", "%i", "/run/netns/" + Name)).Trim()}]";
+        Pid = StartProcess("sleep", "120").Id;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            if (new FileInfo($"/proc/{Pid}/ns/net").LinkTarget == expected)
+            {
+                return;
+            }
+
+            await Task.Delay(5);
+        }
+
+        throw new InvalidOperationException($"process {Pid} never entered network namespace {Name}");
     }
 
     public Task<string> InAsync(string fileName, params string[] arguments) => Shell.InNamespaceAsync(Name, fileName, arguments);
@@ -96,6 +116,9 @@ internal sealed class FakeContainer : IAsyncDisposable
             process.Dispose();
         }
 
-        await Shell.TryRunAsync("ip", "netns", "del", Name);
+        if (_ownsNamespace)
+        {
+            await Shell.TryRunAsync("ip", "netns", "del", Name);
+        }
     }
 }

@@ -57,9 +57,9 @@ internal sealed class HostNamespace : IAsyncDisposable
     }
 
     /// <summary>A bridge network whose tools, probe and veth driver all work inside this namespace.</summary>
-    public BridgeNetwork CreateNetwork(bool netlink) =>
+    public BridgeNetwork CreateNetwork(bool netlink, BridgeNetworkOptions? options = null) =>
         new(
-            Options,
+            options ?? Options,
             Runner,
             new SocketPortProbe(LinuxSystemCalls.Instance, Path),
             netlink ? new NetlinkVethDriver(LinuxSystemCalls.Instance, Path) : new IpVethDriver(Runner));
