@@ -27,9 +27,11 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
         Warmup(scheduler, options);
         GC.Collect();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var pauseBefore = GC.GetTotalPauseDuration();
         var sw = Stopwatch.StartNew();
         var result = scheduler.Schedule(cluster, round, (ulong)options.Seed);
         sw.Stop();
+        var pause = GC.GetTotalPauseDuration() - pauseBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         json.WriteStartObject("mixed_round");
         json.WriteNumber("tasks", tasks);
@@ -38,6 +40,7 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
         json.WriteNumber("unplaced", result.Unplaced);
         json.WriteNumber("seconds", Math.Round(sw.Elapsed.TotalSeconds, 3));
         json.WriteNumber("placements_per_second", Math.Round(result.Placed / sw.Elapsed.TotalSeconds));
+        json.WriteNumber("gc_pause_seconds", Math.Round(pause.TotalSeconds, 3));
         json.WriteNumber("allocated_bytes_per_placement", Math.Round((double)allocated / Math.Max(1, result.Placed), 1));
         json.WriteNumber("nodes_used", cluster.Nodes.Count(n => n.TaskCount > 0));
         json.WriteNumber("cpu_utilisation", Math.Round(cluster.Nodes.Sum(n => (double)n.AllocatedNanoCpus) / cluster.Nodes.Sum(n => (double)n.ReservableNanoCpus), 4));
@@ -96,9 +99,12 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
             var memory = round.Sum(b => (double)b.Spec.MemoryBytes * b.TaskIds.Count);
             var node = cluster.Nodes[0];
             var lowerBound = (long)Math.Max(Math.Ceiling(cpu / node.ReservableNanoCpus), Math.Ceiling(memory / node.ReservableMemoryBytes));
+            GC.Collect();
+            var pauseBefore = GC.GetTotalPauseDuration();
             var sw = Stopwatch.StartNew();
             var result = new Scheduler { PackingSlack = slack }.Schedule(cluster, round, (ulong)options.Seed);
             sw.Stop();
+            var pause = GC.GetTotalPauseDuration() - pauseBefore;
             var used = cluster.Nodes.Count(n => n.TaskCount > 0);
             json.WriteStartObject(name);
             json.WriteNumber("placed", result.Placed);
@@ -109,6 +115,7 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
             json.WriteNumber("demand_cpu_nodes", Math.Round(cpu / node.ReservableNanoCpus, 1));
             json.WriteNumber("demand_memory_nodes", Math.Round(memory / node.ReservableMemoryBytes, 1));
             json.WriteNumber("placements_per_second", Math.Round(result.Placed / sw.Elapsed.TotalSeconds));
+            json.WriteNumber("gc_pause_seconds", Math.Round(pause.TotalSeconds, 3));
             json.WriteEndObject();
         }
 
