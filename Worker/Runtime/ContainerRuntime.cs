@@ -64,6 +64,10 @@ public sealed partial class ContainerRuntime : IDisposable
 
         var helper = Helper;
         Directory.CreateDirectory(paths.Directory);
+
+        // A container started again: the last run's pid and exit records would make it look exited to Adopt.
+        File.Delete(paths.Exit);
+        File.Delete(paths.Pid);
         var overlay = launch.LowerDirs.Count > 0;
         ICgroupHandle? cgroup = null;
         var ownsCgroup = false;

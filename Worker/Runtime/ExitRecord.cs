@@ -31,7 +31,7 @@ internal static class ExitRecord
             oomKilled);
     }
 
-    /// <summary>RFC 3339 with nanoseconds; .NET keeps 100 ns ticks, so the last two digits go.</summary>
+    /// <summary>RFC 3339 with nanoseconds; .NET keeps 100 ns ticks, so the last two digits are rounded away.</summary>
     public static DateTimeOffset ParseTime(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 

@@ -127,6 +127,26 @@ public sealed class RunningContainer : IDisposable
         return Task.FromResult(ExecProcess.Start(_runtime.Helper, planPath, _runtime.SystemCalls));
     }
 
+    /// <summary>
+    /// After the container exited: removes the cgroup and unmounts the rootfs but keeps the
+    /// container directory (upper layer, logs), so the container can start again or be committed.
+    /// </summary>
+    public void Release()
+    {
+        if (!_shimExited.IsCompleted)
+        {
+            throw new InvalidOperationException($"container {Id} still runs; stop it before releasing its resources");
+        }
+
+        _ = ReadExit();
+        Dispose();
+        _cgroup?.Delete();
+        if (_plan.Labels.GetValueOrDefault(LaunchPlanBuilder.OverlayLabel) == "1")
+        {
+            _runtime.Mounter.Unmount(Paths);
+        }
+    }
+
     /// <summary>Kills what still runs, removes the cgroup, unmounts the rootfs and deletes the container directory.</summary>
     public async Task DeleteAsync(CancellationToken cancellationToken)
     {

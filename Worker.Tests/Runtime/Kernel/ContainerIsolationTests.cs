@@ -94,7 +94,7 @@ public sealed class ContainerIsolationTests(RuntimeTestbed bed) : IClassFixture<
         Assert.Equal("data\n", File.ReadAllText(Path.Combine(container.Paths.Upper, "root", "new-file")));
         Assert.False(File.Exists(Path.Combine(bed.Lower, "root", "new-file")));
         Assert.True(File.Exists(Path.Combine(bed.Lower, "etc", "group")));
-        Assert.Contains("gone", RuntimeTestbed.Join(Logs.ContainerLogs.Read(container.LogPath), "stdout"));
+        Assert.Contains("gone", RuntimeTestbed.Join(Runtime.Logs.ContainerLogs.Read(container.LogPath), "stdout"));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class RootfsMounter(ISystemCalls systemCalls)
         Directory.CreateDirectory(paths.Upper);
         Directory.CreateDirectory(paths.Work);
         Directory.CreateDirectory(paths.Rootfs);
-        var options = $"lowerdir={string.Join(':', lowerDirsTopFirst)},upperdir={paths.Upper},workdir={paths.Work}";
+        var options = $"lowerdir={string.Join(':', lowerDirsTopFirst)},upperdir={paths.Upper},workdir={paths.Work},volatile";
         if (options.Length > MaxOptionsLength)
         {
             throw new ArgumentException($"overlay options are {options.Length} bytes for {lowerDirsTopFirst.Count} layers; the kernel allows {MaxOptionsLength}", nameof(lowerDirsTopFirst));
