@@ -1,10 +1,26 @@
+using ClusterKit.Worker.Hosting;
+
 namespace ClusterKit.Worker;
 
-internal static class Program
+public static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("ck-worker: not wired yet");
-        return args.Length == 0 ? 1 : 1;
+        try
+        {
+            var app = WorkerHost.Build(args);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException error)
+        {
+            await Console.Error.WriteLineAsync("ck-worker: invalid configuration: " + string.Join("; ", error.Failures));
+            return 2;
+        }
+        catch (WorkerStartupException error)
+        {
+            await Console.Error.WriteLineAsync("ck-worker: " + error.Message);
+            return 1;
+        }
     }
 }

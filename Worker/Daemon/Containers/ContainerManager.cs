@@ -1,0 +1,636 @@
+using System.Collections.Concurrent;
+using ClusterKit.Proto.Worker.V1;
+using ClusterKit.Worker.Cgroups;
+using ClusterKit.Worker.Hosting;
+using ClusterKit.Worker.Images;
+using ClusterKit.Worker.Images.Configs;
+using ClusterKit.Worker.Networking;
+using ClusterKit.Worker.Runtime;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+using NetworkMode = ClusterKit.Worker.Networking.NetworkMode;
+
+namespace ClusterKit.Worker.Containers;
+
+/// <summary>
+/// The worker's containers: creates them from images, starts them through the runtime with
+/// their cgroup and network, follows their exits, applies restart policies, and finds them
+/// again after a worker restart. One operation at a time per container.
+/// </summary>
+public sealed partial class ContainerManager : IAsyncDisposable
+{
+    private readonly WorkerOptions _options;
+    private readonly ContainerRecordStore _records;
+    private readonly IImageStore _images;
+    private readonly ContainerRuntime _runtime;
+    private readonly IContainerNetwork _network;
+    private readonly AttachBroker _attach;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ContainerManager> _logger;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Instance> _instances = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly SemaphoreSlim _createGate = new(1, 1);
+
+    public ContainerManager(
+        IOptions<WorkerOptions> options,
+        ContainerRecordStore records,
+        IImageStore images,
+        ContainerRuntime runtime,
+        IContainerNetwork network,
+        AttachBroker attach,
+        TimeProvider time,
+        ILogger<ContainerManager> logger)
+    {
+        _options = options.Value;
+        _records = records;
+        _images = images;
+        _runtime = runtime;
+        _network = network;
+        _attach = attach;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>A started run of a container: the runtime's handle and the end of its exit handling.</summary>
+    private sealed class Instance(RunningContainer running)
+    {
+        public RunningContainer Running { get; } = running;
+
+        public TaskCompletionSource<WaitContainerResponse> Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public IReadOnlyCollection<ContainerRecord> All => _records.All;
+
+    public ContainerRecord Find(string idOrName) => _records.Find(idOrName);
+
+    public string? ContainerUsingImage(string imageId) =>
+        _records.All.FirstOrDefault(r => r.Info.ImageId == imageId)?.Info.Id;
+
+    // ------------------------------------------------------------------ create
+
+    public async Task<ContainerRecord> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(spec.Image))
+        {
+            throw new ArgumentException("no image given: name one, e.g. busybox:latest");
+        }
+
+        var limits = new ResourceLimits(spec.MemoryBytes, spec.NanoCpus, spec.CpuShares, spec.PidsLimit);
+        ResourceLimitsValidator.Validate(limits, Environment.ProcessorCount);
+        _ = PortMappings.FromProto(spec.Ports);
+        if (spec.NetworkMode is not ("" or "bridge" or "host" or "none"))
+        {
+            throw new ArgumentException($"invalid network mode '{spec.NetworkMode}': use bridge, host or none");
+        }
+
+        if (spec.NetworkMode is "host" or "none" && spec.Ports.Count > 0)
+        {
+            throw new ArgumentException($"published ports need the bridge network; this container uses --network {spec.NetworkMode}");
+        }
+
+        foreach (var signal in new[] { spec.StopSignal }.Where(s => s.Length > 0))
+        {
+            _ = Signals.Parse(signal);
+        }
+
+        var image = await _images.InspectAsync(spec.Image, cancellationToken);
+        var config = ContainerConfigMerger.Merge(
+            image.Config,
+            new ContainerOverrides
+            {
+                Cmd = spec.Cmd.Count > 0 ? [.. spec.Cmd] : null,
+                Entrypoint = spec.EntrypointSet ? [.. spec.Entrypoint] : null,
+                Env = [.. spec.Env],
+                WorkingDir = spec.WorkingDir.Length > 0 ? spec.WorkingDir : null,
+                User = spec.User.Length > 0 ? spec.User : null,
+                StopSignal = spec.StopSignal.Length > 0 ? spec.StopSignal : null,
+            },
+            spec.Image);
+        if (config.Command.Count == 0)
+        {
+            throw new ArgumentException($"no command to run: image {spec.Image} has no Cmd or Entrypoint; give one after the image name");
+        }
+
+        var lowerDirs = await _images.GetLayerDirectoriesAsync(image.Id, cancellationToken);
+        await _createGate.WaitAsync(cancellationToken);
+        try
+        {
+            var name = spec.Name.Length > 0 ? spec.Name : ContainerNames.Generate(n => _records.NameInUse(n, out _));
+            ContainerNames.Validate(name);
+            if (_records.NameInUse(name, out var owner))
+            {
+                throw new ContainerConflictException($"container name '{name}' is already in use by container {owner!.Info.Id[..12]}; remove it or choose another name");
+            }
+
+            var id = ContainerNames.NewId();
+            var record = new ContainerRecord
+            {
+                Info = new ContainerInfo
+                {
+                    Id = id,
+                    Name = name,
+                    Image = spec.Image,
+                    ImageId = image.Id,
+                    Spec = spec,
+                    State = new Proto.Worker.V1.ContainerState { Status = ContainerStatuses.Created, CreatedAt = Now() },
+                    Rootfs = Path.Combine(_records.DirectoryOf(id), "rootfs"),
+                    LogPath = new ContainerPaths(_records.DirectoryOf(id)).Log,
+                },
+                WorkingDir = config.WorkingDir,
+                User = config.User,
+                Hostname = spec.Hostname.Length > 0 ? spec.Hostname : id[..12],
+                StopSignal = config.StopSignal,
+            };
+            record.Info.Spec.Name = name;
+            record.Info.EffectiveCommand.AddRange(config.Command);
+            record.Env.AddRange(config.Env);
+            record.LowerDirs.AddRange(lowerDirs);
+            _records.Save(record);
+            LogCreated(id, name, spec.Image);
+            return record;
+        }
+        finally
+        {
+            _createGate.Release();
+        }
+    }
+
+    // ------------------------------------------------------------------ start, stop, kill
+
+    public async Task<ContainerRecord> StartAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        var record = _records.Find(idOrName);
+        using var held = await LockAsync(record.Info.Id, cancellationToken);
+        if (_instances.ContainsKey(record.Info.Id))
+        {
+            return record;
+        }
+
+        record.StoppedByUser = false;
+        await LaunchAsync(record, cancellationToken);
+        return record;
+    }
+
+    /// <summary>Sends the stop signal, waits the grace period, then SIGKILL; returns once the exit is recorded.</summary>
+    public async Task<ContainerRecord> StopAsync(string idOrName, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var record = _records.Find(idOrName);
+        var id = record.Info.Id;
+        Instance? instance;
+        using (await LockAsync(id, cancellationToken))
+        {
+            record.StoppedByUser = true;
+            _records.Save(record);
+            if (!_instances.TryGetValue(id, out instance))
+            {
+                return record;
+            }
+        }
+
+        var grace = TimeSpan.FromSeconds(timeoutSeconds >= 0 ? timeoutSeconds : StopTimeout(record));
+        var signal = Signals.Parse(record.StopSignal.Length > 0 ? record.StopSignal : "SIGTERM");
+        await instance.Running.StopAsync(signal, grace, cancellationToken);
+        await instance.Exited.Task.WaitAsync(cancellationToken);
+        return record;
+    }
+
+    public async Task<ContainerRecord> RestartAsync(string idOrName, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var record = await StopAsync(idOrName, timeoutSeconds, cancellationToken);
+        return await StartAsync(record.Info.Id, cancellationToken);
+    }
+
+    public async Task<ContainerRecord> KillAsync(string idOrName, string signalText, CancellationToken cancellationToken)
+    {
+        var signal = Signals.Parse(signalText.Length > 0 ? signalText : "KILL");
+        var record = _records.Find(idOrName);
+        using (await LockAsync(record.Info.Id, cancellationToken))
+        {
+            if (!_instances.TryGetValue(record.Info.Id, out var instance))
+            {
+                throw new ContainerConflictException($"container {record.Info.Name} ({record.Info.Id[..12]}) is not running");
+            }
+
+            if (signal == Signals.Kill || signal == Signals.Term)
+            {
+                record.StoppedByUser = true;
+                _records.Save(record);
+            }
+
+            instance.Running.Signal(signal);
+        }
+
+        return record;
+    }
+
+    public async Task RemoveAsync(string idOrName, bool force, CancellationToken cancellationToken)
+    {
+        var record = _records.Find(idOrName);
+        var id = record.Info.Id;
+        using (await LockAsync(id, cancellationToken))
+        {
+            if (_instances.TryGetValue(id, out var instance))
+            {
+                if (!force)
+                {
+                    throw new ContainerConflictException($"container {record.Info.Name} ({id[..12]}) is running: stop it first or use --force");
+                }
+
+                record.StoppedByUser = true;
+                instance.Running.Signal(Signals.Kill);
+                await instance.Exited.Task.WaitAsync(cancellationToken);
+            }
+
+            await DeleteFilesAsync(record, cancellationToken);
+            _records.Forget(id);
+        }
+
+        _locks.TryRemove(id, out _);
+        LogRemoved(id);
+    }
+
+    /// <summary>Completes when the container is not running, with how its last run ended.</summary>
+    public async Task<WaitContainerResponse> WaitAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        var record = _records.Find(idOrName);
+        if (_instances.TryGetValue(record.Info.Id, out var instance))
+        {
+            return await instance.Exited.Task.WaitAsync(cancellationToken);
+        }
+
+        return new WaitContainerResponse { ExitCode = record.Info.State.ExitCode, OomKilled = record.Info.State.OomKilled, Error = record.Info.State.Error };
+    }
+
+    /// <summary>The runtime's handle of a running container, for exec, attach and stats.</summary>
+    public RunningContainer Running(ContainerRecord record) =>
+        _instances.TryGetValue(record.Info.Id, out var instance)
+            ? instance.Running
+            : throw new ContainerConflictException($"container {record.Info.Name} ({record.Info.Id[..12]}) is not running");
+
+    public bool IsRunning(string id) => _instances.ContainsKey(id);
+
+    // ------------------------------------------------------------------ launch and exit
+
+    private async Task LaunchAsync(ContainerRecord record, CancellationToken cancellationToken)
+    {
+        var info = record.Info;
+        var spec = info.Spec;
+        var mode = spec.NetworkMode switch
+        {
+            "host" => NetworkMode.Host,
+            "none" => NetworkMode.None,
+            _ => NetworkMode.Bridge,
+        };
+        var ports = PortMappings.FromProto(spec.Ports);
+        var paths = new ContainerPaths(_records.DirectoryOf(info.Id));
+        Networking.NetworkAttachment? attachment = null;
+        var launch = new ContainerLaunch
+        {
+            Id = info.Id,
+            ContainerDirectory = paths.Directory,
+            LowerDirs = [.. record.LowerDirs],
+            Args = [.. info.EffectiveCommand],
+            Env = [.. record.Env],
+            WorkingDirectory = record.WorkingDir.Length > 0 ? record.WorkingDir : "/",
+            User = record.User.Length > 0 ? record.User : null,
+            Hostname = record.Hostname,
+            Network = mode == NetworkMode.Host ? ContainerNetworkMode.Host : ContainerNetworkMode.Isolated,
+            Tty = spec.Tty,
+            OpenStdin = spec.OpenStdin,
+            ReadOnlyRootfs = spec.ReadOnly,
+            CapAdd = [.. spec.CapAdd],
+            CapDrop = [.. spec.CapDrop],
+            Binds = [.. spec.Volumes.Select(v => new BindMount(v.Source, v.Target, v.ReadOnly))],
+            Tmpfs = [.. spec.Tmpfs.Select(t => new Runtime.TmpfsMount(t.Target, t.Options))],
+            Limits = new ResourceLimits(spec.MemoryBytes, spec.NanoCpus, spec.CpuShares, spec.PidsLimit),
+            LogMaxSizeBytes = _options.LogMaxBytes,
+            LogMaxFiles = _options.LogMaxFiles,
+            ResolvConf = ContainerFiles.ResolvConf(ReadHostResolvConf(), mode == NetworkMode.Host, _options.FallbackDns),
+        };
+
+        RunningContainer running;
+        try
+        {
+            running = await _runtime.StartAsync(
+                // The bridge address is known only in the hook: the file is rewritten in place there.
+                launch with { HostsFile = ContainerFiles.Hosts(record.Hostname, null) },
+                async (pid, ct) =>
+                {
+                    if (mode == NetworkMode.Bridge)
+                    {
+                        attachment = await _network.AttachAsync(ContainerNetworkRequest.ForProcess(info.Id, info.Name, mode, pid, ports), ct);
+                        await File.WriteAllTextAsync(paths.Hosts, ContainerFiles.Hosts(record.Hostname, attachment.Address?.ToString()), ct);
+                    }
+
+                    await _attach.ConnectWaitingAsync(info.Id, paths.AttachSocket, ct);
+                },
+                cancellationToken);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            if (attachment is not null)
+            {
+                await _network.DetachAsync(info.Id, CancellationToken.None);
+            }
+
+            info.State.Error = error.Message;
+            _records.Save(record);
+            throw;
+        }
+
+        var instance = new Instance(running);
+        _instances[info.Id] = instance;
+        info.State.Status = ContainerStatuses.Running;
+        info.State.Pid = running.InitPid;
+        info.State.StartedAt = Timestamp.FromDateTimeOffset(running.StartedAt ?? _time.GetUtcNow());
+        info.State.Error = string.Empty;
+        info.State.ExitCode = 0;
+        info.State.OomKilled = false;
+        info.State.Signal = 0;
+        info.Network = attachment is null ? new Proto.Worker.V1.NetworkAttachment { Mode = spec.NetworkMode.Length > 0 ? spec.NetworkMode : "bridge" } : ToProto(attachment);
+        _records.Save(record);
+        LogStarted(info.Id, running.InitPid);
+        _ = FollowExitAsync(record, instance);
+    }
+
+    private async Task FollowExitAsync(ContainerRecord record, Instance instance)
+    {
+        ContainerExit exit;
+        try
+        {
+            exit = await instance.Running.WaitAsync(_shutdown.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The worker is shutting down; the container keeps running and is adopted next start.
+            return;
+        }
+
+        var id = record.Info.Id;
+        RestartDecision decision;
+        using (await LockAsync(id, CancellationToken.None))
+        {
+            var state = record.Info.State;
+            state.Status = ContainerStatuses.Exited;
+            state.ExitCode = exit.ExitCode;
+            state.Signal = exit.Signal;
+            state.OomKilled = exit.OomKilled;
+            state.Error = exit.Error ?? string.Empty;
+            state.Pid = 0;
+            state.FinishedAt = Timestamp.FromDateTimeOffset(exit.FinishedAt);
+            await ReleaseAsync(record, instance.Running);
+            _instances.TryRemove(id, out _);
+            var ran = exit.FinishedAt - (exit.StartedAt ?? exit.FinishedAt);
+            decision = record.Info.Spec.AutoRemove
+                ? RestartDecision.Stay
+                : RestartPolicyEvaluator.Decide(record.Info.Spec.Restart, exit.ExitCode, state.RestartCount, record.StoppedByUser, ran);
+            if (decision.Restart)
+            {
+                state.Status = ContainerStatuses.Restarting;
+            }
+
+            if (_records.All.Any(r => r.Info.Id == id))
+            {
+                _records.Save(record);
+            }
+
+            LogExited(id, exit.ExitCode, exit.OomKilled, decision.Restart);
+        }
+
+        instance.Exited.TrySetResult(new WaitContainerResponse { ExitCode = exit.ExitCode, OomKilled = exit.OomKilled, Error = exit.Error ?? string.Empty });
+        if (record.Info.Spec.AutoRemove && !_shutdown.IsCancellationRequested)
+        {
+            await RemoveQuietlyAsync(id);
+        }
+        else if (decision.Restart)
+        {
+            _ = RestartLaterAsync(record, decision.Delay);
+        }
+    }
+
+    private async Task RestartLaterAsync(ContainerRecord record, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _shutdown.Token);
+            using var held = await LockAsync(record.Info.Id, _shutdown.Token);
+            if (record.StoppedByUser || _instances.ContainsKey(record.Info.Id) || !_records.All.Contains(record))
+            {
+                return;
+            }
+
+            record.Info.State.RestartCount++;
+            await LaunchAsync(record, _shutdown.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception error)
+        {
+            LogRestartFailed(record.Info.Id, error);
+            record.Info.State.Status = ContainerStatuses.Exited;
+            record.Info.State.Error = error.Message;
+            _records.Save(record);
+        }
+    }
+
+    /// <summary>After an exit: the network, the cgroup and the rootfs mount go; the container's files stay for a restart or commit.</summary>
+    private async Task ReleaseAsync(ContainerRecord record, RunningContainer running)
+    {
+        try
+        {
+            if (record.Info.Network?.Mode is "bridge" or "")
+            {
+                await _network.DetachAsync(record.Info.Id, CancellationToken.None);
+            }
+
+            running.Release();
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            LogReleaseFailed(record.Info.Id, error);
+        }
+    }
+
+    private async Task RemoveQuietlyAsync(string id)
+    {
+        try
+        {
+            await RemoveAsync(id, force: true, CancellationToken.None);
+        }
+        catch (ContainerNotFoundException)
+        {
+        }
+    }
+
+    private async Task DeleteFilesAsync(ContainerRecord record, CancellationToken cancellationToken)
+    {
+        var directory = _records.DirectoryOf(record.Info.Id);
+        var handle = _runtime.Adopt(directory);
+        if (handle is not null)
+        {
+            await handle.DeleteAsync(cancellationToken);
+        }
+        else if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    /// <summary>
+    /// At worker start: reads every record, re-adopts containers whose processes still run,
+    /// records the exit of those that ended while the worker was away (restarting them if their
+    /// policy says so), and rebuilds the network from what runs.
+    /// </summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        foreach (var problem in _records.Load())
+        {
+            LogUnreadableRecord(problem);
+        }
+
+        await _network.EnsureBridgeAsync(cancellationToken);
+        var toRestart = new List<ContainerRecord>();
+        foreach (var record in _records.All)
+        {
+            var state = record.Info.State;
+            if (state.Status is not (ContainerStatuses.Running or ContainerStatuses.Restarting))
+            {
+                continue;
+            }
+
+            var running = _runtime.Adopt(_records.DirectoryOf(record.Info.Id));
+            if (running is not null && running.State == Runtime.ContainerState.Running)
+            {
+                var instance = new Instance(running);
+                _instances[record.Info.Id] = instance;
+                LogAdopted(record.Info.Id, running.InitPid);
+                _ = FollowExitAsync(record, instance);
+                continue;
+            }
+
+            var exit = running is null ? null : await running.WaitAsync(cancellationToken);
+            state.Status = ContainerStatuses.Exited;
+            state.Pid = 0;
+            state.ExitCode = exit?.ExitCode ?? 255;
+            state.OomKilled = exit?.OomKilled ?? false;
+            state.Error = exit?.Error ?? "the container's processes were gone when the worker restarted";
+            state.FinishedAt = Timestamp.FromDateTimeOffset(exit?.FinishedAt ?? _time.GetUtcNow());
+            if (running is not null)
+            {
+                running.Release();
+            }
+
+            _records.Save(record);
+            LogFoundExited(record.Info.Id, state.ExitCode);
+            if (record.Info.Spec.Restart?.Name is "always" or "unless-stopped" && !record.StoppedByUser)
+            {
+                toRestart.Add(record);
+            }
+        }
+
+        var endpoints = _records.All
+            .Where(r => _instances.ContainsKey(r.Info.Id) && r.Info.Network is { Mode: "bridge" } n && n.IpAddress.Length > 0)
+            .Select(r => new ContainerEndpoint(r.Info.Id, r.Info.Name, System.Net.IPAddress.Parse(r.Info.Network.IpAddress), PortMappings.FromProto(r.Info.Spec.Ports)))
+            .ToList();
+        var report = await _network.RebuildAsync(endpoints, cancellationToken);
+        LogNetworkRebuilt(report.RestoredContainers, report.RemovedInterfaces.Count);
+        foreach (var record in toRestart)
+        {
+            try
+            {
+                await StartAsync(record.Info.Id, cancellationToken);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                LogRestartFailed(record.Info.Id, error);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _shutdown.CancelAsync();
+        foreach (var instance in _instances.Values)
+        {
+            instance.Running.Dispose();
+        }
+
+        _shutdown.Dispose();
+        _createGate.Dispose();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private int StopTimeout(ContainerRecord record) =>
+        record.Info.Spec.StopTimeoutSeconds >= 0 ? record.Info.Spec.StopTimeoutSeconds : _options.DefaultStopTimeoutSeconds;
+
+    private Timestamp Now() => Timestamp.FromDateTimeOffset(_time.GetUtcNow());
+
+    private static string ReadHostResolvConf()
+    {
+        try
+        {
+            return File.ReadAllText("/etc/resolv.conf");
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
+    private static Proto.Worker.V1.NetworkAttachment ToProto(Networking.NetworkAttachment attachment) => new()
+    {
+        Mode = attachment.Mode.ToString().ToLowerInvariant(),
+        IpAddress = attachment.Address?.ToString() ?? string.Empty,
+        PrefixLength = attachment.PrefixLength,
+        Gateway = attachment.Gateway?.ToString() ?? string.Empty,
+        MacAddress = attachment.MacAddress ?? string.Empty,
+        Interface = attachment.HostInterface ?? string.Empty,
+    };
+
+    private async Task<Releaser> LockAsync(string id, CancellationToken cancellationToken)
+    {
+        var gate = _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        return new Releaser(gate);
+    }
+
+    private readonly struct Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "created container {Id} ({Name}) from {Image}")]
+    private partial void LogCreated(string id, string name, string image);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "started container {Id}, init pid {Pid}")]
+    private partial void LogStarted(string id, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} exited with {ExitCode} (oom {Oom}, restart {Restart})")]
+    private partial void LogExited(string id, int exitCode, bool oom, bool restart);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "removed container {Id}")]
+    private partial void LogRemoved(string id);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "re-adopted running container {Id}, init pid {Pid}")]
+    private partial void LogAdopted(string id, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} ended while the worker was away, exit code {ExitCode}")]
+    private partial void LogFoundExited(string id, int exitCode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "network rebuilt: {Restored} containers, {Removed} stray interfaces removed")]
+    private partial void LogNetworkRebuilt(int restored, int removed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not restart container {Id}")]
+    private partial void LogRestartFailed(string id, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not release the resources of container {Id}")]
+    private partial void LogReleaseFailed(string id, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "skipped an unreadable container record: {Problem}")]
+    private partial void LogUnreadableRecord(string problem);
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using ClusterKit.Proto.Worker.V1;
+using Google.Protobuf;
+
+namespace ClusterKit.Worker.Containers;
+
+/// <summary>
+/// The worker's table of containers: in memory for lookups, one JSON file per container on
+/// disk, written atomically (temp file + rename) after every change.
+/// </summary>
+public sealed class ContainerRecordStore
+{
+    private const string FileName = "container.json";
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithIndentation().WithFormatDefaultValues(true));
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    private readonly ConcurrentDictionary<string, ContainerRecord> _records = new(StringComparer.Ordinal);
+    private readonly string _root;
+
+    public ContainerRecordStore(string containersDirectory)
+    {
+        _root = containersDirectory;
+        Directory.CreateDirectory(_root);
+    }
+
+    public string DirectoryOf(string id) => Path.Combine(_root, id);
+
+    /// <summary>Reads every record on disk; unreadable ones are returned as errors, not dropped silently.</summary>
+    public IReadOnlyList<string> Load()
+    {
+        var problems = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories(_root))
+        {
+            var file = Path.Combine(dir, FileName);
+            if (!File.Exists(file))
+            {
+                problems.Add($"{Path.GetFileName(dir)}: no {FileName}");
+                continue;
+            }
+
+            try
+            {
+                var record = Parser.Parse<ContainerRecord>(File.ReadAllText(file));
+                _records[record.Info.Id] = record;
+            }
+            catch (InvalidProtocolBufferException error)
+            {
+                problems.Add($"{file}: {error.Message}");
+            }
+        }
+
+        return problems;
+    }
+
+    public IReadOnlyCollection<ContainerRecord> All => [.. _records.Values];
+
+    public bool NameInUse(string name, out ContainerRecord? owner)
+    {
+        owner = _records.Values.FirstOrDefault(r => r.Info.Name == name);
+        return owner is not null;
+    }
+
+    /// <summary>Finds by full id, unique id prefix or name.</summary>
+    public ContainerRecord Find(string idOrName)
+    {
+        if (_records.TryGetValue(idOrName, out var exact))
+        {
+            return exact;
+        }
+
+        var byName = _records.Values.FirstOrDefault(r => r.Info.Name == idOrName);
+        if (byName is not null)
+        {
+            return byName;
+        }
+
+        var matches = idOrName.Length == 0 ? [] : _records.Values.Where(r => r.Info.Id.StartsWith(idOrName, StringComparison.Ordinal)).Take(2).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new ContainerNotFoundException(idOrName),
+            _ => throw new ContainerConflictException($"container id prefix '{idOrName}' is ambiguous: give more characters or the name"),
+        };
+    }
+
+    public void Save(ContainerRecord record)
+    {
+        var dir = DirectoryOf(record.Info.Id);
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, FileName);
+        var temp = file + ".tmp";
+        File.WriteAllText(temp, Formatter.Format(record));
+        File.Move(temp, file, overwrite: true);
+        _records[record.Info.Id] = record;
+    }
+
+    public void Forget(string id)
+    {
+        _records.TryRemove(id, out _);
+    }
+}

@@ -1,0 +1,83 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace ClusterKit.Worker.Hosting;
+
+/// <summary>Where the worker keeps its state and how it is reached; validated at start.</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>Root of all state: images, containers, logs.</summary>
+    [Required]
+    public string DataRoot { get; set; } = "/var/lib/clusterkit";
+
+    /// <summary>The root-only control socket `ck` talks to.</summary>
+    [Required]
+    public string Socket { get; set; } = "/run/clusterkit/worker.sock";
+
+    /// <summary>Name of this worker's parent cgroup.</summary>
+    [Required]
+    public string CgroupParent { get; set; } = "clusterkit";
+
+    /// <summary>Host bridge for bridge-mode containers.</summary>
+    [Required]
+    public string BridgeName { get; set; } = "ck0";
+
+    /// <summary>The bridge's subnet (CIDR); its first address is the gateway.</summary>
+    [Required]
+    public string BridgeSubnet { get; set; } = "10.88.0.0/16";
+
+    /// <summary>ClusterKit's own nftables table.</summary>
+    [Required]
+    public string NftablesTable { get; set; } = "clusterkit";
+
+    /// <summary>Rotate a container's json log at this size.</summary>
+    [Range(4096, long.MaxValue)]
+    public long LogMaxBytes { get; set; } = 10 << 20;
+
+    /// <summary>Keep this many log files per container (the live one included).</summary>
+    [Range(1, 100)]
+    public int LogMaxFiles { get; set; } = 3;
+
+    /// <summary>Default grace period between the stop signal and SIGKILL.</summary>
+    [Range(0, 3600)]
+    public int DefaultStopTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Upstream resolvers written into containers' /etc/resolv.conf when the host's points at loopback.</summary>
+    public string[] FallbackDns { get; set; } = ["1.1.1.1", "8.8.8.8"];
+
+    public string ContainersDirectory => Path.Combine(DataRoot, "containers");
+
+    public string ImagesDirectory => Path.Combine(DataRoot, "images");
+}
+
+/// <summary>Cross-field checks the attributes cannot express.</summary>
+internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+    {
+        var failures = new List<string>();
+        if (!Path.IsPathRooted(options.DataRoot))
+        {
+            failures.Add($"Worker:DataRoot '{options.DataRoot}' must be an absolute path");
+        }
+
+        if (!Path.IsPathRooted(options.Socket))
+        {
+            failures.Add($"Worker:Socket '{options.Socket}' must be an absolute path");
+        }
+
+        if (options.BridgeName.Length is 0 or > 15)
+        {
+            failures.Add($"Worker:BridgeName '{options.BridgeName}' must be 1 to 15 characters (a Linux interface name)");
+        }
+
+        if (!System.Net.IPNetwork.TryParse(options.BridgeSubnet, out var subnet) || subnet.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || subnet.PrefixLength > 30)
+        {
+            failures.Add($"Worker:BridgeSubnet '{options.BridgeSubnet}' must be an IPv4 CIDR of /30 or larger, e.g. 10.88.0.0/16");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,47 @@
+using ClusterKit.Worker.Api;
+using ClusterKit.Worker.Cgroups;
+using ClusterKit.Worker.Containers;
+using ClusterKit.Worker.Host;
+using ClusterKit.Worker.Images;
+using ClusterKit.Worker.Images.Store;
+using ClusterKit.Worker.Networking;
+using ClusterKit.Worker.Runtime;
+using Microsoft.Extensions.Options;
+
+namespace ClusterKit.Worker.Hosting;
+
+/// <summary>Registers every part of the worker daemon, from the kernel seam up to the container manager.</summary>
+public static class WorkerServiceCollectionExtensions
+{
+    public static IServiceCollection AddClusterKitWorker(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ISystemCalls>(LinuxSystemCalls.Instance);
+        services.AddSingleton<ICommandRunner>(ProcessCommandRunner.Instance);
+        services.AddSingleton<ICgroupManager>(sp => CgroupManager.Detect(
+            new CgroupOptions { ParentName = Options(sp).CgroupParent },
+            sp.GetRequiredService<ILogger<CgroupManager>>()));
+        services.AddSingleton<IImageStore>(sp => new ImageStore(
+            new ImageStoreOptions { Root = Options(sp).ImagesDirectory },
+            sp.GetRequiredService<ISystemCalls>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ImageStore>>()));
+        services.AddSingleton(sp => new ContainerRuntime(
+            sp.GetRequiredService<ISystemCalls>(),
+            sp.GetRequiredService<ICgroupManager>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ContainerRuntime>>()));
+        services.AddSingleton<IContainerNetwork>(sp => BridgeNetwork.ForHost(
+            new BridgeNetworkOptions { BridgeName = Options(sp).BridgeName, Subnet = Options(sp).BridgeSubnet, TableName = Options(sp).NftablesTable },
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<BridgeNetwork>>()));
+        services.AddSingleton(sp => new ContainerRecordStore(Options(sp).ContainersDirectory));
+        services.AddSingleton<AttachBroker>();
+        services.AddSingleton<ContainerManager>();
+        services.AddSingleton<ErrorMappingInterceptor>();
+        services.AddHostedService<WorkerStartup>();
+        return services;
+    }
+
+    private static WorkerOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+}
