@@ -20,9 +20,10 @@ public sealed class IpCommandsTests
         Assert.Equal("addr replace 10.88.0.1/16 dev ck0\nlink set ck0 mtu 1450 up\n", IpCommands.CreateBridge(Settings, exists: true));
 
     [Fact]
-    public void Veth_is_one_link_add_with_the_peer_named_eth0_in_the_container_namespace() =>
+    public void Veth_is_one_link_add_with_the_peer_named_eth0_in_the_container_namespace_then_hairpin_on() =>
         Assert.Equal(
-            "link add ckv0123abcd mtu 1450 master ck0 up type veth peer name eth0 address 02:42:0a:58:00:07 mtu 1450 netns /proc/42/ns/net\n",
+            "link add ckv0123abcd mtu 1450 master ck0 up type veth peer name eth0 address 02:42:0a:58:00:07 mtu 1450 netns /proc/42/ns/net\n"
+            + "link set dev ckv0123abcd type bridge_slave hairpin on\n",
             IpCommands.CreateVeth(Plan));
 
     [Fact]

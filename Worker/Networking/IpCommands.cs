@@ -4,9 +4,9 @@ namespace ClusterKit.Worker.Networking;
 
 /// <summary>
 /// The `ip -batch` scripts, kept pure so that they can be checked as text. Each script is one
-/// process: the host side of an attach is a single `link add` (veth, peer moved into the
-/// container's namespace with its final name, MAC and MTU, host end enslaved and up), the
-/// container side three lines run inside its namespace.
+/// process: the host side of an attach is a `link add` (veth, peer moved into the container's
+/// namespace with its final name, MAC and MTU, host end enslaved and up) plus hairpin mode on
+/// the bridge port, the container side three lines run inside its namespace.
 /// </summary>
 internal static class IpCommands
 {
@@ -28,7 +28,8 @@ internal static class IpCommands
     {
         var mtu = plan.Mtu.ToString(CultureInfo.InvariantCulture);
         return $"link add {plan.HostInterface} mtu {mtu} master {plan.BridgeName} up type veth"
-            + $" peer name {plan.ContainerInterface} address {plan.MacAddress} mtu {mtu} netns {plan.NetworkNamespacePath}\n";
+            + $" peer name {plan.ContainerInterface} address {plan.MacAddress} mtu {mtu} netns {plan.NetworkNamespacePath}\n"
+            + $"link set dev {plan.HostInterface} type bridge_slave hairpin on\n";
     }
 
     public static string ConfigureContainerInterface(VethPlan plan) =>

@@ -7,8 +7,8 @@ namespace ClusterKit.Worker.Networking;
 /// <summary>
 /// Container veths over rtnetlink, without a single process start: one request creates the
 /// pair (peer already named, addressed by MAC and moved into the container's namespace, host
-/// end enslaved and up), one datagram inside the container brings eth0 up with its address
-/// and default route. Sockets belong to the namespace of the thread that opens them, so the
+/// end enslaved and up), one sets hairpin mode on the bridge port, one datagram inside the
+/// container brings eth0 up with its address and default route. Sockets belong to the namespace of the thread that opens them, so the
 /// work runs on a short-lived thread that enters the host namespace (when it is not the
 /// worker's own) and then the container's.
 /// </summary>
@@ -61,6 +61,22 @@ public sealed class NetlinkVethDriver : IVethDriver
                         .Attribute(RtNetlink.LinkMtu, (uint)plan.Mtu)
                         .Attribute(RtNetlink.LinkNetNsFd, (uint)namespaceFd)
                     .EndNested()
+                .EndNested()
+            .EndNested()
+            .ToArray();
+
+    /// <summary>
+    /// Hairpin mode on the bridge port: with bridge netfilter on, a container reaching its own
+    /// published port is DNATed back to the port it came from, which a bridge refuses otherwise.
+    /// </summary>
+    internal static byte[] HairpinRequest(string hostInterface, uint sequence) =>
+        new NetlinkMessage(RtNetlink.NewLink, RtNetlink.FlagRequest | RtNetlink.FlagAck, sequence)
+            .InterfaceInfo(RtNetlink.AfUnspec, 0, 0, 0)
+            .Attribute(RtNetlink.LinkName, hostInterface)
+            .BeginNested(RtNetlink.LinkInfo)
+                .Attribute(RtNetlink.LinkInfoSlaveKind, "bridge")
+                .BeginNested(RtNetlink.LinkInfoSlaveData)
+                    .Attribute(RtNetlink.BridgePortMode, [1])
                 .EndNested()
             .EndNested()
             .ToArray();
@@ -179,6 +195,7 @@ public sealed class NetlinkVethDriver : IVethDriver
 
         try
         {
+            host.Execute([($"set hairpin mode on {plan.HostInterface}", HairpinRequest(plan.HostInterface, host.NextSequence()))]);
             _systemCalls.EnterNetworkNamespace(plan.NetworkNamespacePath);
             using var container = new RouteNetlinkSocket(_systemCalls);
             var index = container.FindInterfaceIndex(plan.ContainerInterface)

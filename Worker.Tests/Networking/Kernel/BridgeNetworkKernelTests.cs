@@ -113,10 +113,9 @@ public abstract class BridgeNetworkKernelTests : IAsyncLifetime
         }
 
         Assert.StartsWith("default via 10.88.0.1 dev eth0", await container.InAsync("ip", "route", "show", "default"), StringComparison.Ordinal);
-        Assert.Contains(
-            _host.Options.BridgeName,
-            await _host.InAsync("ip", "-o", "link", "show", "dev", attachment.HostInterface!),
-            StringComparison.Ordinal);
+        var hostEnd = await _host.InAsync("ip", "-d", "-o", "link", "show", "dev", attachment.HostInterface!);
+        Assert.Contains("master " + _host.Options.BridgeName, hostEnd, StringComparison.Ordinal);
+        Assert.Contains("hairpin on", hostEnd, StringComparison.Ordinal);
         await container.InAsync("busybox", "ping", "-c", "1", "-W", "2", "10.88.0.1");
     }
 
@@ -138,6 +137,10 @@ public abstract class BridgeNetworkKernelTests : IAsyncLifetime
 
         // Hairpin: a container reaching the published port through the host comes back over the bridge.
         Assert.Equal(expected, await client.InAsync("curl", "-s", "--max-time", "3", "http://10.88.0.1:18080/"));
+        Assert.Equal(expected, await client.InAsync("curl", "-s", "--max-time", "3", $"http://{HostNamespace.UplinkAddress}:18080/"));
+
+        // ...and so does the container that publishes the port, reaching itself through the host.
+        Assert.Equal(expected, await web.InAsync("curl", "-s", "--max-time", "3", "http://10.88.0.1:18080/"));
     }
 
     [Fact]

@@ -48,6 +48,18 @@ public sealed class NetlinkMessageTests
     }
 
     [Fact]
+    public void Hairpin_request_sets_bridge_port_mode_by_name()
+    {
+        var bytes = NetlinkVethDriver.HairpinRequest("ckv01234567", 2);
+
+        var top = Attributes(bytes.AsSpan(32));
+        Assert.Equal("ckv01234567", Text(top[RtNetlink.LinkName]));
+        var info = Attributes(top[RtNetlink.LinkInfo]);
+        Assert.Equal("bridge", Text(info[RtNetlink.LinkInfoSlaveKind]));
+        Assert.Equal(new byte[] { 1 }, Attributes(info[RtNetlink.LinkInfoSlaveData])[RtNetlink.BridgePortMode]);
+    }
+
+    [Fact]
     public void Address_request_carries_local_address_and_subnet_broadcast()
     {
         var bytes = NetlinkVethDriver.AddAddressRequest(Plan, index: 2, sequence: 3);

@@ -34,6 +34,9 @@ internal static class RtNetlink
     public const ushort LinkNetNsFd = 28;
     public const ushort LinkInfoKind = 1;
     public const ushort LinkInfoData = 2;
+    public const ushort LinkInfoSlaveKind = 4;
+    public const ushort LinkInfoSlaveData = 5;
+    public const ushort BridgePortMode = 4;
     public const ushort VethPeer = 1;
 
     public const ushort AddressAddress = 1;
