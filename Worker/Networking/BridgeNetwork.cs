@@ -20,8 +20,8 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly IpAddressPool _addresses;
-    private readonly PublishedPortTable _endpoints = new();
+    private IpAddressPool _addresses;
+    private PublishedPortTable _endpoints = new();
     private string? _appliedRuleset;
 
     public BridgeNetwork(
@@ -221,13 +221,8 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _addresses.Restore(known.Select(e => KeyValuePair.Create(e.ContainerId, e.Address)));
-            _endpoints.Clear();
-            foreach (var endpoint in endpoints.Endpoints)
-            {
-                _endpoints.Set(endpoint);
-            }
-
+            _addresses = addresses;
+            _endpoints = endpoints;
             await EnsureBridgeLockedAsync(cancellationToken);
 
             var removed = new List<string>();
@@ -273,8 +268,8 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
                 await _tools.DeleteLinkAsync(_settings.BridgeName, cancellationToken);
             }
 
-            _addresses.Restore([]);
-            _endpoints.Clear();
+            _addresses = new IpAddressPool(_settings.Subnet);
+            _endpoints = new PublishedPortTable();
             Log.TornDown(_logger, _settings.BridgeName, _settings.QualifiedTableName);
         }
         catch (Exception error) when (error is CommandFailedException or KernelCallException)

@@ -47,7 +47,5 @@ internal sealed class PublishedPortTable
 
     public bool Contains(string containerId) => _byContainer.ContainsKey(containerId);
 
-    public void Clear() => _byContainer.Clear();
-
     private static string Describe(PortMapping port) => $"{port.HostPort}/{port.ProtocolName}";
 }
