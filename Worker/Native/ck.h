@@ -65,6 +65,10 @@ struct plan {
     int target_pid;
 };
 
+/* main.c: the command line's memory, rewritten by the container's init. */
+extern char *ck_argv_area;
+extern size_t ck_argv_len;
+
 /* plan.c */
 int plan_load(const char *path, struct plan *plan, char *err, size_t errlen);
 

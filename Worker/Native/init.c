@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,91 +30,162 @@ static char setup_error[1024];
         return -1;                                                  \
     } while (0)
 
-static int mkdir_p(const char *path, mode_t mode)
+/* The image is untrusted: a symlink in it must never lead a mount, mkdir or mknod out of
+ * the rootfs onto the host. Every path inside the container is resolved with
+ * openat2(RESOLVE_IN_ROOT) against the rootfs, and the kernel call then uses the
+ * resulting descriptor (through /proc/self/fd). */
+static int root_fd = -1;
+
+static int open_in_root(const char *path, int flags)
+{
+    struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    while (*path == '/')
+        path++;
+    return (int)syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how));
+}
+
+static int mkdir_in_root(const char *path)
 {
     char buf[4096];
     snprintf(buf, sizeof(buf), "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
+    size_t len = strlen(buf);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != 0)
             continue;
-        *p = 0;
-        if (mkdir(buf, mode) != 0 && errno != EEXIST)
+        buf[i] = 0;
+        int fd = open_in_root(buf, O_PATH | O_DIRECTORY);
+        if (fd >= 0) {
+            close(fd);
+        } else if (errno == ENOENT) {
+            char *slash = strrchr(buf, '/');
+            *slash = 0;
+            int parent = open_in_root(buf, O_PATH | O_DIRECTORY);
+            *slash = '/';
+            if (parent < 0)
+                return -1;
+            int rc = mkdirat(parent, slash + 1, 0755);
+            close(parent);
+            if (rc != 0 && errno != EEXIST)
+                return -1;
+        } else {
             return -1;
-        *p = '/';
+        }
+        if (i < len)
+            buf[i] = '/';
     }
-    return mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0;
+    return 0;
+}
+
+/* The directory holding path (created if needed), resolved in the root; *base gets the last name. */
+static int parent_in_root(const char *path, char *base, size_t baselen)
+{
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || !slash[1]) {
+        errno = EINVAL;
+        return -1;
+    }
+    snprintf(base, baselen, "%s", slash + 1);
+    *slash = 0;
+    if (*dir && mkdir_in_root(dir) != 0)
+        return -1;
+    return open_in_root(dir, O_PATH | O_DIRECTORY);
 }
 
 /* A bind mount of a file needs a file to mount on; everything else a directory. */
-static int make_mount_target(const char *source, const char *target, unsigned long flags)
+static int make_mount_target(const struct step *s)
 {
-    struct stat st;
-    if (lstat(target, &st) == 0)
+    int fd = open_in_root(s->target, O_PATH);
+    if (fd >= 0) {
+        close(fd);
         return 0;
-    if ((flags & MS_BIND) && stat(source, &st) == 0 && !S_ISDIR(st.st_mode)) {
-        char dir[4096];
-        snprintf(dir, sizeof(dir), "%s", target);
-        char *slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-            *slash = 0;
-            if (mkdir_p(dir, 0755) != 0)
-                return -1;
-        }
-        int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    }
+    struct stat st;
+    if ((s->flags & MS_BIND) && stat(s->source, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        char base[256];
+        int parent = parent_in_root(s->target, base, sizeof(base));
+        if (parent < 0)
+            return -1;
+        /* O_PATH parents cannot create files: reopen the parent as a real directory. */
+        int dir = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(parent);
+        if (dir < 0)
+            return -1;
+        fd = openat(dir, base, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        close(dir);
         if (fd < 0)
             return -1;
         close(fd);
         return 0;
     }
-    return mkdir_p(target, 0755);
+    return mkdir_in_root(s->target);
 }
 
-static int do_mount(const struct step *s, const char *target)
+static int mount_on(const char *target, const char *source, const char *fstype, unsigned long flags, const char *data)
 {
-    if (make_mount_target(s->source, target, s->flags) != 0)
+    int fd = open_in_root(target, O_PATH);
+    if (fd < 0)
+        return -1;
+    char proc[64];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    int rc = mount(source, proc, fstype, flags, data);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+static int do_mount(const struct step *s)
+{
+    if (make_mount_target(s) != 0)
         FAIL("create mount point %s: %s", s->target, strerror(errno));
     /* A bind mount ignores most flags until it is remounted. */
     unsigned long first = s->flags & MS_BIND ? (s->flags & (MS_BIND | MS_REC)) : s->flags;
-    if (mount(s->source, target, s->fstype, first, s->data) != 0)
+    if (mount_on(s->target, s->source, s->fstype, first, s->data) != 0)
         FAIL("mount %s on %s (%s): %s", s->source, s->target, s->fstype, strerror(errno));
+    /* Resolved again, so that the remount reaches the new mount rather than what it covers. */
     unsigned long extra = s->flags & ~(MS_BIND | MS_REC | MS_PRIVATE | MS_SLAVE | MS_SHARED);
-    if ((s->flags & MS_BIND) && extra) {
-        if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | extra, NULL) != 0)
-            FAIL("remount %s with flags %lu: %s", s->target, extra, strerror(errno));
-    }
+    if ((s->flags & MS_BIND) && extra && mount_on(s->target, NULL, NULL, MS_BIND | MS_REMOUNT | extra, NULL) != 0)
+        FAIL("remount %s with flags %lu: %s", s->target, extra, strerror(errno));
     unsigned long propagation = s->flags & (MS_PRIVATE | MS_SLAVE | MS_SHARED);
-    if (propagation && mount(NULL, target, NULL, propagation | (s->flags & MS_REC), NULL) != 0)
+    if (propagation && mount_on(s->target, NULL, NULL, propagation | (s->flags & MS_REC), NULL) != 0)
         FAIL("set propagation of %s: %s", s->target, strerror(errno));
     return 0;
 }
 
 static int run_steps(const struct plan *plan)
 {
-    char target[4096];
+    char base[256];
     for (int i = 0; i < plan->nsteps; i++) {
         const struct step *s = &plan->steps[i];
-        snprintf(target, sizeof(target), "%s%s", plan->rootfs, s->target);
-        switch (s->kind) {
-        case STEP_MOUNT:
-            if (do_mount(s, target) != 0)
+        if (s->kind == STEP_MOUNT) {
+            if (do_mount(s) != 0)
                 return -1;
-            break;
-        case STEP_MKNOD: {
+            continue;
+        }
+        int parent = parent_in_root(s->target, base, sizeof(base));
+        if (parent < 0)
+            FAIL("resolve %s: %s", s->target, strerror(errno));
+        int dir = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(parent);
+        if (dir < 0)
+            FAIL("open parent of %s: %s", s->target, strerror(errno));
+        unlinkat(dir, base, 0);
+        int rc;
+        if (s->kind == STEP_MKNOD) {
             mode_t type = s->node_type == 'b' ? S_IFBLK : S_IFCHR;
-            unlink(target);
-            if (mknod(target, type | s->mode, makedev(s->major, s->minor)) != 0)
-                FAIL("mknod %s: %s", s->target, strerror(errno));
+            rc = mknodat(dir, base, type | s->mode, makedev(s->major, s->minor));
             /* The umask must not narrow the plan's mode. */
-            if (chmod(target, s->mode) != 0)
-                FAIL("chmod %s: %s", s->target, strerror(errno));
-            break;
+            if (rc == 0)
+                rc = fchmodat(dir, base, s->mode, 0);
+        } else {
+            rc = symlinkat(s->source, dir, base);
         }
-        case STEP_SYMLINK:
-            unlink(target);
-            if (symlink(s->source, target) != 0)
-                FAIL("symlink %s -> %s: %s", s->target, s->source, strerror(errno));
-            break;
-        }
+        int e = errno;
+        close(dir);
+        if (rc != 0)
+            FAIL("create %s: %s", s->target, strerror(e));
     }
     return 0;
 }
@@ -126,7 +198,12 @@ static int enter_rootfs(const struct plan *plan)
     /* pivot_root needs the new root to be a mount point. */
     if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) != 0)
         FAIL("bind rootfs %s: %s", plan->rootfs, strerror(errno));
-    if (run_steps(plan) != 0)
+    root_fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0)
+        FAIL("open rootfs %s: %s", plan->rootfs, strerror(errno));
+    int rc = run_steps(plan);
+    close(root_fd);
+    if (rc != 0)
         return -1;
     if (chdir(plan->rootfs) != 0)
         FAIL("chdir %s: %s", plan->rootfs, strerror(errno));
@@ -234,6 +311,9 @@ static void reap_until_exit(pid_t child, const sigset_t *set)
 
 int init_main(const struct plan *plan, int sync_fd, int stdio[3])
 {
+    /* Inside the container, PID 1 reads "ck-init" rather than the host's paths. */
+    memset(ck_argv_area, 0, ck_argv_len);
+    memcpy(ck_argv_area, "ck-init", ck_argv_len < 8 ? ck_argv_len : 8);
     /* A container whose shim died has nobody to report its exit: stop it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     for (int i = 0; i < 3; i++)

@@ -372,6 +372,8 @@ int shim_main(const char *plan_path)
         }
         close(fd);
     }
+    /* Listening before the start is reported: a client may attach as soon as StartAsync returns. */
+    int listen_fd = plan.attach_socket ? listen_attach(plan.attach_socket) : -1;
     snprintf(msg, sizeof(msg), "%d", init);
     report("pid %s\n", msg);
 
@@ -383,6 +385,8 @@ int shim_main(const char *plan_path)
         kill(init, SIGKILL);
         waitpid(init, &status, 0);
         write_exit(&plan, status, started, reason);
+        if (listen_fd >= 0)
+            unlink(plan.attach_socket);
         report("error %s\n", reason);
         return 1;
     }
@@ -391,6 +395,8 @@ int shim_main(const char *plan_path)
         /* The worker gave up (or died) before the start: nothing must run. */
         kill(init, SIGKILL);
         waitpid(init, NULL, 0);
+        if (listen_fd >= 0)
+            unlink(plan.attach_socket);
         return 1;
     }
     format_time_now(started, sizeof(started));
@@ -432,7 +438,6 @@ int shim_main(const char *plan_path)
     if (stdin_fd >= 0 && stdin_fd != pty_master)
         fcntl(stdin_fd, F_SETFL, O_NONBLOCK);
 
-    int listen_fd = plan.attach_socket ? listen_attach(plan.attach_socket) : -1;
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
     int exited = 0, status = 0;
     struct timespec deadline = {0, 0};

@@ -158,4 +158,42 @@ public sealed class ContainerIsolationTests(RuntimeTestbed bed) : IClassFixture<
         Assert.False(ranBeforeHook);
         Assert.True(File.Exists(Path.Combine(container.Paths.Upper, "root", "ran")));
     }
+
+    [Fact]
+    public async Task A_symlink_in_the_image_cannot_lead_a_mount_point_onto_the_host()
+    {
+        var hostTarget = "/tmp/ckt-escape-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..6]);
+        var image = Path.Combine(Path.GetDirectoryName(bed.Lower)!, "evil-" + Path.GetFileName(hostTarget));
+        Directory.CreateDirectory(image);
+        File.CreateSymbolicLink(Path.Combine(image, "mnt"), hostTarget);
+        var launch = bed.Shell("ls -d /mnt/vol && echo inside") with
+        {
+            LowerDirs = [image, bed.Lower],
+            Tmpfs = [new TmpfsMount("/mnt/vol")],
+        };
+
+        try
+        {
+            var (_, stdout, _) = await bed.RunAsync(launch);
+            Assert.Equal("/mnt/vol\ninside\n", stdout);
+        }
+        catch (ContainerStartException e)
+        {
+            Assert.Contains("/mnt/vol", e.Message);
+        }
+        finally
+        {
+            Assert.False(Directory.Exists(hostTarget), $"{hostTarget} was created on the host");
+            Directory.Delete(image, true);
+        }
+    }
+
+    [Fact]
+    public async Task Pid_1_shows_no_host_paths()
+    {
+        var (_, stdout, _) = await bed.RunAsync(bed.Shell("tr '\\0' ' ' < /proc/1/cmdline"));
+
+        // The kernel reports the whole original argument area, NULs shown as spaces here.
+        Assert.Equal("ck-init", stdout.TrimEnd());
+    }
 }
