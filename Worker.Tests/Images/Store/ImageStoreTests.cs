@@ -234,6 +234,19 @@ public sealed class ImageStoreTests : IClassFixture<BusyboxFixture>, IDisposable
     }
 
     [Fact]
+    public void Another_process_cannot_lock_a_data_root_this_process_uses()
+    {
+        var root = _temp.Combine("store");
+        StoreFiles.Open(root);
+
+        var info = new ProcessStartInfo("flock", ["--nonblock", "--conflict-exit-code", "42", Path.Combine(root, "lock"), "true"]);
+        using var process = Process.Start(info)!;
+        process.WaitForExit();
+
+        Assert.Equal(42, process.ExitCode);
+    }
+
+    [Fact]
     public async Task Concurrent_imports_into_one_store_all_land()
     {
         var root = _temp.Combine("store");

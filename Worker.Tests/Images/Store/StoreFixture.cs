@@ -28,14 +28,14 @@ internal static class StoreFiles
     public static ImageStore Open(string root) =>
         new(new ImageStoreOptions { Root = root }, LinuxSystemCalls.Instance, new FakeTimeProvider(Now));
 
-    /// <summary>Every file and directory under the store root (except tmp/) with a hash of its content.</summary>
+    /// <summary>Every file and directory under the store root (except tmp/ and the lock file) with a hash of its content.</summary>
     public static SortedDictionary<string, string> Snapshot(string root)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
         {
             var relative = Path.GetRelativePath(root, path);
-            if (relative == "tmp" || relative.StartsWith("tmp/", StringComparison.Ordinal))
+            if (relative is "tmp" or "lock" || relative.StartsWith("tmp/", StringComparison.Ordinal))
             {
                 continue;
             }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ClusterKit.Worker.Host;
 using ClusterKit.Worker.Images.Archives;
 using ClusterKit.Worker.Images.Configs;
@@ -19,7 +18,7 @@ namespace ClusterKit.Worker.Images.Store;
 public sealed class ImageStore : IImageStore
 {
     // One lock and one live catalog per data root, shared by every ImageStore opened on it in this process.
-    private static readonly ConcurrentDictionary<string, SharedState> States = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, SharedState> States = new(StringComparer.Ordinal);
     private readonly string _root;
     private readonly string _temp;
     private readonly SharedState _state;
@@ -35,9 +34,17 @@ public sealed class ImageStore : IImageStore
         _temp = Path.Combine(_root, "tmp");
         _time = time;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _state = States.GetOrAdd(_root, _ => new SharedState());
         Directory.CreateDirectory(_root);
         Directory.CreateDirectory(_temp);
+        lock (States)
+        {
+            if (!States.TryGetValue(_root, out var state))
+            {
+                States[_root] = state = new SharedState(_root);
+            }
+
+            _state = state;
+        }
         _blobs = new BlobStore(_root, _temp);
         _layers = new LayerStore(_root, _temp, new LayerUnpacker(system));
         _builder = new LayerBuilder(new LayerPacker(system));
@@ -593,9 +600,32 @@ public sealed class ImageStore : IImageStore
         return (deletedBlobs, deletedLayers);
     }
 
-    private sealed class SharedState
+    private sealed class SharedState : IDisposable
     {
+        // Held for the life of the process: the data root belongs to one process (the worker daemon).
+        private readonly FileStream _processLock;
+
+        public SharedState(string root)
+        {
+            var path = Path.Combine(root, "lock");
+            try
+            {
+                // FileShare.None takes an exclusive flock(2) on Linux, which another process cannot get.
+                _processLock = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException ex)
+            {
+                throw new ImageStoreException(ImageErrorKind.Conflict, $"image store {root} is in use by another process (lock {path} is held)", ex);
+            }
+        }
+
         public SemaphoreSlim Lock { get; } = new(1, 1);
+
+        public void Dispose()
+        {
+            _processLock.Dispose();
+            Lock.Dispose();
+        }
 
         public ImageCatalog? Catalog { get; set; }
     }
