@@ -7,7 +7,7 @@ using ClusterKit.Manager.Scheduling;
 // Scheduler benchmark: prints one JSON object. Usage:
 //   dotnet run -c Release --project bench/scheduler -- [--nodes 10000] [--tasks 1000000] [--services 1000] [--seed 1] [--anchor-tasks 20000]
 var options = Options.Parse(args);
-var scheduler = new Scheduler();
+var scheduler = new Scheduler { PackingSlack = options.Slack };
 var output = new MemoryStream();
 using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
 {
@@ -20,6 +20,7 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
     json.WriteNumber("processors", Environment.ProcessorCount);
 
     // 1. The whole round in one call, single thread: placements per second.
+    if (options.Runs("mixed"))
     {
         var cluster = new ClusterState(Workload.MixedNodes(options.Nodes, new Random(options.Seed)));
         var round = Workload.MixedRound(options.Services, options.Tasks, options.Nodes, new Random(options.Seed + 1), features: true);
@@ -28,9 +29,11 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
         GC.Collect();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var pauseBefore = GC.GetTotalPauseDuration();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var result = scheduler.Schedule(cluster, round, (ulong)options.Seed);
         sw.Stop();
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var pause = GC.GetTotalPauseDuration() - pauseBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         json.WriteStartObject("mixed_round");
@@ -40,6 +43,8 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
         json.WriteNumber("unplaced", result.Unplaced);
         json.WriteNumber("seconds", Math.Round(sw.Elapsed.TotalSeconds, 3));
         json.WriteNumber("placements_per_second", Math.Round(result.Placed / sw.Elapsed.TotalSeconds));
+        json.WriteNumber("cpu_seconds", Math.Round(cpuSeconds, 3));
+        json.WriteNumber("placements_per_cpu_second", Math.Round(result.Placed / cpuSeconds));
         json.WriteNumber("gc_pause_seconds", Math.Round(pause.TotalSeconds, 3));
         json.WriteNumber("allocated_bytes_per_placement", Math.Round((double)allocated / Math.Max(1, result.Placed), 1));
         json.WriteNumber("nodes_used", cluster.Nodes.Count(n => n.TaskCount > 0));
@@ -55,6 +60,7 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
     }
 
     // 2. The same round one batch per call, to time each batch.
+    if (options.Runs("batches"))
     {
         var cluster = new ClusterState(Workload.MixedNodes(options.Nodes, new Random(options.Seed)));
         var round = Workload.MixedRound(options.Services, options.Tasks, options.Nodes, new Random(options.Seed + 1), features: true);
@@ -80,15 +86,20 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
     //    tasks with independent CPU and memory sizes (2-D), and tasks shaped like the nodes (1-D).
     foreach (var (section, nodeShaped) in new[] { ("uniform_packing", false), ("uniform_packing_node_shaped", true) })
     {
+        if (!options.Runs("packing"))
+        {
+            break;
+        }
+
         var uniformTasks = (int)(options.Tasks * 0.6);
         json.WriteStartObject(section);
         json.WriteNumber("tasks", uniformTasks);
         var variants = new (string Name, PlacementStrategy Strategy, bool AntiAffinity, double Slack)[]
         {
-            ("bin_pack", PlacementStrategy.BinPack, true, 0.3),
-            ("bin_pack_no_anti_affinity", PlacementStrategy.BinPack, false, 0.3),
+            ("bin_pack", PlacementStrategy.BinPack, true, options.Slack),
+            ("bin_pack_no_anti_affinity", PlacementStrategy.BinPack, false, options.Slack),
             ("bin_pack_plain_bestfit", PlacementStrategy.BinPack, true, 0),
-            ("spread", PlacementStrategy.Spread, true, 0.3),
+            ("spread", PlacementStrategy.Spread, true, options.Slack),
         };
         foreach (var (name, strategy, antiAffinity, slack) in variants)
         {
@@ -101,9 +112,11 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
             var lowerBound = (long)Math.Max(Math.Ceiling(cpu / node.ReservableNanoCpus), Math.Ceiling(memory / node.ReservableMemoryBytes));
             GC.Collect();
             var pauseBefore = GC.GetTotalPauseDuration();
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             var result = new Scheduler { PackingSlack = slack }.Schedule(cluster, round, (ulong)options.Seed);
             sw.Stop();
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
             var pause = GC.GetTotalPauseDuration() - pauseBefore;
             var used = cluster.Nodes.Count(n => n.TaskCount > 0);
             json.WriteStartObject(name);
@@ -115,6 +128,7 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
             json.WriteNumber("demand_cpu_nodes", Math.Round(cpu / node.ReservableNanoCpus, 1));
             json.WriteNumber("demand_memory_nodes", Math.Round(memory / node.ReservableMemoryBytes, 1));
             json.WriteNumber("placements_per_second", Math.Round(result.Placed / sw.Elapsed.TotalSeconds));
+            json.WriteNumber("placements_per_cpu_second", Math.Round(result.Placed / cpuSeconds));
             json.WriteNumber("gc_pause_seconds", Math.Round(pause.TotalSeconds, 3));
             json.WriteEndObject();
         }
@@ -123,11 +137,13 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
     }
 
     // 4. The anchor: a node scan per task, on the first tasks of the same mixed round.
+    if (options.Runs("anchor"))
     {
         var cluster = new ClusterState(Workload.MixedNodes(options.Nodes, new Random(options.Seed)));
         var round = Workload.MixedRound(options.Services, options.Tasks, options.Nodes, new Random(options.Seed + 1), features: true)
             .Where(b => b.Spec.Mode == ServiceMode.Replicated).ToList();
         var naivePlaced = 0;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         foreach (var batch in round)
         {
@@ -141,9 +157,11 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
 
         sw.Stop();
         var naiveRate = naivePlaced / sw.Elapsed.TotalSeconds;
+        var naiveCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         json.WriteStartObject("anchor_naive_scan");
         json.WriteNumber("placed", naivePlaced);
         json.WriteNumber("placements_per_second", Math.Round(naiveRate));
+        json.WriteNumber("placements_per_cpu_second", Math.Round(naivePlaced / naiveCpu));
         json.WriteEndObject();
     }
 
@@ -173,25 +191,31 @@ static void Warmup(Scheduler scheduler, Options options)
     scheduler.Schedule(cluster, Workload.MixedRound(50, 50_000, cluster.Nodes.Count, new Random(98), features: true));
 }
 
-internal sealed record Options(int Nodes, int Tasks, int Services, int Seed, int AnchorTasks)
+internal sealed record Options(int Nodes, int Tasks, int Services, int Seed, int AnchorTasks, double Slack, string Sections)
 {
+    public bool Runs(string section) => Sections == "all" || Sections.Split(',').Contains(section);
+
     public static Options Parse(string[] args)
     {
-        var o = new Options(10_000, 1_000_000, 1_000, 1, 20_000);
+        var o = new Options(10_000, 1_000_000, 1_000, 1, 20_000, 0.3, "all");
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
-            var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            var text = args[i + 1];
             o = args[i] switch
             {
-                "--nodes" => o with { Nodes = value },
-                "--tasks" => o with { Tasks = value },
-                "--services" => o with { Services = value },
-                "--seed" => o with { Seed = value },
-                "--anchor-tasks" => o with { AnchorTasks = value },
-                _ => throw new ArgumentException($"unknown option {args[i]}; allowed: --nodes, --tasks, --services, --seed, --anchor-tasks"),
+                "--nodes" => o with { Nodes = Int(text) },
+                "--tasks" => o with { Tasks = Int(text) },
+                "--services" => o with { Services = Int(text) },
+                "--seed" => o with { Seed = Int(text) },
+                "--anchor-tasks" => o with { AnchorTasks = Int(text) },
+                "--slack" => o with { Slack = double.Parse(text, CultureInfo.InvariantCulture) },
+                "--sections" => o with { Sections = text },
+                _ => throw new ArgumentException($"unknown option {args[i]}; allowed: --nodes, --tasks, --services, --seed, --anchor-tasks, --slack, --sections (mixed,batches,packing,anchor or all)"),
             };
         }
 
         return o;
     }
+
+    private static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
 }

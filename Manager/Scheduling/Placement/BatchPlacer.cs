@@ -56,6 +56,7 @@ internal sealed class BatchPlacer
         _result = new BatchResult(batch);
         _taskIds = batch.TaskIds;
         _next = 0;
+        _result.Assignments.EnsureCapacity(_taskIds.Count);
 
         var count = 0;
         long existing = 0;
