@@ -135,6 +135,18 @@ public sealed class BridgeNetworkTests : IDisposable
     }
 
     [Fact]
+    public async Task Ids_sharing_the_veth_name_are_refused_before_any_command()
+    {
+        await _network.AttachAsync(Request(WebId, "web"));
+        var before = _runner.Commands.Count;
+
+        var error = await Assert.ThrowsAsync<NetworkingException>(() => _network.AttachAsync(Request("01234567ffffffff", "twin")));
+
+        Assert.Equal("container twin (01234567ffff) and container web (0123456789ab) share the first 8 hex digits of their ids; veth ckv01234567 is taken", error.Message);
+        Assert.Equal(before, _runner.Commands.Count);
+    }
+
+    [Fact]
     public async Task Detach_deletes_the_veth_and_drops_the_port_rules()
     {
         await _network.AttachAsync(Request(WebId, "web", "8080:80"));

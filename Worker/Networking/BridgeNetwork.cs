@@ -121,6 +121,13 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
                     $"container {request.ContainerName} ({ContainerIds.Short(request.ContainerId)}) is already attached to bridge {_settings.BridgeName}; detach it first");
             }
 
+            var namesake = _endpoints.Endpoints.FirstOrDefault(e => VethNames.HostEnd(e.ContainerId) == hostEnd);
+            if (namesake is not null)
+            {
+                throw new NetworkingException(
+                    $"container {request.ContainerName} ({ContainerIds.Short(request.ContainerId)}) and container {namesake.ContainerName} ({namesake.ShortId}) share the first {VethNames.IdHexDigits} hex digits of their ids; veth {hostEnd} is taken");
+            }
+
             _endpoints.EnsureFree(request.ContainerId, request.Ports);
             EnsureNotHeldByOtherProcesses(request.Ports);
 
