@@ -10,7 +10,7 @@ public sealed class ManagerOptions
     public const string Usage =
         "usage: ck-manager --node-id ID --data-dir DIR --raft-address HOST:PORT --api-address HOST:PORT " +
         "(--peers HOST:PORT,HOST:PORT,... | --cold-start) [--snapshot-every N] [--request-timeout-ms MS] " +
-        "[--election-timeout-ms LOWER-UPPER] [--stuck-follower-after-s S] [--log-level LEVEL]";
+        "[--election-timeout-ms LOWER-UPPER] [--stuck-follower-after-s S] [--batch-max N] [--log-level LEVEL]";
 
     public required string NodeId { get; init; }
 
@@ -37,6 +37,9 @@ public sealed class ManagerOptions
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>Transactions in one log entry at most (1 turns group commit off, for comparison).</summary>
+    public int BatchMax { get; init; } = new GroupCommitOptions().MaxTransactions;
+
     public string ApiAddress => ApiEndPoint.ToString();
 
     public RaftNodeOptions ToRaftOptions() => new()
@@ -51,6 +54,7 @@ public sealed class ManagerOptions
         LowerElectionTimeoutMs = LowerElectionTimeoutMs,
         UpperElectionTimeoutMs = UpperElectionTimeoutMs,
         StuckFollowerAfter = StuckFollowerAfter,
+        GroupCommit = new GroupCommitOptions { MaxTransactions = BatchMax },
     };
 
     /// <summary>Parses and validates; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
@@ -133,6 +137,9 @@ public sealed class ManagerOptions
                 ? TimeSpan.FromSeconds(ParsePositive("--stuck-follower-after-s", stuck))
                 : TimeSpan.FromSeconds(30),
             LogLevel = values.TryGetValue("--log-level", out var level) ? ParseLevel(level) : LogLevel.Information,
+            BatchMax = values.TryGetValue("--batch-max", out var batchMax)
+                ? (int)Math.Min(ParsePositive("--batch-max", batchMax), int.MaxValue)
+                : new GroupCommitOptions().MaxTransactions,
         };
 
         // The Raft-level rules (member count, self in the list, timeouts) live with the Raft options.
@@ -143,7 +150,7 @@ public sealed class ManagerOptions
     private static readonly string[] KnownValueOptions =
     [
         "--node-id", "--data-dir", "--raft-address", "--api-address", "--peers", "--snapshot-every",
-        "--request-timeout-ms", "--election-timeout-ms", "--stuck-follower-after-s", "--log-level",
+        "--request-timeout-ms", "--election-timeout-ms", "--stuck-follower-after-s", "--batch-max", "--log-level",
     ];
 
     private static string Required(Dictionary<string, string> values, string name)

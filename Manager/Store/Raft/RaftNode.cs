@@ -83,7 +83,6 @@ public sealed partial class RaftNode : IAsyncDisposable
             // null: DotNext's in-memory storage, filled below from the static member list.
             ConfigurationStorage = null,
             LoggerFactory = loggers,
-            TransmissionBlockSize = 65536,
         };
         if (configuration.ConfigurationStorage is not InMemoryClusterConfigurationStorage<EndPoint> storage)
         {

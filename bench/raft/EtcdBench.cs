@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClusterKit.Manager.Tests.Store.Raft;
+
+namespace ClusterKit.Bench.Raft;
+
+/// <summary>
+/// The anchor: three etcd 3.4 members (Debian's etcd-server, scripts/bench-deps.sh) on loopback,
+/// driven with the same client counts through etcd's JSON gateway (POST /v3/kv/put), clients
+/// spread over all three members as for ClusterKit.
+/// </summary>
+internal static class EtcdBench
+{
+    public static async Task<SystemResult> RunAsync(BenchOptions options, string root)
+    {
+        var ports = ManagerCluster.FreePorts(6);
+        var members = Enumerable.Range(0, 3).Select(i => new EtcdMember($"e{i + 1}", Path.Combine(root, $"e{i + 1}"), ports[i], ports[3 + i])).ToArray();
+        var initialCluster = string.Join(',', members.Select(m => $"{m.Name}=http://127.0.0.1:{m.PeerPort}"));
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+        try
+        {
+            foreach (var m in members)
+            {
+                m.Start(initialCluster);
+            }
+
+            await WaitForLeaderAsync(http, members, null, TimeSpan.FromSeconds(30));
+            var value = Convert.ToBase64String(Load.Payload);
+
+            async Task Put(int client, long i, CancellationToken token)
+            {
+                var member = members[client % 3];
+                using var response = await http.PostAsJsonAsync(
+                    $"http://127.0.0.1:{member.ClientPort}/v3/kv/put",
+                    new Dictionary<string, string> { ["key"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Load.Key(client, i))), ["value"] = value },
+                    token);
+                response.EnsureSuccessStatusCode();
+            }
+
+            await Load.RunAsync(8, TimeSpan.FromSeconds(2), Put);
+            var levels = new List<LevelResult>();
+            foreach (var clients in BenchOptions.ClientCounts)
+            {
+                var level = await Load.RunAsync(clients, options.Duration, Put);
+                levels.Add(level);
+                await Console.Error.WriteLineAsync($"etcd {clients} clients: {level.WritesPerSecond}/s p50 {level.P50Ms} ms p99 {level.P99Ms} ms");
+            }
+
+            var trials = new List<double>();
+            for (var trial = 0; trial < options.Trials; trial++)
+            {
+                var leader = await WaitForLeaderAsync(http, members, null, TimeSpan.FromSeconds(30));
+                var survivor = members.First(m => m != leader);
+                var clock = Stopwatch.StartNew();
+                leader.Kill();
+                while (true)
+                {
+                    try
+                    {
+                        using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                        using var response = await http.PostAsJsonAsync(
+                            $"http://127.0.0.1:{survivor.ClientPort}/v3/kv/put",
+                            new Dictionary<string, string> { ["key"] = Convert.ToBase64String("failover"u8.ToArray()), ["value"] = value },
+                            attempt.Token);
+                        if (response.IsSuccessStatusCode)
+                        {
+                            break;
+                        }
+                    }
+                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                    {
+                    }
+
+                    if (clock.Elapsed > TimeSpan.FromSeconds(30))
+                    {
+                        throw new TimeoutException("etcd did not commit a write within 30 s of losing its leader");
+                    }
+
+                    await Task.Delay(5);
+                }
+
+                trials.Add(clock.Elapsed.TotalMilliseconds);
+                await Console.Error.WriteLineAsync($"etcd failover {trial}: {clock.Elapsed.TotalMilliseconds:0} ms");
+                leader.Start(initialCluster);
+                await WaitForLeaderAsync(http, members, null, TimeSpan.FromSeconds(30));
+            }
+
+            return new SystemResult("etcd", levels, Load.Summarize(trials), "etcd 3.4.23 (Debian), defaults: heartbeat 100 ms, election 1000 ms; JSON gateway over HTTP/1.1");
+        }
+        finally
+        {
+            foreach (var m in members)
+            {
+                m.Kill();
+            }
+        }
+    }
+
+    /// <summary>Waits until every running member names the same leader; returns that member.</summary>
+    private static async Task<EtcdMember> WaitForLeaderAsync(HttpClient http, EtcdMember[] members, EtcdMember? except, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            var running = members.Where(m => m.IsRunning && m != except).ToArray();
+            var statuses = new List<(EtcdMember Member, string Id, string Leader)>();
+            foreach (var m in running)
+            {
+                try
+                {
+                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                    using var response = await http.PostAsync($"http://127.0.0.1:{m.ClientPort}/v3/maintenance/status", new StringContent("{}"), cts.Token);
+                    using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cts.Token));
+                    var id = doc.RootElement.GetProperty("header").GetProperty("member_id").GetString()!;
+                    var leader = doc.RootElement.TryGetProperty("leader", out var l) ? l.GetString() ?? "0" : "0";
+                    statuses.Add((m, id, leader));
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or KeyNotFoundException)
+                {
+                }
+            }
+
+            if (statuses.Count == running.Length && statuses.Count > 0 && statuses.Select(s => s.Leader).Distinct().Count() == 1)
+            {
+                var leaderId = statuses[0].Leader;
+                var leader = statuses.FirstOrDefault(s => s.Id == leaderId).Member;
+                if (leader is not null)
+                {
+                    return leader;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"etcd elected no leader within {timeout.TotalSeconds} s");
+    }
+
+    private sealed class EtcdMember(string name, string dataDirectory, int clientPort, int peerPort)
+    {
+        private Process? _process;
+
+        public string Name { get; } = name;
+
+        public int ClientPort { get; } = clientPort;
+
+        public int PeerPort { get; } = peerPort;
+
+        public bool IsRunning => _process is { HasExited: false };
+
+        public void Start(string initialCluster)
+        {
+            var start = new ProcessStartInfo("etcd")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            var existing = Directory.Exists(dataDirectory);
+            foreach (var arg in (string[])[
+                "--name", Name, "--data-dir", dataDirectory,
+                "--listen-client-urls", $"http://127.0.0.1:{ClientPort}", "--advertise-client-urls", $"http://127.0.0.1:{ClientPort}",
+                "--listen-peer-urls", $"http://127.0.0.1:{PeerPort}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{PeerPort}",
+                "--initial-cluster", initialCluster, "--initial-cluster-state", existing ? "existing" : "new",
+                "--initial-cluster-token", "ckt-bench-" + Path.GetFileName(Path.GetDirectoryName(dataDirectory)!),
+                "--log-level", "error"])
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            _process = Process.Start(start) ?? throw new InvalidOperationException("etcd did not start");
+            _process.OutputDataReceived += static (_, _) => { };
+            _process.ErrorDataReceived += static (_, _) => { };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public void Kill()
+        {
+            if (_process is { HasExited: false } p)
+            {
+                p.Kill();
+                p.WaitForExit(10_000);
+            }
+        }
+    }
+}

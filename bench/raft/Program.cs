@@ -1,0 +1,141 @@
+// Raft store benchmark: 3 ck-manager processes on loopback against 3 etcd members (the anchor),
+// committed writes/s with p50/p99 at 1, 32 and 128 concurrent clients, then leader failover
+// (kill -9 of the leader until the next write commits), in trials. Prints one JSON document.
+//   dotnet bench/raft/bin/Release/net10.0/ck-bench-raft.dll [--duration-s 8] [--trials 10]
+//     [--data-root DIR] [--skip-etcd] [--batch-max N] [--leader-only]
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ClusterKit.Bench.Raft;
+using ClusterKit.Manager.Tests.Store.Raft;
+
+var options = BenchOptions.Parse(args);
+var root = Path.Combine(options.DataRoot, "ckt-bench-raft-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)));
+Directory.CreateDirectory(root);
+var report = new Dictionary<string, object?>
+{
+    ["benchmark"] = "raft",
+    ["machine"] = new { cores = Environment.ProcessorCount, os = Environment.OSVersion.VersionString, dotnet = Environment.Version.ToString() },
+    ["duration_s_per_level"] = options.Duration.TotalSeconds,
+    ["payload_bytes"] = Load.PayloadBytes,
+    ["data_root"] = root,
+    // Shared machine: other work competes for the 2 cores; compare the ratios, not absolutes.
+    ["load_average_at_start"] = File.ReadAllText("/proc/loadavg").Trim(),
+};
+try
+{
+    var clusterKit = await ClusterKitBench.RunAsync(options, Path.Combine(root, "ck"));
+    report["clusterkit"] = clusterKit;
+    if (!options.SkipEtcd)
+    {
+        var etcd = await EtcdBench.RunAsync(options, Path.Combine(root, "etcd"));
+        report["etcd"] = etcd;
+        report["ratio_writes_per_s_clusterkit_over_etcd"] = clusterKit.Writes.Zip(etcd.Writes).ToDictionary(
+            p => p.First.Clients.ToString(CultureInfo.InvariantCulture),
+            p => Math.Round(p.First.WritesPerSecond / p.Second.WritesPerSecond, 2));
+        report["ratio_failover_median_clusterkit_over_etcd"] = Math.Round(clusterKit.Failover.MedianMs / etcd.Failover.MedianMs, 2);
+    }
+}
+finally
+{
+    report["load_average_at_end"] = File.ReadAllText("/proc/loadavg").Trim();
+    Directory.Delete(root, recursive: true);
+}
+
+Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+
+namespace ClusterKit.Bench.Raft
+{
+    internal sealed record BenchOptions(TimeSpan Duration, int Trials, string DataRoot, bool SkipEtcd, int? BatchMax, bool LeaderOnly)
+    {
+        public static readonly int[] ClientCounts = [1, 32, 128];
+
+        public static BenchOptions Parse(string[] args)
+        {
+            var duration = TimeSpan.FromSeconds(8);
+            var trials = 10;
+            var dataRoot = "/var/tmp";
+            var skipEtcd = false;
+            int? batchMax = null;
+            var leaderOnly = false;
+            for (var i = 0; i < args.Length; i++)
+            {
+                switch (args[i])
+                {
+                    case "--duration-s": duration = TimeSpan.FromSeconds(int.Parse(args[++i], CultureInfo.InvariantCulture)); break;
+                    case "--trials": trials = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                    case "--data-root": dataRoot = args[++i]; break;
+                    case "--skip-etcd": skipEtcd = true; break;
+                    case "--batch-max": batchMax = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                    case "--leader-only": leaderOnly = true; break;
+                    default: throw new ArgumentException($"option '{args[i]}' is unknown; allowed: --duration-s, --trials, --data-root, --skip-etcd, --batch-max, --leader-only");
+                }
+            }
+
+            return new BenchOptions(duration, trials, dataRoot, skipEtcd, batchMax, leaderOnly);
+        }
+    }
+
+    internal sealed record LevelResult(int Clients, long Writes, long Errors, double WritesPerSecond, double P50Ms, double P99Ms, double MaxMs)
+    {
+        public double? TransactionsPerLogEntry { get; init; }
+    }
+
+    internal sealed record FailoverResult(double[] TrialsMs, double MedianMs, double MinMs, double MaxMs);
+
+    internal sealed record SystemResult(string System, IReadOnlyList<LevelResult> Writes, FailoverResult Failover, string Settings);
+
+    internal static class Load
+    {
+        public const int PayloadBytes = 64;
+
+        /// <summary>Runs <paramref name="clients"/> loops of sequential writes for a duration; each write's latency is kept.</summary>
+        public static async Task<LevelResult> RunAsync(int clients, TimeSpan duration, Func<int, long, CancellationToken, Task> put)
+        {
+            var latencies = new List<double>[clients];
+            var errors = 0L;
+            using var stop = new CancellationTokenSource(duration);
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+            {
+                var mine = latencies[c] = new List<double>(4096);
+                for (long i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        await put(c, i, CancellationToken.None);
+                        mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }
+            })));
+            var seconds = clock.Elapsed.TotalSeconds;
+            var all = latencies.SelectMany(l => l).Order().ToArray();
+            return new LevelResult(
+                clients,
+                all.Length,
+                errors,
+                Math.Round(all.Length / seconds, 1),
+                Percentile(all, 0.50),
+                Percentile(all, 0.99),
+                all.Length == 0 ? 0 : Math.Round(all[^1], 2));
+        }
+
+        public static double Percentile(double[] sorted, double p)
+            => sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 2);
+
+        public static FailoverResult Summarize(List<double> trials)
+        {
+            var sorted = trials.Order().ToArray();
+            return new FailoverResult([.. trials.Select(t => Math.Round(t, 1))], Percentile(sorted, 0.5), Math.Round(sorted[0], 1), Math.Round(sorted[^1], 1));
+        }
+
+        public static string Key(int client, long i) => $"bench/{client}/{i % 1000}";
+
+        public static byte[] Payload { get; } = [.. Enumerable.Range(0, PayloadBytes).Select(i => (byte)('a' + (i % 26)))];
+    }
+}
