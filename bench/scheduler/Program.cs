@@ -8,6 +8,7 @@ using ClusterKit.Manager.Scheduling;
 //   dotnet run -c Release --project bench/scheduler -- [--nodes 10000] [--tasks 1000000] [--services 1000] [--seed 1] [--anchor-tasks 20000]
 var options = Options.Parse(args);
 var scheduler = new Scheduler { PackingSlack = options.Slack };
+double? mixedCpuRate = null;
 var output = new MemoryStream();
 using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
 {
@@ -45,6 +46,7 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
         json.WriteNumber("placements_per_second", Math.Round(result.Placed / sw.Elapsed.TotalSeconds));
         json.WriteNumber("cpu_seconds", Math.Round(cpuSeconds, 3));
         json.WriteNumber("placements_per_cpu_second", Math.Round(result.Placed / cpuSeconds));
+        mixedCpuRate = result.Placed / cpuSeconds;
         json.WriteNumber("gc_pause_seconds", Math.Round(pause.TotalSeconds, 3));
         json.WriteNumber("allocated_bytes_per_placement", Math.Round((double)allocated / Math.Max(1, result.Placed), 1));
         json.WriteNumber("nodes_used", cluster.Nodes.Count(n => n.TaskCount > 0));
@@ -162,6 +164,11 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
         json.WriteNumber("placed", naivePlaced);
         json.WriteNumber("placements_per_second", Math.Round(naiveRate));
         json.WriteNumber("placements_per_cpu_second", Math.Round(naivePlaced / naiveCpu));
+        if (mixedCpuRate is { } rate)
+        {
+            json.WriteNumber("scheduler_speedup_per_cpu_second", Math.Round(rate / (naivePlaced / naiveCpu), 1));
+        }
+
         json.WriteEndObject();
     }
 
