@@ -111,6 +111,20 @@ public sealed class BridgeNetworkTests : IDisposable
     }
 
     [Fact]
+    public async Task Mappings_built_elsewhere_are_checked_and_0_0_0_0_means_any_address()
+    {
+        var v6 = ContainerNetworkRequest.ForProcess(WebId, "web", NetworkMode.Bridge, 4242, [new PortMapping(IPAddress.IPv6Loopback, 8080, 80, TransportProtocol.Tcp)]);
+        var zero = ContainerNetworkRequest.ForProcess(WebId, "web", NetworkMode.Bridge, 4242, [new PortMapping(IPAddress.Any, 8080, 80, TransportProtocol.Tcp)]);
+
+        var error = await Assert.ThrowsAsync<NetworkingException>(() => _network.AttachAsync(v6));
+        var attachment = await _network.AttachAsync(zero);
+
+        Assert.Equal("invalid port mapping '::1:8080->80/tcp': host address '::1' is IPv6; the bridge network publishes on IPv4 addresses only", error.Message);
+        Assert.Equal([new PortMapping(null, 8080, 80, TransportProtocol.Tcp)], attachment.Ports);
+        Assert.Contains("fib daddr type local tcp dport 8080 dnat ip to 10.88.0.2:80", _runner.Calls[^1].Input, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Failed_container_side_deletes_the_veth_and_frees_address_and_ports()
     {
         _runner.Answer("nsenter", 2, standardError: "RTNETLINK answers: File exists\n", times: 1);

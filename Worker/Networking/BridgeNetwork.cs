@@ -110,6 +110,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
 
         ValidateNamespacePath(request.NetworkNamespacePath);
         var hostEnd = VethNames.HostEnd(request.ContainerId);
+        IReadOnlyList<PortMapping> ports = [.. request.Ports.Select(PortMappingParser.Normalize)];
         var started = _timeProvider.GetTimestamp();
 
         await _gate.WaitAsync(cancellationToken);
@@ -128,11 +129,11 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
                     $"container {request.ContainerName} ({ContainerIds.Short(request.ContainerId)}) and container {namesake.ContainerName} ({namesake.ShortId}) share the first {VethNames.IdHexDigits} hex digits of their ids; veth {hostEnd} is taken");
             }
 
-            _endpoints.EnsureFree(request.ContainerId, request.Ports);
-            EnsureNotHeldByOtherProcesses(request.Ports);
+            _endpoints.EnsureFree(request.ContainerId, ports);
+            EnsureNotHeldByOtherProcesses(ports);
 
             var address = _addresses.Allocate(request.ContainerId);
-            var endpoint = new ContainerEndpoint(request.ContainerId, request.ContainerName, address, request.Ports);
+            var endpoint = new ContainerEndpoint(request.ContainerId, request.ContainerName, address, ports);
             var plan = new VethPlan(
                 hostEnd,
                 _settings.BridgeName,
@@ -149,7 +150,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
                 await _veths.CreateAsync(plan, cancellationToken);
                 vethCreated = true;
                 _endpoints.Set(endpoint);
-                if (request.Ports.Count > 0)
+                if (ports.Count > 0)
                 {
                     await ApplyRulesetAsync(force: false, cancellationToken);
                 }
@@ -165,7 +166,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
                     : error;
             }
 
-            Log.Attached(_logger, request.ContainerId, address, hostEnd, request.Ports.Count, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            Log.Attached(_logger, request.ContainerId, address, hostEnd, ports.Count, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
             return new NetworkAttachment(
                 request.ContainerId,
                 NetworkMode.Bridge,
@@ -174,7 +175,7 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
                 _settings.Gateway,
                 plan.MacAddress,
                 hostEnd,
-                request.Ports);
+                ports);
         }
         finally
         {
@@ -212,7 +213,9 @@ public sealed class BridgeNetwork : IContainerNetwork, IDisposable
 
     public async Task<RebuildReport> RebuildAsync(IEnumerable<ContainerEndpoint> knownContainers, CancellationToken cancellationToken = default)
     {
-        var known = knownContainers.ToList();
+        var known = knownContainers
+            .Select(e => e with { Ports = [.. e.Ports.Select(PortMappingParser.Normalize)] })
+            .ToList();
 
         // Check the records as a whole before anything is replaced: a clash leaves the current state alone.
         var addresses = new IpAddressPool(_settings.Subnet);

@@ -65,6 +65,28 @@ public static class PortMappingParser
         return new PortMapping(hostAddress, port.HostPort, port.ContainerPort, protocol);
     }
 
+    /// <summary>
+    /// Checks a mapping built elsewhere (the daemon's records, the API) as <see cref="Parse"/>
+    /// would: ports 1-65535, an IPv4 host address or none; 0.0.0.0 becomes none.
+    /// </summary>
+    public static PortMapping Normalize(PortMapping port)
+    {
+        var text = port.ToString();
+        CheckPort(port.HostPort, "host port", text);
+        CheckPort(port.ContainerPort, "container port", text);
+        if (port.HostAddress is null)
+        {
+            return port;
+        }
+
+        if (port.HostAddress.AddressFamily != AddressFamily.InterNetwork)
+        {
+            throw Invalid(text, $"host address '{port.HostAddress}' is IPv6; the bridge network publishes on IPv4 addresses only");
+        }
+
+        return port.HostAddress.Equals(IPAddress.Any) ? port with { HostAddress = null } : port;
+    }
+
     private static void CheckPort(int port, string what, string text)
     {
         if (port is < 1 or > 65535)
