@@ -77,6 +77,40 @@ public sealed class LayerRoundTripTests : IDisposable
     }
 
     [Fact]
+    public async Task An_empty_directory_and_a_tree_of_only_pax_entries_are_complete_tars()
+    {
+        var empty = _temp.Combine("empty");
+        Directory.CreateDirectory(empty);
+        var onlyPax = _temp.Combine("pax");
+        LayerFiles.Write(onlyPax, "note", "with attribute");
+        LayerFiles.Kernel.SetExtendedAttribute(Path.Combine(onlyPax, "note"), "user.kind", "memo"u8.ToArray());
+
+        var (emptyTar, _) = await LayerFiles.PackAsync(empty, LayerSource.Directory);
+        var (paxTar, _) = await LayerFiles.PackAsync(onlyPax, LayerSource.Directory);
+        var unpacked = _temp.Combine("unpacked");
+        await LayerFiles.UnpackAsync(paxTar, unpacked);
+        await LayerFiles.UnpackAsync(emptyTar, _temp.Combine("unpacked-empty"));
+
+        Assert.Equal(new byte[1024], emptyTar);
+        Assert.Equal(new byte[1024], paxTar[^1024..]);
+        Assert.Equal(0, paxTar.Length % 512);
+        Assert.Equal(["note"], LayerFiles.EntryNames(paxTar));
+        Assert.Equal("memo"u8.ToArray(), LayerFiles.Kernel.GetExtendedAttribute(Path.Combine(unpacked, "note"), "user.kind"));
+        Assert.DoesNotContain(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Text.Encoding.ASCII.GetString(paxTar[..100]), StringComparison.Ordinal);
+
+        // GNU tar checks header checksums, so it vouches for the rewritten PAX header.
+        var file = _temp.Combine("pax.tar");
+        await File.WriteAllBytesAsync(file, paxTar);
+        using var tar = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("tar", ["--xattrs", "-tvf", file]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var listing = await tar.StandardOutput.ReadToEndAsync();
+        var errors = await tar.StandardError.ReadToEndAsync();
+        await tar.WaitForExitAsync();
+        Assert.True(tar.ExitCode == 0, errors);
+        Assert.Contains(" note", listing, StringComparison.Ordinal);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task A_plain_directory_keeps_character_devices_as_devices()
     {
         var tree = _temp.Combine("plain");

@@ -105,6 +105,28 @@ public sealed class SaveLoadTests : IClassFixture<BusyboxFixture>, IDisposable
     }
 
     [Fact]
+    public async Task A_layer_repeated_in_an_image_is_given_to_overlayfs_once()
+    {
+        var empty = _temp.Combine("empty");
+        Directory.CreateDirectory(empty);
+        var tree = _temp.Combine("tree");
+        LayerFiles.Write(tree, "etc/motd", "middle");
+        var (emptyLayer, emptyDiff) = await LayerFiles.PackAsync(empty, LayerSource.Directory);
+        var (layer, diffId) = await LayerFiles.PackAsync(tree, LayerSource.Directory);
+        var config = Encoding.UTF8.GetBytes($$$"""{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["{{{emptyDiff}}}","{{{diffId}}}","{{{emptyDiff}}}"]}}""");
+        var archive = _temp.Combine("repeat.tar");
+        StoreFiles.WriteTar(archive, [("e/layer.tar", emptyLayer), ("m/layer.tar", layer), ("c.json", config),
+            ("manifest.json", "[{\"Config\":\"c.json\",\"RepoTags\":[\"repeat:1\"],\"Layers\":[\"e/layer.tar\",\"m/layer.tar\",\"e/layer.tar\"]}]"u8.ToArray())]);
+        var store = StoreFiles.Open(_temp.Combine("store"));
+        await store.LoadAsync(archive);
+
+        var directories = await store.GetLayerDirectoriesAsync("repeat:1");
+
+        Assert.Equal([Path.Combine(store.Root, "layers", emptyDiff[7..]), Path.Combine(store.Root, "layers", diffId[7..])], directories);
+        Assert.Equal(3, (await store.InspectAsync("repeat:1")).LayerDiffIds.Count);
+    }
+
+    [Fact]
     public async Task A_gzip_compressed_archive_loads()
     {
         var source = StoreFiles.Open(_temp.Combine("source"));
@@ -191,7 +213,9 @@ public sealed class SaveLoadTests : IClassFixture<BusyboxFixture>, IDisposable
         var nowhere = await Assert.ThrowsAsync<ImageStoreException>(() => store.SaveAsync(["busybox"], _temp.Combine("no", "out.tar"), ArchiveFormat.Docker));
 
         Assert.Equal("no such image: ghost:1", unknown.Message);
+        var directory = await Assert.ThrowsAsync<ImageStoreException>(() => store.SaveAsync(["busybox"], _temp.Path, ArchiveFormat.Docker));
         Assert.Equal($"invalid output path '{_temp.Combine("no", "out.tar")}': directory {_temp.Combine("no")} does not exist", nowhere.Message);
+        Assert.Equal($"invalid output path '{_temp.Path}': give a file to write the archive to, not a directory", directory.Message);
         Assert.False(File.Exists(_temp.Combine("out.tar")));
         Assert.Equal(ArchiveFormat.Oci, ArchiveFormats.Parse("oci"));
         Assert.Equal("invalid archive format 'zip': allowed: docker, oci", Assert.Throws<ImageStoreException>(() => ArchiveFormats.Parse("zip")).Message);

@@ -40,6 +40,13 @@ internal sealed class LayerPacker
             state.Writer = writer;
             await VisitAsync(state, string.Empty, cancellationToken);
         }
+
+        if (state.WriterEntries == 0)
+        {
+            // TarWriter writes the end-of-archive marker only after entries of its own (PAX ones go
+            // around it); an empty layer, or one of only PAX entries, still needs it.
+            await output.WriteAsync(new byte[2 * BlockSize], cancellationToken);
+        }
     }
 
     private async Task VisitAsync(PackState state, string relativeDirectory, CancellationToken cancellationToken)
@@ -108,6 +115,7 @@ internal sealed class LayerPacker
     {
         var marker = new GnuTarEntry(TarEntryType.RegularFile, name) { Mode = UnixFileMode.None, Uid = 0, Gid = 0, ModificationTime = time };
         await state.Writer!.WriteEntryAsync(marker, cancellationToken);
+        state.WriterEntries++;
     }
 
     private async Task WriteAsync(PackState state, TarEntryType type, string name, FileStatus status, DateTimeOffset time, string full, CancellationToken cancellationToken, string? linkName = null)
@@ -147,6 +155,7 @@ internal sealed class LayerPacker
             else
             {
                 await state.Writer!.WriteEntryAsync(entry, cancellationToken);
+                state.WriterEntries++;
             }
         }
         finally
@@ -236,6 +245,9 @@ internal sealed class LayerPacker
         public DateTimeOffset? Clamp { get; } = clamp;
 
         public TarWriter? Writer { get; set; }
+
+        /// <summary>Entries the GNU writer wrote itself (not the PAX ones written around it).</summary>
+        public int WriterEntries { get; set; }
 
         public Dictionary<(ulong Device, ulong Inode), string> HardLinks { get; } = [];
     }

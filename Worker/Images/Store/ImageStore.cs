@@ -149,7 +149,13 @@ public sealed class ImageStore : IImageStore
                     added.Layers.Add(diffId);
                 }
 
-                directories.Add(_layers.PathOf(diffId));
+                // overlayfs refuses a lowerdir given twice (old images repeat the empty layer); the
+                // topmost copy of a layer re-applies everything the lower copy did, so it alone suffices.
+                var directory = _layers.PathOf(diffId);
+                if (!directories.Contains(directory))
+                {
+                    directories.Add(directory);
+                }
             }
 
             return directories;
@@ -227,9 +233,9 @@ public sealed class ImageStore : IImageStore
             throw new ImageStoreException(ImageErrorKind.InvalidArgument, "nothing to save: give at least one image reference");
         }
 
-        if (string.IsNullOrWhiteSpace(outputPath))
+        if (string.IsNullOrWhiteSpace(outputPath) || Directory.Exists(outputPath))
         {
-            throw new ImageStoreException(ImageErrorKind.InvalidArgument, "invalid output path '': give a file to write the archive to");
+            throw new ImageStoreException(ImageErrorKind.InvalidArgument, $"invalid output path '{outputPath}': give a file to write the archive to, not a directory");
         }
 
         await _state.Lock.WaitAsync(cancellationToken);
