@@ -44,8 +44,16 @@ internal sealed class ShimHandshake : IDisposable
     /// <summary>Lets the init exec the user process; returns the start time and the exec error, if any.</summary>
     public async Task<(DateTimeOffset StartedAt, string? ExecError)> GoAsync(TimeProvider time, CancellationToken cancellationToken)
     {
-        await _process.StandardInput.WriteAsync("go\n".AsMemory(), cancellationToken);
-        await _process.StandardInput.FlushAsync(cancellationToken);
+        try
+        {
+            await _process.StandardInput.WriteAsync("go\n".AsMemory(), cancellationToken);
+            await _process.StandardInput.FlushAsync(cancellationToken);
+        }
+        catch (IOException)
+        {
+            // The shim gave up during the setup and closed its end; its reason is on stdout.
+        }
+
         var line = await ReadLineAsync(cancellationToken);
         if (line.StartsWith("started ", StringComparison.Ordinal))
         {
