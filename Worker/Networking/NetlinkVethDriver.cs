@@ -28,21 +28,22 @@ public sealed class NetlinkVethDriver : IVethDriver
     public Task CreateAsync(VethPlan plan, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        RunOnOwnThread(() => Create(plan));
-        return Task.CompletedTask;
+        return RunOnOwnThread(() =>
+        {
+            Create(plan);
+            return true;
+        });
     }
 
     public Task<bool> DeleteAsync(string hostInterface, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var deleted = false;
-        RunOnOwnThread(() =>
+        return RunOnOwnThread(() =>
         {
             EnterHostNamespace();
             using var host = new RouteNetlinkSocket(_systemCalls);
-            deleted = Delete(host, hostInterface);
+            return Delete(host, hostInterface);
         });
-        return Task.FromResult(deleted);
     }
 
     internal static byte[] CreateVethRequest(VethPlan plan, int bridgeIndex, int namespaceFd, uint sequence) =>
@@ -121,25 +122,29 @@ public sealed class NetlinkVethDriver : IVethDriver
             socket.Execute([($"delete link {name}", DeleteLinkRequest(name, socket.NextSequence()))]);
             return true;
         }
-        catch (KernelCallException error) when (error.Errno == 19)
+        catch (KernelCallException error) when (error.Errno == RtNetlink.NoSuchDevice)
         {
             return false;
         }
     }
 
-    private static void RunOnOwnThread(Action work)
+    /// <summary>
+    /// Runs the work on a thread of its own, which may enter other network namespaces and then
+    /// ends; the caller awaits it instead of blocking a pool thread.
+    /// </summary>
+    private static Task<T> RunOnOwnThread<T>(Func<T> work)
     {
-        Exception? failure = null;
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
             try
             {
-                work();
+                completion.SetResult(work());
             }
             catch (Exception error)
             {
                 // Anything escaping a thread would end the process; hand it to the caller instead.
-                failure = error;
+                completion.SetException(error);
             }
         })
         {
@@ -147,12 +152,7 @@ public sealed class NetlinkVethDriver : IVethDriver
             Name = "ck-netlink",
         };
         thread.Start();
-        thread.Join();
-        if (failure is not null)
-        {
-            // Rethrown on the caller's side so that it sees the kernel's own error type.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }
+        return completion.Task;
     }
 
     /// <summary>

@@ -10,7 +10,6 @@ namespace ClusterKit.Worker.Networking.Netlink;
 internal sealed class RouteNetlinkSocket : IDisposable
 {
     private const int ReceiveBufferSize = 32 * 1024;
-    private const int NoSuchDevice = 19;
 
     private readonly ISystemCalls _systemCalls;
     private readonly SafeFileHandle _socket;
@@ -52,7 +51,7 @@ internal sealed class RouteNetlinkSocket : IDisposable
                 {
                     return reply.Errno switch
                     {
-                        NoSuchDevice => null,
+                        RtNetlink.NoSuchDevice => null,
                         0 => throw new NetworkingException($"rtnetlink answered 'get link {name}' with an ack instead of the link"),
                         _ => throw new KernelCallException("rtnetlink", "get link " + name, reply.Errno),
                     };

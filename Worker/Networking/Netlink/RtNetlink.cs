@@ -8,6 +8,9 @@ internal static class RtNetlink
     public const int IfAddrLength = 8;
     public const int RtMsgLength = 12;
 
+    /// <summary>ENODEV: the kernel's answer for a link name it does not know.</summary>
+    public const int NoSuchDevice = 19;
+
     public const ushort Error = 2;
     public const ushort Done = 3;
 
