@@ -13,8 +13,8 @@ namespace ClusterKit.Manager.Tests.Store.Raft;
 [Collection(RaftClusterCollection.Name)]
 public sealed class SoakTests
 {
-    private const int Rounds = 4;
-    private const int WritesPerRound = 120;
+    private const int Rounds = 3;
+    private const int WritesPerRound = 100;
     private const int Writers = 16;
     private static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(30);
 

@@ -53,6 +53,11 @@ public sealed class RaftStore : IStore
         {
             throw new LeaderUnavailableException("no leader is elected: a majority of managers is unreachable, so no read can be linearizable", e);
         }
+        catch (Exception e) when (e is not OperationCanceledException and not LeaderUnavailableException)
+        {
+            // The leader this follower knew went away during the barrier (connection refused, timeout).
+            throw new LeaderUnavailableException($"the read barrier could not reach the leader: {e.GetType().Name}: {e.Message}", e);
+        }
     }
 
     public async Task<ulong> UpdateAsync(Action<WriteTransaction> update, CancellationToken token = default)
