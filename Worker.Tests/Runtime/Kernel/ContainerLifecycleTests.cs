@@ -110,6 +110,23 @@ public sealed class ContainerLifecycleTests(RuntimeTestbed bed, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task Exec_with_a_tty_gets_a_pty_of_the_container_and_can_run_as_another_user()
+    {
+        var container = await bed.StartAsync(bed.Launch("sleep", "30"));
+
+        using var tty = await container.ExecAsync(new ExecOptions { Args = ["tty"], Tty = true }, RuntimeTestbed.Timeout());
+        var ttyOut = await new StreamReader(tty.StandardOutput).ReadToEndAsync();
+        using var www = await container.ExecAsync(new ExecOptions { Args = ["id", "-u"], User = "www" }, RuntimeTestbed.Timeout());
+        var uid = await new StreamReader(www.StandardOutput).ReadToEndAsync();
+
+        Assert.Equal(0, await tty.WaitAsync(RuntimeTestbed.Timeout()));
+        Assert.Matches("^/dev/pts/\\d+\r\n$", ttyOut);
+        Assert.Equal(0, await www.WaitAsync(RuntimeTestbed.Timeout()));
+        Assert.Equal("33\n", uid);
+        await container.StopAsync(9, TimeSpan.Zero, RuntimeTestbed.Timeout());
+    }
+
+    [Fact]
     public async Task Logs_are_json_lines_per_stream()
     {
         var container = await bed.StartAsync(bed.Shell("echo out; echo err >&2; printf 'no newline'"));
