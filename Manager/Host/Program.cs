@@ -24,6 +24,7 @@ builder.Logging.SetMinimumLevel(options.LogLevel);
 
 // DotNext logs every failed heartbeat to a dead peer; keep it to warnings.
 builder.Logging.AddFilter("DotNext", LogLevel.Warning);
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Listen(options.ApiEndPoint, listen => listen.Protocols = HttpProtocols.Http2));
 builder.Services.AddGrpc();

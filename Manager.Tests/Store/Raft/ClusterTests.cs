@@ -50,7 +50,7 @@ public sealed class ClusterTests
             await Task.Delay(100);
         }
 
-        Assert.Fail($"{manager.NodeId} reached store version {status?.StoreVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}, not {version}, within {timeout.TotalSeconds} s\n{cluster.Describe()}");
+        Assert.Fail($"{manager.NodeId} reached store version {status?.StoreVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}, not {version}, within {timeout.TotalSeconds} s\n{await cluster.DescribeAsync()}");
     }
 
     /// <summary>The call must fail as "no leader" (or run out of time), never with another error or a success.</summary>

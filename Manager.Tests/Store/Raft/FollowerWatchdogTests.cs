@@ -26,20 +26,33 @@ public sealed class FollowerWatchdogTests
 
         time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(DateTimeOffset.MaxValue, await watchdog.CheckAsync(healthy, CancellationToken.None));
-        Assert.Equal("its read barrier has failed for 30 s while a leader is known (last error: TimeoutException: no progress)", Assert.Single(reasons));
+        Assert.Equal("it has not caught up with a leader for 30 s (last error: TimeoutException: no progress)", Assert.Single(reasons));
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task A_successful_barrier_or_no_known_leader_counts_as_healthy()
+    public async System.Threading.Tasks.Task A_follower_that_sees_no_leader_for_too_long_is_reported()
+    {
+        // What the re-sent snapshot fault looks like from the follower: no leader at all.
+        var time = new FakeTimeProvider();
+        var reasons = new List<string>();
+        await using var watchdog = new FollowerWatchdog(() => null, _ => ValueTask.CompletedTask, StuckAfter, time, reasons.Add);
+        var healthy = time.GetUtcNow();
+        time.Advance(StuckAfter);
+        Assert.Equal(DateTimeOffset.MaxValue, await watchdog.CheckAsync(healthy, CancellationToken.None));
+        Assert.Equal("it has not caught up with a leader for 30 s (last error: no leader is known)", Assert.Single(reasons));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_successful_barrier_or_being_the_leader_counts_as_healthy()
     {
         var time = new FakeTimeProvider();
-        var hasLeader = true;
-        await using var watchdog = new FollowerWatchdog(() => hasLeader, _ => ValueTask.CompletedTask, StuckAfter, time, _ => Assert.Fail("not stuck"));
+        bool? remoteLeader = true;
+        await using var watchdog = new FollowerWatchdog(() => remoteLeader, _ => ValueTask.CompletedTask, StuckAfter, time, _ => Assert.Fail("not stuck"));
         var start = time.GetUtcNow();
         time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(time.GetUtcNow(), await watchdog.CheckAsync(start, CancellationToken.None));
 
-        hasLeader = false;
+        remoteLeader = false;
         time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(time.GetUtcNow(), await watchdog.CheckAsync(start, CancellationToken.None));
     }

@@ -229,6 +229,22 @@ public sealed class ManagerCluster : IAsyncDisposable
     public string Describe() => string.Join("\n", Managers.Select(m =>
         $"--- {m.NodeId} running={m.IsRunning} exit={m.ExitCode}\n{m.RecentOutput(15)}"));
 
+    /// <summary>Each manager's raft status (leader, term, indexes, store version) and its recent output.</summary>
+    public async Task<string> DescribeAsync()
+    {
+        var parts = new List<string>();
+        foreach (var m in Managers)
+        {
+            var s = await m.TryStatusAsync(TimeSpan.FromSeconds(1));
+            var status = s is null
+                ? "no status"
+                : $"leader={s.LeaderNodeId} self-leader={s.IsLeader} term={s.Term} applied={s.AppliedIndex} commit={s.CommitIndex} version={s.StoreVersion} snapshots taken={s.SnapshotsTaken} installed={s.SnapshotsInstalled}";
+            parts.Add($"--- {m.NodeId} running={m.IsRunning} exit={m.ExitCode} {status}\n{m.RecentOutput(15)}");
+        }
+
+        return string.Join("\n", parts);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var m in Managers)

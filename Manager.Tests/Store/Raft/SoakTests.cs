@@ -21,8 +21,12 @@ public sealed class SoakTests
     [Fact]
     public async Task Lagging_followers_catch_up_through_snapshots_across_kills_and_restarts()
     {
+        // CK_SOAK_MANAGER_ARGS adds ck-manager options, to try other settings against the same soak
+        // (e.g. "--request-timeout-ms 300", as recorded in docs/adr/0006-raft-and-store.md).
+        var extra = (Environment.GetEnvironmentVariable("CK_SOAK_MANAGER_ARGS") ?? string.Empty)
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
         await using var cluster = ManagerCluster.Create(
-            ManagerCluster.ManagerDll(), 3, ["--snapshot-every", "4", "--stuck-follower-after-s", "20"]);
+            ManagerCluster.ManagerDll(), 3, ["--snapshot-every", "4", "--stuck-follower-after-s", "20", .. extra]);
         cluster.StartAll();
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(20));
         ulong last = 0;

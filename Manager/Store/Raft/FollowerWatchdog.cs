@@ -3,12 +3,15 @@ namespace ClusterKit.Manager.Store.Raft;
 /// <summary>
 /// Guards against the DotNext 6.12 failures that leave a follower alive but never catching up
 /// (a snapshot re-sent forever; a WAL that fails every append after MissingPageException):
-/// while a leader is known, a read barrier must succeed at least once per <c>stuckAfter</c>.
-/// When it does not, <c>onStuck</c> is called once (the host then restarts the process).
+/// a manager that is not the leader must see a leader and pass a read barrier at least once
+/// per <c>stuckAfter</c>. When it does not, <c>onStuck</c> is called once (the host then
+/// restarts the process). The soak test showed the re-sent snapshot leaves the follower
+/// without a leader, so "no leader" counts as a failure too; a manager cut off in a minority
+/// is restarted as well, which costs nothing.
 /// </summary>
 internal sealed class FollowerWatchdog : IAsyncDisposable
 {
-    private readonly Func<bool> _hasRemoteLeader;
+    private readonly Func<bool?> _leaderState;
     private readonly Func<CancellationToken, ValueTask> _probe;
     private readonly TimeSpan _stuckAfter;
     private readonly TimeProvider _time;
@@ -16,9 +19,10 @@ internal sealed class FollowerWatchdog : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
-    public FollowerWatchdog(Func<bool> hasRemoteLeader, Func<CancellationToken, ValueTask> probe, TimeSpan stuckAfter, TimeProvider time, Action<string> onStuck)
+    /// <param name="leaderState">true: another manager leads; false: this one leads; null: no leader known.</param>
+    public FollowerWatchdog(Func<bool?> leaderState, Func<CancellationToken, ValueTask> probe, TimeSpan stuckAfter, TimeProvider time, Action<string> onStuck)
     {
-        _hasRemoteLeader = hasRemoteLeader;
+        _leaderState = leaderState;
         _probe = probe;
         _stuckAfter = stuckAfter;
         _time = time;
@@ -31,10 +35,12 @@ internal sealed class FollowerWatchdog : IAsyncDisposable
     internal async Task<DateTimeOffset> CheckAsync(DateTimeOffset lastHealthy, CancellationToken token)
     {
         var now = _time.GetUtcNow();
-        if (!_hasRemoteLeader())
+        switch (_leaderState())
         {
-            // A leader or a member without a leader is not a lagging follower.
-            return now;
+            case false:
+                return now;
+            case null:
+                return Fail(lastHealthy, now, "no leader is known");
         }
 
         using var probeTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -46,14 +52,19 @@ internal sealed class FollowerWatchdog : IAsyncDisposable
         }
         catch (Exception e) when (!token.IsCancellationRequested)
         {
-            if (now - lastHealthy >= _stuckAfter)
-            {
-                _onStuck($"its read barrier has failed for {(now - lastHealthy).TotalSeconds:0} s while a leader is known (last error: {e.GetType().Name}: {e.Message})");
-                return DateTimeOffset.MaxValue;
-            }
+            return Fail(lastHealthy, now, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
 
+    private DateTimeOffset Fail(DateTimeOffset lastHealthy, DateTimeOffset now, string error)
+    {
+        if (now - lastHealthy < _stuckAfter)
+        {
             return lastHealthy;
         }
+
+        _onStuck($"it has not caught up with a leader for {(now - lastHealthy).TotalSeconds:0} s (last error: {error})");
+        return DateTimeOffset.MaxValue;
     }
 
     private async Task RunAsync(CancellationToken token)

@@ -39,7 +39,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         if (options.StuckFollowerAfter > TimeSpan.Zero && onStuck is not null)
         {
             _watchdog = new FollowerWatchdog(
-                () => _cluster.Leader is { IsRemote: true },
+                () => _cluster.Leader is { } leader ? leader.IsRemote : null,
                 token => Store.ReadBarrierAsync(token),
                 options.StuckFollowerAfter,
                 time,
@@ -136,7 +136,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             leaderNode,
             leaderApi,
             _cluster.Term,
-            _stateMachine.AppliedIndex,
+            _wal.LastAppliedIndex,
             _wal.LastCommittedEntryIndex,
             Store.Memory.Version,
             _cluster.Members.Count,

@@ -28,9 +28,6 @@ internal sealed partial class StoreStateMachine : SimpleStateMachine
         _logger = logger;
     }
 
-    /// <summary>The Raft index of the last entry applied to the store.</summary>
-    public long AppliedIndex { get; private set; }
-
     public long SnapshotsTaken { get; private set; }
 
     /// <summary>Snapshots restored after start-up: installs sent by a leader.</summary>
@@ -41,8 +38,6 @@ internal sealed partial class StoreStateMachine : SimpleStateMachine
 
     protected override ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
     {
-        AppliedIndex = entry.Index;
-
         // Membership changes and the no-op entry of a new term carry no payload.
         if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
         {
