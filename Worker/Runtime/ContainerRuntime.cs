@@ -69,12 +69,18 @@ public sealed partial class ContainerRuntime : IDisposable
         File.Delete(paths.Exit);
         File.Delete(paths.Pid);
         var overlay = launch.LowerDirs.Count > 0;
+        if (overlay)
+        {
+            // Nor may a second overlay stack on the last run's if it was not released.
+            _mounter.Unmount(paths);
+        }
+
         ICgroupHandle? cgroup = null;
         var ownsCgroup = false;
         ShimHandshake? shim = null;
         try
         {
-            var rootfs = overlay ? _mounter.Mount(launch.LowerDirs, paths) : launch.RootfsPath!;
+            var rootfs = overlay ? _mounter.Mount(launch.LowerDirs, paths, PreviousBootId(paths)) : launch.RootfsPath!;
             if (!Directory.Exists(rootfs))
             {
                 throw new DirectoryNotFoundException($"container {launch.Id}: rootfs \"{rootfs}\" does not exist");
@@ -93,6 +99,11 @@ public sealed partial class ContainerRuntime : IDisposable
                 [LaunchPlanBuilder.IdLabel] = launch.Id,
                 [LaunchPlanBuilder.OverlayLabel] = overlay ? "1" : "0",
             };
+            if (overlay)
+            {
+                labels[LaunchPlanBuilder.BootIdLabel] = RootfsMounter.BootId;
+            }
+
             if (cgroup is not null)
             {
                 labels[LaunchPlanBuilder.CgroupLabel] = cgroup.Name;
@@ -205,6 +216,12 @@ public sealed partial class ContainerRuntime : IDisposable
     }
 
     public void Dispose() => _watcher.Dispose();
+
+    /// <summary>The boot of the last run's mount, from its plan, when the directory held a container before.</summary>
+    private static string? PreviousBootId(ContainerPaths paths) =>
+        Directory.Exists(Path.Combine(paths.Work, "work", "incompat")) && File.Exists(paths.Plan)
+            ? LaunchPlanSerializer.Read(File.ReadAllText(paths.Plan)).Labels.GetValueOrDefault(LaunchPlanBuilder.BootIdLabel)
+            : null;
 
     internal void OnExited(string id, ContainerExit exit) => LogExited(id, exit.ExitCode, exit.Error ?? "none");
 

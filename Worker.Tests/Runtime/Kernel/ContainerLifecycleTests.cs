@@ -191,6 +191,21 @@ public sealed class ContainerLifecycleTests(RuntimeTestbed bed, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task A_second_start_in_the_same_directory_reports_its_own_exit_and_keeps_the_upper_dir()
+    {
+        var launch = bed.Shell("echo run >> /root/count; exit $(wc -l < /root/count)");
+        var first = await bed.StartAsync(launch);
+        var firstExit = await first.WaitAsync(RuntimeTestbed.Timeout());
+
+        var second = await bed.StartAsync(launch);
+        var secondExit = await second.WaitAsync(RuntimeTestbed.Timeout());
+
+        Assert.Equal(1, firstExit.ExitCode);
+        Assert.Equal(2, secondExit.ExitCode);
+        Assert.Single(File.ReadAllLines("/proc/self/mountinfo"), l => l.Contains(second.Paths.Rootfs, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Tty_mode_gives_the_process_a_real_pty()
     {
         var launch = bed.Shell("tty; stty size; echo $TERM") with { Tty = true };

@@ -12,6 +12,7 @@ internal static partial class LaunchPlanBuilder
     public const string CgroupOwnedLabel = "cgroup-owned";
     public const string IdLabel = "id";
     public const string OverlayLabel = "overlay";
+    public const string BootIdLabel = "boot-id";
 
     /// <summary>sun_path holds 108 bytes, the terminating NUL included.</summary>
     private const int MaxSocketPath = 107;

@@ -11,7 +11,18 @@ public sealed class RootfsMounter(ISystemCalls systemCalls)
     /// <summary>The kernel takes at most one page of mount options.</summary>
     private const int MaxOptionsLength = 4095;
 
-    public string Mount(IReadOnlyList<string> lowerDirsTopFirst, ContainerPaths paths)
+    private static readonly Lazy<string> CurrentBootId = new(() => File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim());
+
+    /// <summary>This boot's id; recorded with a container so that a later mount knows whether the host restarted since.</summary>
+    public static string BootId => CurrentBootId.Value;
+
+    /// <summary>
+    /// The overlay is mounted "volatile" (no syncs). Mounting the same upper dir again needs the
+    /// kernel's volatile marker removed, which is safe only within the boot that wrote it: after
+    /// a host crash the upper dir may have lost writes. <paramref name="previousBootId"/> is the
+    /// boot of the last mount, if there was one.
+    /// </summary>
+    public string Mount(IReadOnlyList<string> lowerDirsTopFirst, ContainerPaths paths, string? previousBootId = null)
     {
         ArgumentNullException.ThrowIfNull(lowerDirsTopFirst);
         ArgumentNullException.ThrowIfNull(paths);
@@ -31,6 +42,17 @@ public sealed class RootfsMounter(ISystemCalls systemCalls)
             {
                 throw new DirectoryNotFoundException($"lower directory \"{dir}\" does not exist");
             }
+        }
+
+        var volatileMarker = Path.Combine(paths.Work, "work", "incompat", "volatile");
+        if (Directory.Exists(volatileMarker))
+        {
+            if (previousBootId != BootId)
+            {
+                throw new InvalidOperationException($"the upper dir {paths.Upper} was mounted volatile before the host restarted and may have lost writes; delete the container and create it again");
+            }
+
+            Directory.Delete(volatileMarker, recursive: true);
         }
 
         Directory.CreateDirectory(paths.Upper);
