@@ -9,7 +9,6 @@ internal static partial class LaunchPlanBuilder
 {
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     public const string CgroupLabel = "cgroup";
-    public const string CgroupOwnedLabel = "cgroup-owned";
     public const string IdLabel = "id";
     public const string OverlayLabel = "overlay";
     public const string BootIdLabel = "boot-id";
