@@ -60,19 +60,13 @@ internal static class ContainerCommands
             var info = await worker.Containers.CreateAsync(new CreateContainerRequest { Spec = spec }, cancellationToken: ct);
             if (result.GetValue(detach))
             {
-                await worker.Containers.StartAsync(new ContainerRef { Id = info.Id }, cancellationToken: ct);
+                await StartOrRemoveAsync(worker, info.Id, () => worker.Containers.StartAsync(new ContainerRef { Id = info.Id }, cancellationToken: ct).ResponseAsync);
                 Console.WriteLine(info.Id);
                 return 0;
             }
 
-            if (spec.Tty || spec.OpenStdin)
-            {
-                return await InteractiveSession.AttachAndStartAsync(worker, info.Id, spec.Tty, spec.OpenStdin, ct);
-            }
-
-            await worker.Containers.StartAsync(new ContainerRef { Id = info.Id }, cancellationToken: ct);
-            await FollowLogsAsync(worker, info.Id, tail: -1, timestamps: false, follow: true, ct);
-            var exit = await worker.Containers.WaitAsync(new ContainerRef { Id = info.Id }, cancellationToken: ct);
+            // As docker run: attach before starting, so that no output and no exit code is lost.
+            var exit = await StartOrRemoveAsync(worker, info.Id, () => InteractiveSession.AttachAndStartAsync(worker, info.Id, spec.Tty, spec.OpenStdin, ct));
             if (exit.OomKilled)
             {
                 await Console.Error.WriteLineAsync($"container {Short(info.Id)} was killed: out of memory (limit {MemorySize.Format(spec.MemoryBytes)})");
@@ -162,19 +156,19 @@ internal static class ContainerCommands
                 return 0;
             }
 
-            var table = new Table().NoBorder().AddColumns("CONTAINER ID", "IMAGE", "COMMAND", "STATUS", "PORTS", "NAME");
+            var table = new TextTable("CONTAINER ID", "IMAGE", "COMMAND", "STATUS", "PORTS", "NAMES");
             foreach (var c in list.Containers)
             {
-                table.AddRow(
-                    Markup.Escape(Short(c.Id)),
-                    Markup.Escape(c.Image),
-                    Markup.Escape(Ellipsis(string.Join(' ', c.EffectiveCommand), 30)),
-                    Markup.Escape(Describe(c.State)),
-                    Markup.Escape(string.Join(", ", c.Spec.Ports.Select(p => $"{(p.HostIp.Length > 0 ? p.HostIp : "0.0.0.0")}:{p.HostPort}->{p.ContainerPort}/{p.Protocol}"))),
-                    Markup.Escape(c.Name));
+                table.Add(
+                    Short(c.Id),
+                    c.Image,
+                    Ellipsis(string.Join(' ', c.EffectiveCommand), 24),
+                    Describe(c.State),
+                    string.Join(", ", c.Spec.Ports.Select(p => $"{(p.HostIp.Length > 0 ? p.HostIp : "0.0.0.0")}:{p.HostPort}->{p.ContainerPort}/{p.Protocol}")),
+                    c.Name);
             }
 
-            AnsiConsole.Write(table);
+            Console.Write(table);
             return 0;
         });
         return command;
@@ -260,15 +254,15 @@ internal static class ContainerCommands
             var stream = !result.GetValue(noStream);
             do
             {
-                var table = new Table().NoBorder().AddColumns("CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "PIDS");
+                var table = new TextTable("CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "PIDS");
                 foreach (var target in targets)
                 {
                     using var call = worker.Containers.Stats(new StatsRequest { Id = target, Stream = false }, cancellationToken: ct);
                     await foreach (var s in call.ResponseStream.ReadAllAsync(ct))
                     {
-                        table.AddRow(
+                        table.Add(
                             Short(s.Id),
-                            Markup.Escape(s.Name),
+                            s.Name,
                             s.CpuPercent.ToString("0.00", CultureInfo.InvariantCulture) + "%",
                             $"{MemorySize.Format((long)s.MemoryUsageBytes)} / {(s.MemoryLimitBytes == 0 ? "unlimited" : MemorySize.Format((long)s.MemoryLimitBytes))}",
                             s.PidsCurrent.ToString(CultureInfo.InvariantCulture));
@@ -280,7 +274,7 @@ internal static class ContainerCommands
                     AnsiConsole.Clear();
                 }
 
-                AnsiConsole.Write(table);
+                Console.Write(table);
                 if (stream)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), ct);
@@ -303,7 +297,7 @@ internal static class ContainerCommands
             var last = 0;
             foreach (var id in result.GetValue(ids)!)
             {
-                var exit = await worker.Containers.WaitAsync(new ContainerRef { Id = id }, cancellationToken: ct);
+                var exit = await worker.Containers.WaitAsync(new WaitContainerRequest { Id = id }, cancellationToken: ct);
                 Console.WriteLine(exit.ExitCode);
                 last = exit.ExitCode;
             }
@@ -348,6 +342,20 @@ internal static class ContainerCommands
 
             await target.WriteAsync(record.Data.Memory, ct);
             await target.FlushAsync(ct);
+        }
+    }
+
+    /// <summary>run leaves nothing behind when the container cannot start (a port in use, a bad mount...).</summary>
+    private static async Task<T> StartOrRemoveAsync<T>(WorkerConnection worker, string id, Func<Task<T>> start)
+    {
+        try
+        {
+            return await start();
+        }
+        catch (RpcException error) when (error.StatusCode is not (StatusCode.Unavailable or StatusCode.Cancelled))
+        {
+            await worker.Containers.RemoveAsync(new RemoveContainerRequest { Id = id, Force = true }, cancellationToken: CancellationToken.None);
+            throw;
         }
     }
 

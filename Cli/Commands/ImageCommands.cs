@@ -66,7 +66,7 @@ internal static class ImageCommands
                 return 0;
             }
 
-            var table = new Table().NoBorder().AddColumns("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+            var table = new TextTable("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
             foreach (var i in list.Images)
             {
                 var references = i.References.Count > 0 ? i.References : (IList<string>)["<none>:<none>"];
@@ -75,16 +75,16 @@ internal static class ImageCommands
                     var colon = reference.LastIndexOf(':');
                     var slash = reference.LastIndexOf('/');
                     var (repo, tag) = colon > slash ? (reference[..colon], reference[(colon + 1)..]) : (reference, "<none>");
-                    table.AddRow(
-                        Markup.Escape(repo),
-                        Markup.Escape(tag),
+                    table.Add(
+                        repo,
+                        tag,
                         ShortId(i.Id),
                         i.Created.ToDateTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                         MemorySize.Format(i.Size));
                 }
             }
 
-            AnsiConsole.Write(table);
+            Console.Write(table);
             return 0;
         });
         return command;

@@ -7,22 +7,34 @@ namespace ClusterKit.Cli.Terminal;
 /// <summary>Pumps this terminal's stdin to a container process and its output back (run -it, exec).</summary>
 internal static class InteractiveSession
 {
-    public static async Task<int> AttachAndStartAsync(WorkerConnection worker, string containerId, bool tty, bool stdin, CancellationToken ct)
+    /// <summary>Attaches, then starts the container; returns how it ended.</summary>
+    public static async Task<WaitContainerResponse> AttachAndStartAsync(WorkerConnection worker, string containerId, bool tty, bool stdin, CancellationToken ct)
     {
         using var call = worker.Containers.Attach(cancellationToken: ct);
         await call.RequestStream.WriteAsync(new StdioInput { AttachContainer = containerId }, ct);
+
+        // The worker confirms the attach before the container may start, so no early output is lost.
+        if (!await call.ResponseStream.MoveNext(ct) || call.ResponseStream.Current.KindCase != StdioOutput.KindOneofCase.StartedId)
+        {
+            throw new InvalidOperationException($"the worker did not confirm the attach to container {containerId}");
+        }
+
         await worker.Containers.StartAsync(new ContainerRef { Id = containerId }, cancellationToken: ct);
-        return await PumpAsync(call, tty, stdin, ct);
+        var exit = new WaitContainerResponse();
+        await PumpAsync(call, tty, stdin, output => exit = output.Exit, ct);
+        return exit;
     }
 
     public static async Task<int> ExecAsync(WorkerConnection worker, ExecSpec spec, CancellationToken ct)
     {
         using var call = worker.Containers.Exec(cancellationToken: ct);
         await call.RequestStream.WriteAsync(new StdioInput { Exec = spec }, ct);
-        return await PumpAsync(call, spec.Tty, spec.Stdin, ct);
+        var exitCode = 0;
+        await PumpAsync(call, spec.Tty, spec.Stdin, output => exitCode = output.ExitCode, ct);
+        return exitCode;
     }
 
-    private static async Task<int> PumpAsync(AsyncDuplexStreamingCall<StdioInput, StdioOutput> call, bool tty, bool stdin, CancellationToken ct)
+    private static async Task PumpAsync(AsyncDuplexStreamingCall<StdioInput, StdioOutput> call, bool tty, bool stdin, Action<StdioOutput> onExit, CancellationToken ct)
     {
         using var raw = tty && RawTerminal.StdinIsTerminal ? RawTerminal.Enter() : null;
         using var pumpCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -33,7 +45,6 @@ internal static class InteractiveSession
         }
 
         var input = stdin ? PumpStdinAsync(call.RequestStream, pumpCancel.Token) : call.RequestStream.CompleteAsync();
-        var exitCode = 0;
         using var stdout = Console.OpenStandardOutput();
         using var stderr = Console.OpenStandardError();
         await foreach (var output in call.ResponseStream.ReadAllAsync(ct))
@@ -49,7 +60,8 @@ internal static class InteractiveSession
                     await stderr.FlushAsync(ct);
                     break;
                 case StdioOutput.KindOneofCase.ExitCode:
-                    exitCode = output.ExitCode;
+                case StdioOutput.KindOneofCase.Exit:
+                    onExit(output);
                     break;
             }
         }
@@ -66,8 +78,6 @@ internal static class InteractiveSession
         {
             // The call completed while stdin was still being written.
         }
-
-        return exitCode;
     }
 
     private static async Task PumpStdinAsync(IClientStreamWriter<StdioInput> requests, CancellationToken ct)

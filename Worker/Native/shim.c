@@ -438,6 +438,12 @@ int shim_main(const char *plan_path)
     if (stdin_fd >= 0 && stdin_fd != pty_master)
         fcntl(stdin_fd, F_SETFL, O_NONBLOCK);
 
+    /* Clients that connected while the worker wired the container (run attaches before the
+     * start) take part from the first byte: accept them before any output is pumped. */
+    if (listen_fd >= 0)
+        for (int i = 0; i < MAX_CLIENTS; i++)
+            accept_client(listen_fd);
+
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
     int exited = 0, status = 0;
     struct timespec deadline = {0, 0};

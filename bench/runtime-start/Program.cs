@@ -22,7 +22,7 @@ using (var worker = await WorkerProcess.StartAsync("ckb"))
         var spec = new ContainerSpec { Image = "busybox:latest", NetworkMode = "none", Cmd = { "/bin/true" } };
         var created = await worker.Containers.CreateAsync(new CreateContainerRequest { Spec = spec });
         await worker.Containers.StartAsync(new ContainerRef { Id = created.Id });
-        var exit = await worker.Containers.WaitAsync(new ContainerRef { Id = created.Id });
+        var exit = await worker.Containers.WaitAsync(new WaitContainerRequest { Id = created.Id });
         await worker.Containers.RemoveAsync(new RemoveContainerRequest { Id = created.Id });
         clock.Stop();
         if (exit.ExitCode != 0)

@@ -167,16 +167,10 @@ public sealed class WorkerProcess : IDisposable
 
     private static string LocateDaemon()
     {
-        foreach (var configuration in new[] { "Release", "Debug" })
-        {
-            var candidate = Path.Combine(RepoPaths.Root, "Worker", "Daemon", "bin", configuration, "net10.0", "ck-worker");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("ck-worker is not built: build Worker/Daemon first");
+        // The worker built in the caller's configuration, so a test never runs a stale build of the other.
+        var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+        var candidate = Path.Combine(RepoPaths.Root, "Worker", "Daemon", "bin", configuration, "net10.0", "ck-worker");
+        return File.Exists(candidate) ? candidate : throw new FileNotFoundException($"ck-worker is not built at {candidate}: build Worker/Daemon first");
     }
 
     private static void TryDelete(string directory)

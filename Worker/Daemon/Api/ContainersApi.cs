@@ -53,8 +53,8 @@ internal sealed class ContainersApi(
     public override Task<ContainerInfo> Inspect(ContainerRef request, ServerCallContext context) =>
         Task.FromResult(containers.Find(request.Id).Info);
 
-    public override Task<WaitContainerResponse> Wait(ContainerRef request, ServerCallContext context) =>
-        containers.WaitAsync(request.Id, context.CancellationToken);
+    public override Task<WaitContainerResponse> Wait(WaitContainerRequest request, ServerCallContext context) =>
+        containers.WaitAsync(request.Id, WaitConditions.IsNextExit(request.Condition), context.CancellationToken);
 
     public override async Task Logs(LogsRequest request, IServerStreamWriter<LogRecord> responseStream, ServerCallContext context)
     {
@@ -102,16 +102,22 @@ internal sealed class ContainersApi(
         }
 
         var record = containers.Find(requestStream.Current.AttachContainer);
+
+        // Registered before the container starts: a container that removes itself on exit still reports its code.
+        var exited = containers.WaitAsync(record.Info.Id, nextExit: true, ct);
         var socket = new ContainerPaths(Path.GetDirectoryName(record.Info.Rootfs)!).AttachSocket;
-        await using var client = await attach.WaitForAttachAsync(record, socket, containers.IsRunning(record.Info.Id), ct);
+        var connected = attach.WaitForAttachAsync(record, socket, containers.IsRunning(record.Info.Id), ct);
+
+        // Tells the client it may start the container now: the attach is registered.
+        await responseStream.WriteAsync(new StdioOutput { StartedId = record.Info.Id }, ct);
+        await using var client = await connected;
         var input = PumpInputAsync(requestStream, client, ct);
         while (await client.ReadAsync(ct) is { } chunk)
         {
             await responseStream.WriteAsync(chunk.Stream == 2 ? new StdioOutput { Stderr = ByteString.CopyFrom(chunk.Data) } : new StdioOutput { Stdout = ByteString.CopyFrom(chunk.Data) }, ct);
         }
 
-        var exit = await containers.WaitAsync(record.Info.Id, ct);
-        await responseStream.WriteAsync(new StdioOutput { ExitCode = exit.ExitCode }, ct);
+        await responseStream.WriteAsync(new StdioOutput { Exit = await exited }, ct);
         await IgnoreEndAsync(input);
     }
 

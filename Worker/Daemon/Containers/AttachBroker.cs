@@ -14,13 +14,14 @@ public sealed class AttachBroker
     private readonly ConcurrentDictionary<string, List<TaskCompletionSource<AttachClient>>> _pending = new(StringComparer.Ordinal);
 
     /// <summary>Connects now if the container runs, else when it next starts.</summary>
-    public async Task<AttachClient> WaitForAttachAsync(ContainerRecord record, string attachSocket, bool running, CancellationToken cancellationToken)
+    public Task<AttachClient> WaitForAttachAsync(ContainerRecord record, string attachSocket, bool running, CancellationToken cancellationToken)
     {
         if (running)
         {
-            return await AttachClient.ConnectAsync(attachSocket, cancellationToken);
+            return AttachClient.ConnectAsync(attachSocket, cancellationToken);
         }
 
+        // Registered synchronously, before the caller tells its client to start the container.
         var waiter = new TaskCompletionSource<AttachClient>(TaskCreationOptions.RunContinuationsAsynchronously);
         var list = _pending.GetOrAdd(record.Info.Id, _ => []);
         lock (list)
@@ -28,6 +29,11 @@ public sealed class AttachBroker
             list.Add(waiter);
         }
 
+        return WaitAsync(waiter, cancellationToken);
+    }
+
+    private static async Task<AttachClient> WaitAsync(TaskCompletionSource<AttachClient> waiter, CancellationToken cancellationToken)
+    {
         using var registration = cancellationToken.Register(() => waiter.TrySetCanceled(cancellationToken));
         return await waiter.Task;
     }

@@ -31,6 +31,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Instance> _instances = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly SemaphoreSlim _createGate = new(1, 1);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<WaitContainerResponse>> _nextExit = new(StringComparer.Ordinal);
 
     public ContainerManager(
         IOptions<WorkerOptions> options,
@@ -228,9 +229,10 @@ public sealed partial class ContainerManager : IAsyncDisposable
     {
         var record = _records.Find(idOrName);
         var id = record.Info.Id;
+        Instance? running;
         using (await LockAsync(id, cancellationToken))
         {
-            if (_instances.TryGetValue(id, out var instance))
+            if (_instances.TryGetValue(id, out running))
             {
                 if (!force)
                 {
@@ -238,8 +240,21 @@ public sealed partial class ContainerManager : IAsyncDisposable
                 }
 
                 record.StoppedByUser = true;
-                instance.Running.Signal(Signals.Kill);
-                await instance.Exited.Task.WaitAsync(cancellationToken);
+                running.Running.Signal(Signals.Kill);
+            }
+        }
+
+        // The exit is recorded under the container's lock, so wait for it outside.
+        if (running is not null)
+        {
+            await running.Exited.Task.WaitAsync(cancellationToken);
+        }
+
+        using (await LockAsync(id, cancellationToken))
+        {
+            if (_instances.ContainsKey(id))
+            {
+                throw new ContainerConflictException($"container {record.Info.Name} ({id[..12]}) was started again while being removed; try again");
             }
 
             await DeleteFilesAsync(record, cancellationToken);
@@ -250,13 +265,23 @@ public sealed partial class ContainerManager : IAsyncDisposable
         LogRemoved(id);
     }
 
-    /// <summary>Completes when the container is not running, with how its last run ended.</summary>
-    public async Task<WaitContainerResponse> WaitAsync(string idOrName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes when the container is not running, with how its last run ended; with
+    /// <paramref name="nextExit"/>, at the end of its next run even if it has not started yet
+    /// (so that `run --rm` learns the exit code of a container that removes itself).
+    /// </summary>
+    public async Task<WaitContainerResponse> WaitAsync(string idOrName, bool nextExit, CancellationToken cancellationToken)
     {
         var record = _records.Find(idOrName);
         if (_instances.TryGetValue(record.Info.Id, out var instance))
         {
             return await instance.Exited.Task.WaitAsync(cancellationToken);
+        }
+
+        if (nextExit)
+        {
+            var waiter = _nextExit.GetOrAdd(record.Info.Id, _ => new TaskCompletionSource<WaitContainerResponse>(TaskCreationOptions.RunContinuationsAsynchronously));
+            return await waiter.Task.WaitAsync(cancellationToken);
         }
 
         return new WaitContainerResponse { ExitCode = record.Info.State.ExitCode, OomKilled = record.Info.State.OomKilled, Error = record.Info.State.Error };
@@ -398,7 +423,13 @@ public sealed partial class ContainerManager : IAsyncDisposable
             LogExited(id, exit.ExitCode, exit.OomKilled, decision.Restart);
         }
 
-        instance.Exited.TrySetResult(new WaitContainerResponse { ExitCode = exit.ExitCode, OomKilled = exit.OomKilled, Error = exit.Error ?? string.Empty });
+        var result = new WaitContainerResponse { ExitCode = exit.ExitCode, OomKilled = exit.OomKilled, Error = exit.Error ?? string.Empty };
+        instance.Exited.TrySetResult(result);
+        if (_nextExit.TryRemove(id, out var nextExitWaiter))
+        {
+            nextExitWaiter.TrySetResult(result);
+        }
+
         if (record.Info.Spec.AutoRemove && !_shutdown.IsCancellationRequested)
         {
             await RemoveQuietlyAsync(id);

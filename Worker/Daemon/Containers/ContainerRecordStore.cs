@@ -23,7 +23,13 @@ public sealed class ContainerRecordStore
         Directory.CreateDirectory(_root);
     }
 
-    public string DirectoryOf(string id) => Path.Combine(_root, id);
+    /// <summary>
+    /// A container's directory is named by the first 16 characters of its id (64 random bits):
+    /// the attach socket inside it must fit the kernel's 108-byte limit on socket paths.
+    /// </summary>
+    public string DirectoryOf(string id) => Path.Combine(_root, id.Length > DirectoryNameLength ? id[..DirectoryNameLength] : id);
+
+    private const int DirectoryNameLength = 16;
 
     /// <summary>Reads every record on disk; unreadable ones are returned as errors, not dropped silently.</summary>
     public IReadOnlyList<string> Load()
