@@ -183,8 +183,11 @@ public sealed class ClusterTests
         await using var cluster = ManagerCluster.Create(ManagerCluster.ManagerDll(), 3);
         cluster.StartAll();
         var leader = await cluster.WaitForLeaderAsync(ElectionWait);
-        await PutAsync(leader, "k", "majority");
+        var committed = await PutAsync(leader, "k", "majority");
         var survivor = cluster.Managers.First(m => m != leader);
+
+        // A follower learns the commit index with the next append; alone, it could not learn it.
+        await WaitForVersionAsync(survivor, committed, TimeSpan.FromSeconds(10), cluster);
         var other = cluster.Managers.First(m => m != leader && m != survivor);
         leader.Kill();
         other.Kill();
