@@ -16,15 +16,27 @@ using (var worker = await WorkerProcess.StartAsync("ckb"))
 {
     await worker.Images.ImportAsync(new ImportImageRequest { SourcePath = rootfs, Reference = "busybox:latest" });
     var samples = new List<double>();
+    var phases = new Dictionary<string, List<double>> { ["create"] = [], ["start"] = [], ["wait"] = [], ["delete"] = [] };
     for (var i = 0; i < Warmup + runs; i++)
     {
         var clock = Stopwatch.StartNew();
         var spec = new ContainerSpec { Image = "busybox:latest", NetworkMode = "none", Cmd = { "/bin/true" } };
         var created = await worker.Containers.CreateAsync(new CreateContainerRequest { Spec = spec });
+        var afterCreate = clock.Elapsed.TotalMilliseconds;
         await worker.Containers.StartAsync(new ContainerRef { Id = created.Id });
+        var afterStart = clock.Elapsed.TotalMilliseconds;
         var exit = await worker.Containers.WaitAsync(new WaitContainerRequest { Id = created.Id });
+        var afterWait = clock.Elapsed.TotalMilliseconds;
         await worker.Containers.RemoveAsync(new RemoveContainerRequest { Id = created.Id });
         clock.Stop();
+        if (i >= Warmup)
+        {
+            phases["create"].Add(afterCreate);
+            phases["start"].Add(afterStart - afterCreate);
+            phases["wait"].Add(afterWait - afterStart);
+            phases["delete"].Add(clock.Elapsed.TotalMilliseconds - afterWait);
+        }
+
         if (exit.ExitCode != 0)
         {
             throw new InvalidOperationException($"/bin/true exited with {exit.ExitCode}: {exit.Error}");
@@ -37,6 +49,7 @@ using (var worker = await WorkerProcess.StartAsync("ckb"))
     }
 
     results["clusterkit"] = Summary(samples);
+    results["clusterkit_phases_median"] = phases.ToDictionary(p => p.Key, p => Math.Round(Median(p.Value), 2));
 }
 
 var bundle = OciBundle.Create(scratch.Combine("bundle"), rootfs);

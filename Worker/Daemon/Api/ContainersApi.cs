@@ -19,19 +19,19 @@ internal sealed class ContainersApi(
     TimeProvider time) : Proto.Worker.V1.Containers.ContainersBase
 {
     public override async Task<ContainerInfo> Create(CreateContainerRequest request, ServerCallContext context) =>
-        (await containers.CreateAsync(request.Spec ?? throw new ArgumentException("the request has no container spec"), context.CancellationToken)).Info;
+        await containers.SnapshotAsync(await containers.CreateAsync(request.Spec ?? throw new ArgumentException("the request has no container spec"), context.CancellationToken), context.CancellationToken);
 
     public override async Task<ContainerInfo> Start(ContainerRef request, ServerCallContext context) =>
-        (await containers.StartAsync(request.Id, context.CancellationToken)).Info;
+        await containers.SnapshotAsync(await containers.StartAsync(request.Id, context.CancellationToken), context.CancellationToken);
 
     public override async Task<ContainerInfo> Stop(StopContainerRequest request, ServerCallContext context) =>
-        (await containers.StopAsync(request.Id, request.TimeoutSeconds, context.CancellationToken)).Info;
+        await containers.SnapshotAsync(await containers.StopAsync(request.Id, request.TimeoutSeconds, context.CancellationToken), context.CancellationToken);
 
     public override async Task<ContainerInfo> Restart(StopContainerRequest request, ServerCallContext context) =>
-        (await containers.RestartAsync(request.Id, request.TimeoutSeconds, context.CancellationToken)).Info;
+        await containers.SnapshotAsync(await containers.RestartAsync(request.Id, request.TimeoutSeconds, context.CancellationToken), context.CancellationToken);
 
     public override async Task<ContainerInfo> Kill(KillContainerRequest request, ServerCallContext context) =>
-        (await containers.KillAsync(request.Id, request.Signal, context.CancellationToken)).Info;
+        await containers.SnapshotAsync(await containers.KillAsync(request.Id, request.Signal, context.CancellationToken), context.CancellationToken);
 
     public override async Task<RemoveContainerResponse> Remove(RemoveContainerRequest request, ServerCallContext context)
     {
@@ -40,18 +40,26 @@ internal sealed class ContainersApi(
         return new RemoveContainerResponse { Id = id };
     }
 
-    public override Task<ListContainersResponse> List(ListContainersRequest request, ServerCallContext context)
+    public override async Task<ListContainersResponse> List(ListContainersRequest request, ServerCallContext context)
     {
         var response = new ListContainersResponse();
-        response.Containers.AddRange(containers.All
-            .Where(r => request.All || r.Info.State.Status is ContainerStatuses.Running or ContainerStatuses.Restarting)
-            .OrderByDescending(r => r.Info.State.CreatedAt)
-            .Select(r => r.Info));
-        return Task.FromResult(response);
+        foreach (var record in containers.All)
+        {
+            var info = await containers.SnapshotAsync(record, context.CancellationToken);
+            if (request.All || info.State.Status is ContainerStatuses.Running or ContainerStatuses.Restarting)
+            {
+                response.Containers.Add(info);
+            }
+        }
+
+        var ordered = response.Containers.OrderByDescending(c => c.State.CreatedAt).ToList();
+        response.Containers.Clear();
+        response.Containers.AddRange(ordered);
+        return response;
     }
 
-    public override Task<ContainerInfo> Inspect(ContainerRef request, ServerCallContext context) =>
-        Task.FromResult(containers.Find(request.Id).Info);
+    public override async Task<ContainerInfo> Inspect(ContainerRef request, ServerCallContext context) =>
+        await containers.SnapshotAsync(containers.Find(request.Id), context.CancellationToken);
 
     public override Task<WaitContainerResponse> Wait(WaitContainerRequest request, ServerCallContext context) =>
         containers.WaitAsync(request.Id, WaitConditions.IsNextExit(request.Condition), context.CancellationToken);

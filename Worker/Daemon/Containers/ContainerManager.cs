@@ -65,6 +65,16 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     public ContainerRecord Find(string idOrName) => _records.Find(idOrName);
 
+    /// <summary>
+    /// A copy of the container's info taken under its lock: exits are recorded concurrently, and a
+    /// message must not change while gRPC serializes it.
+    /// </summary>
+    public async Task<ContainerInfo> SnapshotAsync(ContainerRecord record, CancellationToken cancellationToken)
+    {
+        using var held = await LockAsync(record.Info.Id, cancellationToken);
+        return record.Info.Clone();
+    }
+
     public string? ContainerUsingImage(string imageId) =>
         _records.All.FirstOrDefault(r => r.Info.ImageId == imageId)?.Info.Id;
 
