@@ -66,17 +66,12 @@ internal static class InteractiveSession
             }
         }
 
+        // A read from a terminal cannot be cancelled: once the process has ended, stop waiting for stdin.
         await pumpCancel.CancelAsync();
-        try
+        await Task.WhenAny(input, Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None));
+        if (input.IsFaulted && input.Exception.InnerException is not (OperationCanceledException or InvalidOperationException or RpcException))
         {
             await input;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (InvalidOperationException)
-        {
-            // The call completed while stdin was still being written.
         }
     }
 

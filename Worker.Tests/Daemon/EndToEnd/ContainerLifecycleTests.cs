@@ -129,6 +129,26 @@ public sealed class ContainerLifecycleTests(WorkerFixture fixture)
         }
     }
 
+    [Fact]
+    public void Exec_runs_in_the_container_with_a_pty_when_asked_and_returns_its_exit_code()
+    {
+        var name = "shell-" + Guid.NewGuid().ToString("N")[..6];
+        Assert.Equal(0, fixture.Ck("container", "run", "-d", "--network", "none", "--hostname", "box1", "--name", name, "busybox", "sleep", "60").ExitCode);
+        try
+        {
+            Assert.Equal("box1", fixture.Ck("container", "exec", name, "hostname").Output.Trim());
+            Assert.StartsWith("/dev/pts/", fixture.Ck("container", "exec", "-t", name, "tty").Output.Trim(), StringComparison.Ordinal);
+            Assert.Equal(6, fixture.Ck("container", "exec", name, "sh", "-c", "exit 6").ExitCode);
+            var ps = fixture.Ck("container", "exec", name, "ps", "-o", "pid,args").Output;
+            Assert.Contains("sleep 60", ps, StringComparison.Ordinal);
+            Assert.DoesNotContain("dotnet", ps, StringComparison.Ordinal);
+        }
+        finally
+        {
+            fixture.Ck("container", "rm", "-f", name);
+        }
+    }
+
     private static string Retry(Func<(int ExitCode, string Output)> attempt)
     {
         var last = (ExitCode: -1, Output: string.Empty);
