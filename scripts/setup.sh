@@ -2,11 +2,16 @@
 # Installs what ClusterKit needs on a Debian 12 host. Idempotent: installs only what is missing.
 #   scripts/setup.sh            runtime + build + test dependencies
 #   scripts/setup.sh --bench    also the anchors the benchmarks compare against (crun, runc)
+#   scripts/setup.sh --interop  also Debian's docker.io (dockerd, containerd, runc) for the image interop tests
 set -euo pipefail
 
 packages=(busybox-static nftables iproute2 gcc libc6-dev make curl ca-certificates procps util-linux kmod file)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(crun runc hyperfine)
+fi
+if [[ "${1:-}" == "--interop" ]]; then
+  # dockerd needs containerd and runc (dependencies of docker.io) plus iptables/tini it calls; no services are started.
+  packages+=(docker.io containerd runc iptables tini)
 fi
 
 missing=()
