@@ -150,6 +150,34 @@ public sealed class RunningContainer : IDisposable
     /// <summary>Kills what still runs, removes the cgroup, unmounts the rootfs and deletes the container directory.</summary>
     public async Task DeleteAsync(CancellationToken cancellationToken)
     {
+        await ReleaseForDeleteAsync(cancellationToken);
+        if (Directory.Exists(Paths.Directory))
+        {
+            Directory.Delete(Paths.Directory, recursive: true);
+        }
+
+        _deleted = true;
+    }
+
+    /// <summary>
+    /// Like <see cref="DeleteAsync"/>, but renames the container directory to
+    /// <paramref name="trashDirectory"/> (same file system) instead of deleting it: the container
+    /// is gone at once and the caller removes the files later, off the request's path.
+    /// </summary>
+    public async Task MoveToTrashAsync(string trashDirectory, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(trashDirectory);
+        await ReleaseForDeleteAsync(cancellationToken);
+        if (Directory.Exists(Paths.Directory))
+        {
+            Directory.Move(Paths.Directory, trashDirectory);
+        }
+
+        _deleted = true;
+    }
+
+    private async Task ReleaseForDeleteAsync(CancellationToken cancellationToken)
+    {
         if (!_shimExited.IsCompleted)
         {
             Signal(SigKill);
@@ -165,12 +193,6 @@ public sealed class RunningContainer : IDisposable
         }
 
         MountTable.EnsureNothingMountedBelow(Paths.Directory);
-        if (Directory.Exists(Paths.Directory))
-        {
-            Directory.Delete(Paths.Directory, recursive: true);
-        }
-
-        _deleted = true;
     }
 
     public void Dispose()

@@ -236,6 +236,30 @@ public sealed class ContainerLifecycleTests(RuntimeTestbed bed, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task Move_to_trash_kills_the_container_unmounts_its_rootfs_and_renames_its_directory()
+    {
+        var container = await bed.StartAsync(bed.Launch("sh", "-c", "echo kept; sleep 30"));
+        var shim = container.ShimPid;
+        var trash = container.Paths.Directory + "-trash";
+        try
+        {
+            await container.MoveToTrashAsync(trash, RuntimeTestbed.Timeout());
+
+            Assert.False(Directory.Exists(container.Paths.Directory));
+            Assert.True(File.Exists(Path.Combine(trash, Path.GetFileName(container.Paths.Log))));
+            Assert.DoesNotContain(container.Paths.Directory, File.ReadAllText("/proc/self/mountinfo"));
+            Assert.False(File.Exists($"/proc/{shim}/cmdline") && File.ReadAllText($"/proc/{shim}/cmdline").Contains("ck-init", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (Directory.Exists(trash))
+            {
+                Directory.Delete(trash, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Delete_kills_a_running_container_and_removes_its_mounts_and_directory()
     {
         var container = await bed.StartAsync(bed.Launch("sleep", "30"));

@@ -32,6 +32,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<WaitContainerResponse>> _nextExit = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, string> _trashDeletions = new();
 
     public ContainerManager(
         IOptions<WorkerOptions> options,
@@ -505,18 +506,47 @@ public sealed partial class ContainerManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the removal durable at once (the directory, record included, is renamed to a trash
+    /// name that <see cref="ContainerRecordStore.Load"/> skips) and deletes the files in the
+    /// background: a recursive delete on disk is most of a remove's time.
+    /// </summary>
     private async Task DeleteFilesAsync(ContainerRecord record, CancellationToken cancellationToken)
     {
         var directory = _records.DirectoryOf(record.Info.Id);
+        var trash = _records.NewTrashPath(record.Info.Id);
         var handle = _runtime.Adopt(directory);
         if (handle is not null)
         {
-            await handle.DeleteAsync(cancellationToken);
+            await handle.MoveToTrashAsync(trash, cancellationToken);
         }
         else if (Directory.Exists(directory))
         {
-            Directory.Delete(directory, recursive: true);
+            Directory.Move(directory, trash);
         }
+        else
+        {
+            return;
+        }
+
+        DeleteTrashLater(trash);
+    }
+
+    private void DeleteTrashLater(string trash)
+    {
+        var deletion = Task.Run(() =>
+        {
+            try
+            {
+                Directory.Delete(trash, recursive: true);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                LogTrashDeleteFailed(trash, error);
+            }
+        });
+        _trashDeletions[deletion] = trash;
+        _ = deletion.ContinueWith(t => _trashDeletions.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     // ------------------------------------------------------------------ recovery
@@ -531,6 +561,12 @@ public sealed partial class ContainerManager : IAsyncDisposable
         foreach (var problem in _records.Load())
         {
             LogUnreadableRecord(problem);
+        }
+
+        // Containers removed just before the last worker stopped: their files are still there.
+        foreach (var trash in _records.TrashLeftovers())
+        {
+            DeleteTrashLater(trash);
         }
 
         await _network.EnsureBridgeAsync(cancellationToken);
@@ -599,6 +635,9 @@ public sealed partial class ContainerManager : IAsyncDisposable
         {
             instance.Running.Dispose();
         }
+
+        // Let background deletions finish; any cut short (a kill) are retried at the next start.
+        await Task.WhenAll(_trashDeletions.Keys);
 
         _shutdown.Dispose();
         _createGate.Dispose();
@@ -671,6 +710,9 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not release the resources of container {Id}")]
     private partial void LogReleaseFailed(string id, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not delete the files of removed container directory {Trash}; retried at the next worker start")]
+    private partial void LogTrashDeleteFailed(string trash, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "skipped an unreadable container record: {Problem}")]
     private partial void LogUnreadableRecord(string problem);

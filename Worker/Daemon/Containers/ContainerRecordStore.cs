@@ -31,12 +31,28 @@ public sealed class ContainerRecordStore
 
     private const int DirectoryNameLength = 16;
 
+    /// <summary>Removed containers' directories wait under this prefix until their files are deleted.</summary>
+    private const string TrashPrefix = ".trash-";
+
+    /// <summary>A fresh name beside the container directories to rename a removed container's directory to.</summary>
+    public string NewTrashPath(string id) =>
+        Path.Combine(_root, TrashPrefix + Path.GetFileName(DirectoryOf(id)) + "-" + Convert.ToHexString(Guid.NewGuid().ToByteArray(), 0, 4).ToLowerInvariant());
+
+    /// <summary>Directories of removed containers whose files were not deleted yet (e.g. the worker stopped first).</summary>
+    public IReadOnlyList<string> TrashLeftovers() =>
+        [.. Directory.EnumerateDirectories(_root, TrashPrefix + "*")];
+
     /// <summary>Reads every record on disk; unreadable ones are returned as errors, not dropped silently.</summary>
     public IReadOnlyList<string> Load()
     {
         var problems = new List<string>();
         foreach (var dir in Directory.EnumerateDirectories(_root))
         {
+            if (Path.GetFileName(dir).StartsWith(TrashPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var file = Path.Combine(dir, FileName);
             if (!File.Exists(file))
             {
