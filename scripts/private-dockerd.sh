@@ -18,6 +18,8 @@ sock="$dir/docker.sock"
 
 start() {
   command -v dockerd >/dev/null || { echo "private-dockerd: dockerd not found; run scripts/setup.sh --interop" >&2; exit 1; }
+  # A fresh directory only: an existing one may belong to a running instance.
+  [[ ! -e "$dir" ]] || { echo "private-dockerd: directory '$dir' already exists; start needs a new one" >&2; exit 1; }
   mkdir -p "$dir/data" "$dir/exec"
   # dockerd always creates /run/docker/plugins (plugin discovery); remember whether it was there.
   [[ -d /run/docker/plugins ]] || touch "$dir/created-run-docker-plugins"
@@ -78,7 +80,7 @@ stop() {
   if [[ -n "$left" ]]; then
     # shellcheck disable=SC2086
     kill -KILL $left 2>/dev/null || true
-    sleep 0.2
+    for _ in $(seq 1 50); do [[ -z "$(instance_pids)" ]] && break; sleep 0.1; done
   fi
   # Deepest first, so nested mounts go before their parents.
   awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
