@@ -360,22 +360,31 @@ int shim_main(const char *plan_path)
 
     char started[40] = "";
     char msg[1100];
+    /* Listening before the start is reported: a client may attach as soon as StartAsync returns. */
+    int listen_fd = plan.attach_socket ? listen_attach(plan.attach_socket) : -1;
+    snprintf(msg, sizeof(msg), "%d", init);
+    report("pid %s\n", msg);
+
+    /* The cgroup join comes after the pid report: moving a task between v1 cgroups waits for
+     * an RCU grace period (milliseconds), which now overlaps the worker's network wiring and
+     * init's root filesystem setup. init cannot exec before "go", which follows the join. */
     for (int i = 0; i < plan.cgroup_procs.count; i++) {
         int fd = open(plan.cgroup_procs.items[i], O_WRONLY | O_CLOEXEC);
         char pid[16];
         int n = snprintf(pid, sizeof(pid), "%d", init);
         if (fd < 0 || write(fd, pid, (size_t)n) != n) {
             snprintf(err, sizeof(err), "join cgroup %s: %s", plan.cgroup_procs.items[i], strerror(errno));
+            int status = 0;
             kill(init, SIGKILL);
+            waitpid(init, &status, 0);
+            write_exit(&plan, status, started, err);
+            if (listen_fd >= 0)
+                unlink(plan.attach_socket);
             report("error %s\n", err);
             return 1;
         }
         close(fd);
     }
-    /* Listening before the start is reported: a client may attach as soon as StartAsync returns. */
-    int listen_fd = plan.attach_socket ? listen_attach(plan.attach_socket) : -1;
-    snprintf(msg, sizeof(msg), "%d", init);
-    report("pid %s\n", msg);
 
     /* init prepares the root filesystem while the worker wires the network. */
     int received = -1;
