@@ -13,9 +13,9 @@ public sealed class Scheduler
     /// <summary>
     /// How far an empty node may lean from the round's CPU/memory shape under bin-pack before the
     /// scheduler prefers another node (the allowance narrows as the node fills); 0 turns balancing off
-    /// and gives plain BestFit. 0.3 measured best on the benchmark (docs/benchmarks.md).
+    /// and gives plain BestFit. 0.5 measured best on the benchmark (docs/benchmarks.md).
     /// </summary>
-    public double PackingSlack { get; init; } = 0.3;
+    public double PackingSlack { get; init; } = 0.5;
 
     /// <summary>
     /// Places every batch of a round and accounts each placement in <paramref name="cluster"/>, so

@@ -39,6 +39,51 @@ public sealed class PackingBalanceTests
     }
 
     [Fact]
+    public void Alignment_is_the_cosine_between_the_task_and_the_room_left()
+    {
+        var node = new NodeInfo(Node("n", cpus: 10, memoryGiB: 10));
+        var scorer = new NodeScorer(new BatchContext(Spec("web", cpus: 0.1, memoryGiB: 1)), 1, PackingTarget.Even, 0.5);
+
+        Assert.Equal(1.0, scorer.Alignment(node, 0.05, 0.5), 9);
+        Assert.Equal(1.0, scorer.Alignment(node, 0, 0), 9);
+        Assert.True(scorer.Alignment(node, 0.49, 0.8) > 0.85);
+        Assert.True(scorer.Alignment(node, 0.89, 0.2) < 0.35);
+    }
+
+    [Fact]
+    public void Among_open_nodes_bin_pack_prefers_the_one_whose_free_room_matches_the_task()
+    {
+        // Both nodes are inside the (wide) cone; plain BestFit takes the fuller one, which would
+        // be left with CPU no memory-heavy task can use. Alignment sends the task to the node with
+        // memory to spare.
+        var cpuUsed = new NodeInfo(Node("cpu-used", cpus: 10, memoryGiB: 10));
+        cpuUsed.AddTask("old-1", new TaskDemand("x", 5 * Core, GiB));
+        var memoryUsed = new NodeInfo(Node("memory-used", cpus: 10, memoryGiB: 10));
+        memoryUsed.AddTask("old-2", new TaskDemand("x", 1 * Core, 7 * GiB));
+        var batch = new BatchContext(Spec("web", cpus: 0.1, memoryGiB: 1));
+
+        var aligned = new NodeScorer(batch, 1, PackingTarget.Even, slack: 10);
+        var plain = new NodeScorer(batch, 1, PackingTarget.Even, slack: 0);
+
+        Assert.True(plain.Score(memoryUsed) > plain.Score(cpuUsed));
+        Assert.True(aligned.Score(cpuUsed) > aligned.Score(memoryUsed));
+    }
+
+    [Fact]
+    public void A_task_that_brings_an_off_balance_node_back_keeps_the_upper_tier()
+    {
+        var cpuHeavy = new NodeInfo(Node("cpu-heavy", cpus: 10, memoryGiB: 10));
+        cpuHeavy.AddTask("old", new TaskDemand("x", 6 * Core, GiB / 2));
+        var empty = new NodeInfo(Node("empty", cpus: 10, memoryGiB: 10));
+        var memoryTask = new NodeScorer(new BatchContext(Spec("db", cpus: 0.1, memoryGiB: 1)), 1, PackingTarget.Even, 0.5);
+        var cpuTask = new NodeScorer(new BatchContext(Spec("web", cpus: 1, memoryGiB: 0.1)), 1, PackingTarget.Even, 0.5);
+
+        Assert.True(memoryTask.Score(cpuHeavy) > 0);
+        Assert.True(memoryTask.Score(cpuHeavy) > memoryTask.Score(empty));
+        Assert.True(cpuTask.Score(cpuHeavy) < 0);
+    }
+
+    [Fact]
     public void Spread_ignores_the_balance_tier()
     {
         var full = new NodeInfo(Node("full", cpus: 10, memoryGiB: 10));

@@ -129,6 +129,14 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
             json.WriteNumber("ratio_to_lower_bound", Math.Round((double)used / lowerBound, 4));
             json.WriteNumber("demand_cpu_nodes", Math.Round(cpu / node.ReservableNanoCpus, 1));
             json.WriteNumber("demand_memory_nodes", Math.Round(memory / node.ReservableMemoryBytes, 1));
+
+            // Which resource strands: the mean free fraction of each on the nodes in use.
+            var usedNodes = cluster.Nodes.Where(n => n.TaskCount > 0).ToList();
+            json.WriteNumber("used_free_cpu", Math.Round(usedNodes.Average(n => 1 - ((double)n.AllocatedNanoCpus / n.ReservableNanoCpus)), 4));
+            json.WriteNumber("used_free_memory", Math.Round(usedNodes.Average(n => 1 - ((double)n.AllocatedMemoryBytes / n.ReservableMemoryBytes)), 4));
+            json.WriteNumber("used_cpu_full_memory_free", usedNodes.Count(n => FreeCpu(n) < 0.03 && FreeMemory(n) > 0.05));
+            json.WriteNumber("used_memory_full_cpu_free", usedNodes.Count(n => FreeMemory(n) < 0.03 && FreeCpu(n) > 0.05));
+            json.WriteNumber("used_both_free", usedNodes.Count(n => FreeMemory(n) > 0.05 && FreeCpu(n) > 0.05));
             json.WriteNumber("placements_per_second", Math.Round(result.Placed / sw.Elapsed.TotalSeconds));
             json.WriteNumber("placements_per_cpu_second", Math.Round(result.Placed / cpuSeconds));
             json.WriteNumber("gc_pause_seconds", Math.Round(pause.TotalSeconds, 3));
@@ -181,6 +189,10 @@ return 0;
 
 static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
+static double FreeCpu(NodeInfo n) => 1 - ((double)n.AllocatedNanoCpus / n.ReservableNanoCpus);
+
+static double FreeMemory(NodeInfo n) => 1 - ((double)n.AllocatedMemoryBytes / n.ReservableMemoryBytes);
+
 static PlacementSpec Copy(PlacementSpec s, PlacementStrategy strategy, bool antiAffinity) => new()
 {
     ServiceId = s.ServiceId,
@@ -204,7 +216,7 @@ internal sealed record Options(int Nodes, int Tasks, int Services, int Seed, int
 
     public static Options Parse(string[] args)
     {
-        var o = new Options(10_000, 1_000_000, 1_000, 1, 20_000, 0.3, "all");
+        var o = new Options(10_000, 1_000_000, 1_000, 1, 20_000, new Scheduler().PackingSlack, "all");
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var text = args[i + 1];
