@@ -76,8 +76,13 @@ public sealed partial class ContainerRuntime : IDisposable
         }
 
         ICgroupHandle? cgroup = null;
-        var ownsCgroup = false;
         ShimHandshake? shim = null;
+
+        // Creating v1 cgroups waits on the kernel (milliseconds per controller): do it while the
+        // rootfs is mounted and the image's user is resolved.
+        var creatingCgroup = launch.Cgroup is null && launch.Limits is not null
+            ? Task.Run(() => _cgroups!.Create(launch.Id, launch.Limits), CancellationToken.None)
+            : null;
         try
         {
             var rootfs = overlay ? _mounter.Mount(launch.LowerDirs, paths, PreviousBootId(paths)) : launch.RootfsPath!;
@@ -87,12 +92,7 @@ public sealed partial class ContainerRuntime : IDisposable
             }
 
             var user = UserResolver.Resolve(launch.User, ReadImageFile(rootfs, "etc/passwd"), ReadImageFile(rootfs, "etc/group"));
-            cgroup = launch.Cgroup;
-            if (cgroup is null && launch.Limits is not null)
-            {
-                cgroup = _cgroups!.Create(launch.Id, launch.Limits);
-                ownsCgroup = true;
-            }
+            cgroup = creatingCgroup is not null ? await creatingCgroup : launch.Cgroup;
 
             var labels = new Dictionary<string, string>
             {
@@ -153,9 +153,9 @@ public sealed partial class ContainerRuntime : IDisposable
         catch
         {
             shim?.Dispose();
-            if (ownsCgroup)
+            if (creatingCgroup is not null && await CreatedOrNullAsync(creatingCgroup) is { } created)
             {
-                cgroup?.Delete();
+                created.Delete();
             }
 
             if (overlay)
@@ -216,6 +216,19 @@ public sealed partial class ContainerRuntime : IDisposable
     }
 
     public void Dispose() => _watcher.Dispose();
+
+    /// <summary>The cgroup a failed start created, if it got that far (its own failure is already reported).</summary>
+    private static async Task<ICgroupHandle?> CreatedOrNullAsync(Task<ICgroupHandle> creating)
+    {
+        try
+        {
+            return await creating;
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The boot of the last run's mount, from its plan, when the directory held a container before.</summary>
     private static string? PreviousBootId(ContainerPaths paths) =>
