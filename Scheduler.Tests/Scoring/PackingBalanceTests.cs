@@ -109,4 +109,20 @@ public sealed class PackingBalanceTests
 
         Assert.Equal(["g", "c1", "m1", "c2"], order.Select(i => batches[i].Spec.ServiceId));
     }
+
+    [Fact]
+    public void Order_places_host_port_batches_right_after_global_ones()
+    {
+        var nodes = Cluster(Node("a", cpus: 10, memoryGiB: 10)).Nodes;
+        TaskBatch[] batches =
+        [
+            Batch(Spec("big", cpus: 2, memoryGiB: 0.2), 10),
+            Batch(Spec("port", cpus: 0.1, memoryGiB: 0.1, ports: [new HostPort(8080, PortProtocol.Tcp)]), 1),
+            Batch(Spec("g", cpus: 0.1, memoryGiB: 0.1, mode: ServiceMode.Global), 1),
+        ];
+
+        var order = BatchOrder.For(batches, nodes, PackingTarget.For(nodes, batches));
+
+        Assert.Equal(["g", "port", "big"], order.Select(i => batches[i].Spec.ServiceId));
+    }
 }

@@ -8,7 +8,9 @@ namespace ClusterKit.Manager.Scheduling.Placement;
 internal static class BatchOrder
 {
     /// <summary>
-    /// Global batches first: one task per node must not lose its room to replicas. Then the
+    /// Global batches first: one task per node must not lose its room to replicas; then batches
+    /// with host ports (also at most one task per node), which a well-packed round would otherwise
+    /// leave with no node that has both the port and room. Then the
     /// replicated batches in two queues, CPU-leaning and memory-leaning (against the round's
     /// target shape), each largest task first (first-fit decreasing packs tighter); the next batch
     /// comes from whichever queue counters the lean placed so far, so complementary tasks land
@@ -34,7 +36,7 @@ internal static class BatchOrder
             var cpu = (double)s.NanoCpus / maxCpu;
             var memory = (double)s.MemoryBytes / maxMemory;
             skew[i] = target.Skew(cpu, memory);
-            keys[i] = (s.Mode == ServiceMode.Global ? 0 : 1, -Math.Max(cpu, memory), i);
+            keys[i] = (s.Mode == ServiceMode.Global ? 0 : s.HostPorts.Count > 0 ? 1 : 2, -Math.Max(cpu, memory), i);
             order[i] = i;
         }
 
@@ -46,7 +48,7 @@ internal static class BatchOrder
         var memoryLeaning = new Queue<int>();
         foreach (var i in order)
         {
-            if (batches[i].Spec.Mode == ServiceMode.Global)
+            if (batches[i].Spec.Mode == ServiceMode.Global || batches[i].Spec.HostPorts.Count > 0)
             {
                 result[next++] = i;
             }
