@@ -12,44 +12,53 @@ using var scratch = new TempDirectory("ckb");
 var rootfs = BusyboxRootfs.Create(scratch.Combine("rootfs"));
 var results = new Dictionary<string, object>();
 
-using (var worker = await WorkerProcess.StartAsync("ckb"))
+try
 {
-    await worker.Images.ImportAsync(new ImportImageRequest { SourcePath = rootfs, Reference = "busybox:latest" });
-    var samples = new List<double>();
-    var phases = new Dictionary<string, List<double>> { ["create"] = [], ["start"] = [], ["wait"] = [], ["delete"] = [] };
-    for (var i = 0; i < Warmup + runs; i++)
+    using (var worker = await WorkerProcess.StartAsync("ckb"))
     {
-        var clock = Stopwatch.StartNew();
-        var spec = new ContainerSpec { Image = "busybox:latest", NetworkMode = "none", Cmd = { "/bin/true" } };
-        var created = await worker.Containers.CreateAsync(new CreateContainerRequest { Spec = spec });
-        var afterCreate = clock.Elapsed.TotalMilliseconds;
-        await worker.Containers.StartAsync(new ContainerRef { Id = created.Id });
-        var afterStart = clock.Elapsed.TotalMilliseconds;
-        var exit = await worker.Containers.WaitAsync(new WaitContainerRequest { Id = created.Id });
-        var afterWait = clock.Elapsed.TotalMilliseconds;
-        await worker.Containers.RemoveAsync(new RemoveContainerRequest { Id = created.Id });
-        clock.Stop();
-        if (i >= Warmup)
+        await worker.Images.ImportAsync(new ImportImageRequest { SourcePath = rootfs, Reference = "busybox:latest" });
+        var samples = new List<double>();
+        var phases = new Dictionary<string, List<double>> { ["create"] = [], ["start"] = [], ["wait"] = [], ["delete"] = [] };
+        for (var i = 0; i < Warmup + runs; i++)
         {
-            phases["create"].Add(afterCreate);
-            phases["start"].Add(afterStart - afterCreate);
-            phases["wait"].Add(afterWait - afterStart);
-            phases["delete"].Add(clock.Elapsed.TotalMilliseconds - afterWait);
+            var clock = Stopwatch.StartNew();
+            var spec = new ContainerSpec { Image = "busybox:latest", NetworkMode = "none", Cmd = { "/bin/true" } };
+            var created = await worker.Containers.CreateAsync(new CreateContainerRequest { Spec = spec });
+            var afterCreate = clock.Elapsed.TotalMilliseconds;
+            await worker.Containers.StartAsync(new ContainerRef { Id = created.Id });
+            var afterStart = clock.Elapsed.TotalMilliseconds;
+            var exit = await worker.Containers.WaitAsync(new WaitContainerRequest { Id = created.Id });
+            var afterWait = clock.Elapsed.TotalMilliseconds;
+            await worker.Containers.RemoveAsync(new RemoveContainerRequest { Id = created.Id });
+            clock.Stop();
+            if (i >= Warmup)
+            {
+                phases["create"].Add(afterCreate);
+                phases["start"].Add(afterStart - afterCreate);
+                phases["wait"].Add(afterWait - afterStart);
+                phases["delete"].Add(clock.Elapsed.TotalMilliseconds - afterWait);
+            }
+
+            if (exit.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"/bin/true exited with {exit.ExitCode}: {exit.Error}");
+            }
+
+            if (i >= Warmup)
+            {
+                samples.Add(clock.Elapsed.TotalMilliseconds);
+            }
         }
 
-        if (exit.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"/bin/true exited with {exit.ExitCode}: {exit.Error}");
-        }
-
-        if (i >= Warmup)
-        {
-            samples.Add(clock.Elapsed.TotalMilliseconds);
-        }
+        results["clusterkit"] = Summary(samples);
+        results["clusterkit_phases_median"] = phases.ToDictionary(p => p.Key, p => Math.Round(Median(p.Value), 2));
     }
-
-    results["clusterkit"] = Summary(samples);
-    results["clusterkit_phases_median"] = phases.ToDictionary(p => p.Key, p => Math.Round(Median(p.Value), 2));
+}
+catch (Exception error) when (error is Grpc.Core.RpcException or InvalidOperationException or IOException)
+{
+    // Caught here so that the worker's using block has already removed its namespace, cgroups and mounts.
+    await Console.Error.WriteLineAsync("bench-runtime-start: " + error.Message);
+    return 1;
 }
 
 var bundle = OciBundle.Create(scratch.Combine("bundle"), rootfs);
