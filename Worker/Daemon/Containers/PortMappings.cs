@@ -1,4 +1,4 @@
-using System.Net;
+using ClusterKit.Shared.Parsing;
 using ClusterKit.Worker.Networking;
 using ProtoPort = ClusterKit.Proto.Worker.V1.PortMapping;
 
@@ -12,25 +12,16 @@ internal static class PortMappings
         var result = new List<PortMapping>();
         foreach (var port in ports)
         {
-            IPAddress? address = null;
-            if (port.HostIp.Length > 0 && !IPAddress.TryParse(port.HostIp, out address))
+            var published = new PublishedPort(port.HostIp, (int)Math.Min(port.HostPort, int.MaxValue), (int)Math.Min(port.ContainerPort, int.MaxValue), port.Protocol.Length > 0 ? port.Protocol : "tcp");
+            try
             {
-                throw new ArgumentException($"invalid published port host address '{port.HostIp}': use an IPv4 address or leave it empty for all");
+                result.Add(PortMappingParser.FromPublishedPort(published));
             }
-
-            if (port.HostPort is < 1 or > 65535 || port.ContainerPort is < 1 or > 65535)
+            catch (NetworkingException error)
             {
-                throw new ArgumentException($"invalid published port {port.HostPort}:{port.ContainerPort}: ports run from 1 to 65535");
+                // A malformed request, not a state of the network: the API answers InvalidArgument.
+                throw new ArgumentException(error.Message, error);
             }
-
-            var protocol = port.Protocol.ToLowerInvariant() switch
-            {
-                "" or "tcp" => TransportProtocol.Tcp,
-                "udp" => TransportProtocol.Udp,
-                "sctp" => TransportProtocol.Sctp,
-                _ => throw new ArgumentException($"invalid published port protocol '{port.Protocol}': use tcp, udp or sctp"),
-            };
-            result.Add(new PortMapping(address, (int)port.HostPort, (int)port.ContainerPort, protocol));
         }
 
         for (var i = 0; i < result.Count; i++)
