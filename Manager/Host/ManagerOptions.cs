@@ -10,7 +10,7 @@ public sealed class ManagerOptions
     public const string Usage =
         "usage: ck-manager --node-id ID --data-dir DIR --raft-address HOST:PORT --api-address HOST:PORT " +
         "(--peers HOST:PORT,HOST:PORT,... | --cold-start) [--snapshot-every N] [--request-timeout-ms MS] " +
-        "[--election-timeout-ms LOWER-UPPER] [--stuck-follower-after-s S] [--batch-max N] [--log-level LEVEL]";
+        "[--election-timeout-ms LOWER-UPPER] [--stuck-follower-after-s S] [--batch-max N] [--heartbeat-period-ms MS] [--log-level LEVEL]";
 
     public required string NodeId { get; init; }
 
@@ -39,6 +39,9 @@ public sealed class ManagerOptions
 
     /// <summary>Transactions in one log entry at most (1 turns group commit off, for comparison).</summary>
     public int BatchMax { get; init; } = new GroupCommitOptions().MaxTransactions;
+
+    /// <summary>How often workers heartbeat (pushed to them); a node is down after 3 missed periods.</summary>
+    public TimeSpan HeartbeatPeriod { get; init; } = TimeSpan.FromSeconds(5);
 
     public string ApiAddress => ApiEndPoint.ToString();
 
@@ -140,6 +143,9 @@ public sealed class ManagerOptions
             BatchMax = values.TryGetValue("--batch-max", out var batchMax)
                 ? (int)Math.Min(ParsePositive("--batch-max", batchMax), int.MaxValue)
                 : new GroupCommitOptions().MaxTransactions,
+            HeartbeatPeriod = values.TryGetValue("--heartbeat-period-ms", out var heartbeat)
+                ? TimeSpan.FromMilliseconds(ParsePositive("--heartbeat-period-ms", heartbeat))
+                : TimeSpan.FromSeconds(5),
         };
 
         // The Raft-level rules (member count, self in the list, timeouts) live with the Raft options.
@@ -151,6 +157,7 @@ public sealed class ManagerOptions
     [
         "--node-id", "--data-dir", "--raft-address", "--api-address", "--peers", "--snapshot-every",
         "--request-timeout-ms", "--election-timeout-ms", "--stuck-follower-after-s", "--batch-max", "--log-level",
+        "--heartbeat-period-ms",
     ];
 
     private static string Required(Dictionary<string, string> values, string name)

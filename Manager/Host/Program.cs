@@ -1,3 +1,4 @@
+using ClusterKit.Manager.Dispatcher;
 using ClusterKit.Manager.Host;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -31,9 +32,13 @@ builder.Services.AddGrpc();
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton<ManagerNodeService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ManagerNodeService>());
+builder.Services.AddClusterKitDispatcher(
+    new DispatcherOptions { HeartbeatPeriod = options.HeartbeatPeriod },
+    sp => new RaftDispatcherCluster(() => sp.GetRequiredService<ManagerNodeService>().Node));
 
 await using var app = builder.Build();
 app.MapGrpcService<StoreGrpcService>();
+app.MapClusterKitDispatcher();
 try
 {
     await app.RunAsync();
