@@ -1,4 +1,5 @@
 using ClusterKit.Worker.Api;
+using ClusterKit.Worker.Session;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,8 @@ public static class WorkerHost
         ["--bridge-name"] = "Worker:BridgeName",
         ["--bridge-subnet"] = "Worker:BridgeSubnet",
         ["--nft-table"] = "Worker:NftablesTable",
+        ["--manager"] = "Worker:Managers",
+        ["--node-id"] = "Worker:NodeId",
     };
 
     public static WebApplication Build(string[] args)
@@ -37,6 +40,11 @@ public static class WorkerHost
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
         builder.Services.AddClusterKitWorker();
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{WorkerOptions.Section}:Managers"]))
+        {
+            builder.Services.AddManagerSession();
+        }
+
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();

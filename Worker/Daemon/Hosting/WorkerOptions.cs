@@ -47,7 +47,19 @@ public sealed class WorkerOptions
     /// <summary>Upstream resolvers written into containers' /etc/resolv.conf when the host's points at loopback.</summary>
     public string[] FallbackDns { get; set; } = ["1.1.1.1", "8.8.8.8"];
 
+    /// <summary>Managers' API addresses, HOST:PORT[,HOST:PORT...]; empty: a standalone worker with no session.</summary>
+    public string? Managers { get; set; }
+
+    /// <summary>This node's id in the cluster (required with <see cref="Managers"/>).</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>Labels the node registers with (engine labels).</summary>
+    public Dictionary<string, string> NodeLabels { get; set; } = new(StringComparer.Ordinal);
+
     public string ContainersDirectory => Path.Combine(DataRoot, "containers");
+
+    /// <summary>The managers' latest list, kept for the next start.</summary>
+    public string ManagerListPath => Path.Combine(DataRoot, "session", "managers");
 
     public string ImagesDirectory => Path.Combine(DataRoot, "images");
 }
@@ -78,6 +90,7 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             failures.Add($"Worker:BridgeSubnet '{options.BridgeSubnet}' must be an IPv4 CIDR of /30 or larger, e.g. 10.88.0.0/16");
         }
 
+        failures.AddRange(Session.SessionOptionsCheck.Failures(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

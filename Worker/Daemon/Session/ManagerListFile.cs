@@ -1,0 +1,63 @@
+namespace ClusterKit.Worker.Session;
+
+/// <summary>
+/// The latest manager list, kept under the data root so that a restarted worker knows
+/// every manager, not only the ones on its command line. One HOST:PORT per line.
+/// </summary>
+internal sealed class ManagerListFile(string path)
+{
+    public string Path { get; } = path;
+
+    /// <summary>The saved addresses; lines that are not HOST:PORT are skipped (reported in <paramref name="skipped"/>).</summary>
+    public IReadOnlyList<string> Load(out IReadOnlyList<string> skipped)
+    {
+        var bad = new List<string>();
+        skipped = bad;
+        if (!File.Exists(Path))
+        {
+            return [];
+        }
+
+        var addresses = new List<string>();
+        foreach (var line in File.ReadAllLines(Path))
+        {
+            var text = line.Trim();
+            if (text.Length == 0)
+            {
+                continue;
+            }
+
+            if (ManagerAddresses.Check(text) is { } address)
+            {
+                addresses.Add(address);
+            }
+            else
+            {
+                bad.Add(text);
+            }
+        }
+
+        return addresses;
+    }
+
+    /// <summary>Replaces the file atomically (a crash leaves the old list or the new one).</summary>
+    public void Save(IReadOnlyList<string> addresses)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        var temporary = Path + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var writer = new StreamWriter(stream))
+        {
+            foreach (var address in addresses)
+            {
+                writer.Write(address);
+                writer.Write('\n');
+            }
+
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, Path, overwrite: true);
+    }
+}
