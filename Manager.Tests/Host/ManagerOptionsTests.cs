@@ -53,10 +53,23 @@ public sealed class ManagerOptionsTests
     [Fact]
     public void Missing_or_contradictory_options_are_refused()
     {
-        Assert.Equal("option --node-id is required", Assert.Throws<ArgumentException>(() => ManagerOptions.Parse(["--cold-start"])).Message);
-        Assert.StartsWith("neither --peers nor --cold-start was given", Assert.Throws<ArgumentException>(() => ManagerOptions.Parse(Base)).Message, StringComparison.Ordinal);
+        Assert.Equal("option --node-id is required with --peers or --cold-start", Assert.Throws<ArgumentException>(() => ManagerOptions.Parse([.. Base[2..], "--cold-start"])).Message);
+        Assert.StartsWith("--node-id was given without --peers or --cold-start", Assert.Throws<ArgumentException>(() => ManagerOptions.Parse(Base)).Message, StringComparison.Ordinal);
         Assert.StartsWith("--peers and --cold-start were both given", Assert.Throws<ArgumentException>(() => ManagerOptions.Parse([.. Base, "--cold-start", "--peers", "127.0.0.1:4001"])).Message, StringComparison.Ordinal);
         Assert.StartsWith("option '--bogus' is unknown", Assert.Throws<ArgumentException>(() => ManagerOptions.Parse([.. Base, "--bogus", "1"])).Message, StringComparison.Ordinal);
         Assert.Equal("request timeout 100 ms is invalid; allowed: at least the upper election timeout (300 ms)", Assert.Throws<ArgumentException>(() => ManagerOptions.Parse([.. Base, "--cold-start", "--request-timeout-ms", "100"])).Message);
+    }
+
+    [Fact]
+    public void Without_a_fixed_member_list_the_manager_takes_its_identity_from_the_cluster()
+    {
+        var o = ManagerOptions.Parse(Base[2..]);
+        Assert.False(o.IsFixedMembership);
+        Assert.Null(o.NodeId);
+        Assert.Equal(ManagerOptions.DefaultSocketPath, o.SocketPath);
+        Assert.Equal("/tmp/ck.sock", ManagerOptions.Parse([.. Base[2..], "--socket", "/tmp/ck.sock"]).SocketPath);
+        Assert.Equal(
+            "--socket 'ck.sock' is invalid; allowed: an absolute path of at most 107 bytes",
+            Assert.Throws<ArgumentException>(() => ManagerOptions.Parse([.. Base[2..], "--socket", "ck.sock"])).Message);
     }
 }

@@ -1,23 +1,232 @@
+using Task = System.Threading.Tasks.Task;
+using System.Net;
+using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store.Raft;
+using ClusterKit.Proto.Manager.V1;
+using ClusterKit.Shared.Identity;
+using Grpc.Core;
+using ClusterObject = ClusterKit.Proto.Manager.V1.Cluster;
 
 namespace ClusterKit.Manager.Host;
 
-/// <summary>Starts this manager's Raft member with the host and stops it after the API has stopped.</summary>
+/// <summary>
+/// This manager's place in a cluster. With a fixed member list (--peers, --cold-start) it starts
+/// Raft at once, without certificates. Otherwise it starts from the identity in its data
+/// directory, or waits for `ck cluster init` or `ck cluster join` on the local socket.
+/// </summary>
 internal sealed partial class ManagerNodeService(
     ManagerOptions options,
+    ManagerTlsSlot tlsSlot,
     ILoggerFactory loggers,
     IHostApplicationLifetime lifetime,
     ILogger<ManagerNodeService> logger) : IHostedService, IAsyncDisposable
 {
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private RaftNode? _node;
 
-    public RaftNode Node => _node ?? throw new InvalidOperationException("the manager's raft member has not started yet");
+    public const string NotJoinedMessage = "this manager is not part of a cluster yet: run `ck cluster init` to create one, or `ck cluster join --token TOKEN MANAGER` to join one";
+
+    public RaftNode Node => _node ?? throw new InvalidOperationException(NotJoinedMessage);
+
+    public ManagerOptions Options => options;
+
+    public ManagerTls? Tls => tlsSlot.Current;
+
+    public TimeProvider Time { get; } = TimeProvider.System;
+
+    internal BootstrapFiles Bootstrap => new(options.DataDirectory);
+
+    /// <summary>The Raft member, or an Unavailable error that tells the operator how to join.</summary>
+    public RaftNode RequireNode() => _node ?? throw new RpcException(new Status(StatusCode.Unavailable, NotJoinedMessage));
+
+    /// <summary>Whether the cluster removed this node (its certificate is no longer accepted).</summary>
+    public bool IsRemoved(string nodeId) => CurrentCluster() is { } cluster && cluster.RemovedNodeIds.Contains(nodeId);
+
+    public ClusterObject? CurrentCluster() => _node?.Store.View(tx => Membership.StoredCluster.Find(tx));
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.DataDirectory);
-        _node = await RaftNode.StartAsync(options.ToRaftOptions(), loggers, TimeProvider.System, OnStuck, cancellationToken);
-        LogServing(logger, options.NodeId, options.ApiAddress, options.RaftEndPoint.ToString(), options.DataDirectory);
+        if (options.IsFixedMembership)
+        {
+            _node = await RaftNode.StartAsync(options.ToRaftOptions(), loggers, Time, OnStuck, cancellationToken);
+            LogServing(logger, options.NodeId ?? "?", options.ApiAddress, options.RaftEndPoint.ToString(), options.DataDirectory);
+            return;
+        }
+
+        var files = new CertificateFiles(Bootstrap.IdentityDirectory);
+        if (!files.Exist)
+        {
+            LogWaiting(logger, options.SocketPath, options.DataDirectory);
+            return;
+        }
+
+        // An init that stopped before its first commit still starts as the new cluster's first member.
+        var bootstrap = Bootstrap.ReadPendingInit() is not null ? RaftBootstrap.NewCluster : RaftBootstrap.Join;
+        await StartMemberAsync(files.Load(), files, bootstrap, cancellationToken);
+        await CompletePendingAsync(cancellationToken);
+    }
+
+    /// <summary>`ck cluster init`: a new cluster with this manager as its first member.</summary>
+    public async Task<InitResponse> InitAsync(InitRequest request, CancellationToken token)
+    {
+        await _lifecycle.WaitAsync(token);
+        try
+        {
+            if (request.ForceNewCluster)
+            {
+                return await ForceNewClusterAsync(token);
+            }
+
+            EnsureNotJoined();
+            var init = ClusterInit.Create(options, Time);
+            Bootstrap.WritePendingInit(init.Transaction);
+            var files = new CertificateFiles(Bootstrap.IdentityDirectory);
+            files.Save(init.Credentials);
+            await StartMemberAsync(init.Credentials, files, RaftBootstrap.NewCluster, token);
+            await CompletePendingAsync(token);
+            LogInitialized(logger, init.Cluster.Id, init.Credentials.Identity.NodeId);
+            return init.Response();
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>`ck cluster join` with a manager token: a certificate from the cluster, then a Raft seat.</summary>
+    public async Task<JoinResponse> JoinAsync(JoinRequest request, CancellationToken token)
+    {
+        await _lifecycle.WaitAsync(token);
+        try
+        {
+            EnsureNotJoined();
+            var joined = await ClusterJoin.RequestCertificateAsync(request, options, Time, token);
+            Bootstrap.WritePendingJoin(request.RemoteAddress);
+            var files = new CertificateFiles(Bootstrap.IdentityDirectory);
+            files.Save(joined);
+            await StartMemberAsync(joined, files, RaftBootstrap.Join, token);
+            await CompletePendingAsync(token);
+            LogJoined(logger, joined.Identity.ClusterId, joined.Identity.NodeId, request.RemoteAddress);
+            return new JoinResponse { ClusterId = joined.Identity.ClusterId, NodeId = joined.Identity.NodeId, Role = Proto.Manager.V1.NodeRole.Manager };
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private void EnsureNotJoined()
+    {
+        if (options.IsFixedMembership)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "this manager was started with a fixed member list (--peers or --cold-start), which has no cluster identity; start it without them to use `ck cluster init` or `ck cluster join`"));
+        }
+
+        if (_node is not null || new CertificateFiles(Bootstrap.IdentityDirectory).Exist)
+        {
+            var identity = Tls?.Identity;
+            throw new RpcException(new Status(
+                StatusCode.FailedPrecondition,
+                $"this manager is already part of cluster {identity?.ClusterId ?? "?"} as node {identity?.NodeId ?? "?"}; to start over, stop it and remove its data directory {options.DataDirectory}"));
+        }
+    }
+
+    private async Task StartMemberAsync(NodeCredentials credentials, CertificateFiles files, RaftBootstrap bootstrap, CancellationToken token)
+    {
+        var tls = new ManagerTls(credentials, files, StoreTrust, Time, refused => LogRefused(logger, refused.Reason ?? "?"));
+        tlsSlot.Current = tls;
+        var raftOptions = options.ToRaftOptions(credentials.Identity.NodeId, bootstrap, tls);
+        _node = await RaftNode.StartAsync(raftOptions, loggers, Time, OnStuck, token);
+        LogServing(logger, credentials.Identity.NodeId, options.ApiAddress, options.RaftEndPoint.ToString(), options.DataDirectory);
+    }
+
+    private TrustBundle? StoreTrust()
+    {
+        var stored = CurrentCluster();
+        return stored is null ? null : ClusterAuthority.FromStore(stored).Trust;
+    }
+
+    /// <summary>Finishes an init or a join that a crash interrupted (or that just started).</summary>
+    private async Task CompletePendingAsync(CancellationToken token)
+    {
+        var node = Node;
+        var pendingInit = Bootstrap.ReadPendingInit();
+        if (pendingInit is not null)
+        {
+            if (!await node.WaitForLeaderAsync(TimeSpan.FromSeconds(30), token))
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "the new cluster elected no leader within 30 s"));
+            }
+
+            if (CurrentCluster() is null)
+            {
+                await node.Store.ProposeAsync(pendingInit, token);
+            }
+
+            Bootstrap.DeletePendingInit();
+        }
+
+        var pendingJoin = Bootstrap.ReadPendingJoin();
+        if (pendingJoin is not null && Tls is { } tls)
+        {
+            await ClusterJoin.TakeRaftSeatAsync(node, tls, pendingJoin, token);
+            Bootstrap.DeletePendingJoin();
+        }
+    }
+
+    /// <summary>
+    /// `ck cluster init --force-new-cluster`: this manager's data becomes a one-manager cluster,
+    /// everything committed kept; the other managers become workers to remove or re-join.
+    /// </summary>
+    private async Task<InitResponse> ForceNewClusterAsync(CancellationToken token)
+    {
+        var files = new CertificateFiles(Bootstrap.IdentityDirectory);
+        if (options.IsFixedMembership || !files.Exist)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"--force-new-cluster recovers from this manager's data, but {options.DataDirectory} holds no cluster identity; allowed: on a manager that was part of a cluster"));
+        }
+
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+            _node = null;
+        }
+
+        File.Delete(MemberListFile.PathIn(options.DataDirectory));
+        var credentials = files.Load();
+        await StartMemberAsync(credentials, files, RaftBootstrap.NewCluster, token);
+        var node = Node;
+        if (!await node.WaitForLeaderAsync(TimeSpan.FromSeconds(30), token))
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the recovered cluster elected no leader within 30 s"));
+        }
+
+        var self = credentials.Identity.NodeId;
+        await node.Store.UpdateAsync(
+            tx =>
+            {
+                foreach (var other in tx.List<Node>().Where(n => n.Role == Proto.Manager.V1.NodeRole.Manager && n.Id != self))
+                {
+                    var demoted = other.Clone();
+                    demoted.Role = Proto.Manager.V1.NodeRole.Worker;
+                    demoted.Spec.DesiredRole = Proto.Manager.V1.NodeRole.Worker;
+                    demoted.Status = new NodeStatus { State = NodeState.Down, Message = "removed from raft by --force-new-cluster", Address = other.Status?.Address ?? string.Empty };
+                    tx.Update(demoted);
+                }
+            },
+            token);
+        var cluster = CurrentCluster() ?? throw new RpcException(new Status(StatusCode.DataLoss, "the recovered store has no cluster object"));
+        var authority = ClusterAuthority.FromStore(cluster);
+        LogForcedNewCluster(logger, cluster.Id, self);
+        return new InitResponse
+        {
+            ClusterId = cluster.Id,
+            NodeId = self,
+            WorkerToken = authority.Tokens.Token(Shared.Identity.NodeRole.Worker, authority.TokenDigest).ToString(),
+            ManagerToken = authority.Tokens.Token(Shared.Identity.NodeRole.Manager, authority.TokenDigest).ToString(),
+            RootCertificatesPem = { authority.Trust.Roots.Select(r => r.ExportCertificatePem()) },
+        };
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -34,6 +243,8 @@ internal sealed partial class ManagerNodeService(
         {
             await _node.DisposeAsync();
         }
+
+        _lifecycle.Dispose();
     }
 
     private void OnStuck(string reason)
@@ -44,8 +255,23 @@ internal sealed partial class ManagerNodeService(
         lifetime.StopApplication();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Manager {NodeId} serves the store API on {Api}, raft on {Raft}, data in {DataDir}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Manager {NodeId} serves the API on {Api}, raft on {Raft}, data in {DataDir}")]
     private static partial void LogServing(ILogger logger, string nodeId, string api, string raft, string dataDir);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Manager is not part of a cluster yet; waiting for `ck cluster init` or `ck cluster join` on {Socket} (data in {DataDir})")]
+    private static partial void LogWaiting(ILogger logger, string socket, string dataDir);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {ClusterId} created; this manager is node {NodeId}")]
+    private static partial void LogInitialized(ILogger logger, string clusterId, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Joined cluster {ClusterId} as manager {NodeId} through {Remote}")]
+    private static partial void LogJoined(ILogger logger, string clusterId, string nodeId, string remote);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {ClusterId} recovered as a one-manager cluster on node {NodeId} (--force-new-cluster)")]
+    private static partial void LogForcedNewCluster(ILogger logger, string clusterId, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TLS peer refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason);
 }
 
 public static class ManagerExitCodes

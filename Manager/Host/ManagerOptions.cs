@@ -8,11 +8,17 @@ namespace ClusterKit.Manager.Host;
 public sealed class ManagerOptions
 {
     public const string Usage =
-        "usage: ck-manager --node-id ID --data-dir DIR --raft-address HOST:PORT --api-address HOST:PORT " +
-        "(--peers HOST:PORT,HOST:PORT,... | --cold-start) [--snapshot-every N] [--request-timeout-ms MS] " +
+        "usage: ck-manager --data-dir DIR --raft-address HOST:PORT --api-address HOST:PORT [--socket PATH] " +
+        "[--node-id ID (--peers HOST:PORT,HOST:PORT,... | --cold-start)] [--snapshot-every N] [--request-timeout-ms MS] " +
         "[--election-timeout-ms LOWER-UPPER] [--stuck-follower-after-s S] [--batch-max N] [--heartbeat-period-ms MS] [--log-level LEVEL]";
 
-    public required string NodeId { get; init; }
+    /// <summary>Only with a fixed member list; otherwise the cluster gives the id at init or join.</summary>
+    public string? NodeId { get; init; }
+
+    /// <summary>The root-only local control socket (`ck cluster init|join` and operators on this host).</summary>
+    public string SocketPath { get; init; } = DefaultSocketPath;
+
+    public const string DefaultSocketPath = "/run/clusterkit/manager.sock";
 
     public required string DataDirectory { get; init; }
 
@@ -24,6 +30,9 @@ public sealed class ManagerOptions
     public required IReadOnlyList<IPEndPoint> Members { get; init; }
 
     public bool ColdStart { get; init; }
+
+    /// <summary>Started with a fixed member list (--peers or --cold-start): no certificates, for benchmarks and development.</summary>
+    public bool IsFixedMembership => Members.Count > 0;
 
     public long SnapshotEvery { get; init; } = 50_000;
 
@@ -45,13 +54,23 @@ public sealed class ManagerOptions
 
     public string ApiAddress => ApiEndPoint.ToString();
 
-    public RaftNodeOptions ToRaftOptions() => new()
+    public RaftNodeOptions ToRaftOptions() => ToRaftOptions(NodeId ?? string.Empty, RaftBootstrap.FixedMembers, security: null);
+
+    /// <summary>The Raft options of a manager with a cluster identity: its id from its certificate, mutual TLS.</summary>
+    internal RaftNodeOptions ToRaftOptions(string nodeId, RaftBootstrap bootstrap, Membership.ManagerTls? security) => new()
     {
-        NodeId = NodeId,
+        NodeId = nodeId,
         DataDirectory = DataDirectory,
         RaftEndPoint = RaftEndPoint,
         ApiAddress = ApiAddress,
-        Members = Members,
+        Members = bootstrap == RaftBootstrap.FixedMembers ? Members : [],
+        Bootstrap = bootstrap,
+        TransportSecurity = security is null ? null : new DotNext.Net.Security.SslOptions
+        {
+            ServerOptions = security.RaftServerOptions(),
+            ClientOptions = security.RaftClientOptions(),
+        },
+        ApiChannelFactory = security is null ? null : security.ManagerChannel,
         SnapshotEvery = SnapshotEvery,
         RequestTimeout = RequestTimeout,
         LowerElectionTimeoutMs = LowerElectionTimeoutMs,
@@ -90,7 +109,7 @@ public sealed class ManagerOptions
             }
         }
 
-        var nodeId = Required(values, "--node-id");
+        values.TryGetValue("--node-id", out var nodeId);
         var dataDir = Required(values, "--data-dir");
         if (!Path.IsPathFullyQualified(dataDir))
         {
@@ -120,7 +139,23 @@ public sealed class ManagerOptions
         }
         else
         {
-            throw new ArgumentException("neither --peers nor --cold-start was given; allowed: --peers with every manager's raft address, or --cold-start for a one-manager cluster");
+            // The cluster identity decides: from the data directory, or from `ck cluster init|join` later.
+            members = [];
+            if (nodeId is not null)
+            {
+                throw new ArgumentException("--node-id was given without --peers or --cold-start; allowed: --node-id only with a fixed member list (otherwise the cluster gives the id at `ck cluster init` or `ck cluster join`)");
+            }
+        }
+
+        if (members.Count > 0 && string.IsNullOrWhiteSpace(nodeId))
+        {
+            throw new ArgumentException("option --node-id is required with --peers or --cold-start");
+        }
+
+        var socket = values.TryGetValue("--socket", out var socketPath) ? socketPath : DefaultSocketPath;
+        if (!Path.IsPathFullyQualified(socket) || System.Text.Encoding.UTF8.GetByteCount(socket) > 107)
+        {
+            throw new ArgumentException($"--socket '{socket}' is invalid; allowed: an absolute path of at most 107 bytes");
         }
 
         var (lower, upper) = values.TryGetValue("--election-timeout-ms", out var election) ? ParseRange(election) : (150, 300);
@@ -132,6 +167,7 @@ public sealed class ManagerOptions
             ApiEndPoint = api,
             Members = members,
             ColdStart = coldStart,
+            SocketPath = socket,
             SnapshotEvery = values.TryGetValue("--snapshot-every", out var every) ? ParsePositive("--snapshot-every", every) : 50_000,
             RequestTimeout = values.TryGetValue("--request-timeout-ms", out var rt) ? TimeSpan.FromMilliseconds(ParsePositive("--request-timeout-ms", rt)) : TimeSpan.FromSeconds(5),
             LowerElectionTimeoutMs = lower,
@@ -149,7 +185,15 @@ public sealed class ManagerOptions
         };
 
         // The Raft-level rules (member count, self in the list, timeouts) live with the Raft options.
-        options.ToRaftOptions().Validate();
+        if (options.IsFixedMembership)
+        {
+            options.ToRaftOptions().Validate();
+        }
+        else
+        {
+            options.ToRaftOptions("validating", RaftBootstrap.Join, security: null).Validate();
+        }
+
         return options;
     }
 
@@ -157,7 +201,7 @@ public sealed class ManagerOptions
     [
         "--node-id", "--data-dir", "--raft-address", "--api-address", "--peers", "--snapshot-every",
         "--request-timeout-ms", "--election-timeout-ms", "--stuck-follower-after-s", "--batch-max", "--log-level",
-        "--heartbeat-period-ms",
+        "--heartbeat-period-ms", "--socket",
     ];
 
     private static string Required(Dictionary<string, string> values, string name)

@@ -1,6 +1,10 @@
+using System.Security.Authentication;
 using ClusterKit.Manager.Dispatcher;
 using ClusterKit.Manager.Host;
+using ClusterKit.Manager.Host.Membership;
+using ClusterKit.Manager.Host.Control;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 ManagerOptions options;
 try
@@ -26,26 +30,53 @@ builder.Logging.SetMinimumLevel(options.LogLevel);
 // DotNext logs every failed heartbeat to a dead peer; keep it to warnings.
 builder.Logging.AddFilter("DotNext", LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+var tls = new ManagerTlsSlot();
+LocalSocket.Prepare(options.SocketPath);
 builder.WebHost.ConfigureKestrel(kestrel =>
-    kestrel.Listen(options.ApiEndPoint, listen => listen.Protocols = HttpProtocols.Http2));
-builder.Services.AddGrpc();
+{
+    kestrel.Listen(options.ApiEndPoint, listen =>
+    {
+        listen.Protocols = HttpProtocols.Http2;
+        if (!options.IsFixedMembership)
+        {
+            // Certificates exist only once the manager has joined; until then every handshake fails.
+            listen.UseHttps(new TlsHandshakeCallbackOptions
+            {
+                OnConnection = _ => ValueTask.FromResult(
+                    (tls.Current ?? throw new AuthenticationException(ManagerNodeService.NotJoinedMessage)).ApiServerOptions()),
+            });
+        }
+    });
+    kestrel.ListenUnixSocket(options.SocketPath, listen => listen.Protocols = HttpProtocols.Http2);
+});
+builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<CallerAuthorizationInterceptor>());
 builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(tls);
 builder.Services.AddSingleton<ManagerNodeService>();
+builder.Services.AddSingleton<LeaderCalls>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ManagerNodeService>());
+builder.Services.AddSingleton<ISessionIdentity, CertificateSessionIdentity>();
 builder.Services.AddClusterKitDispatcher(
     new DispatcherOptions { HeartbeatPeriod = options.HeartbeatPeriod },
     sp => new RaftDispatcherCluster(() => sp.GetRequiredService<ManagerNodeService>().Node));
 
 await using var app = builder.Build();
 app.MapGrpcService<StoreGrpcService>();
+app.MapGrpcService<ClusterControlService>();
+app.MapGrpcService<NodeControlService>();
+app.MapGrpcService<NodeCaService>();
+app.MapGrpcService<MembershipControlService>();
 app.MapClusterKitDispatcher();
 try
 {
-    await app.RunAsync();
+    await app.StartAsync();
+    LocalSocket.RestrictToRoot(options.SocketPath);
+    await app.WaitForShutdownAsync();
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
 {
-    await Console.Error.WriteLineAsync($"ck-manager {options.NodeId}: cannot start: {e.Message}");
+    await Console.Error.WriteLineAsync($"ck-manager: cannot start: {e.Message}");
     return ManagerExitCodes.StartFailed;
 }
 

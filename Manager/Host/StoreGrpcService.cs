@@ -50,7 +50,8 @@ internal sealed partial class StoreGrpcService(ManagerNodeService manager, ILogg
 
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
-        if (request.Table == Table.Unspecified || !Enum.IsDefined(request.Table))
+        // The cluster object holds the CA's signing key: it is read through ClusterService.Inspect, without the key.
+        if (request.Table is Table.Unspecified or Table.Clusters || !Enum.IsDefined(request.Table))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"get: table {request.Table} is unknown; allowed: nodes, services, tasks, networks, secrets, configs, kv"));
         }

@@ -39,6 +39,7 @@ internal static class StoreEventFactory
         Secret => new ObjectChange<Secret>(version, kind, (Secret?)old, (Secret?)@new),
         Config => new ObjectChange<Config>(version, kind, (Config?)old, (Config?)@new),
         KvPair => new ObjectChange<KvPair>(version, kind, (KvPair?)old, (KvPair?)@new),
+        Cluster => new ObjectChange<Cluster>(version, kind, (Cluster?)old, (Cluster?)@new),
         _ => throw new ArgumentException("a change needs a store object", nameof(old)),
     };
 }

@@ -12,7 +12,7 @@ public static class StoreObjects
 {
     /// <summary>The tables in the order snapshots and listings use.</summary>
     public static IReadOnlyList<Table> Tables { get; } =
-        [Table.Nodes, Table.Services, Table.Tasks, Table.Networks, Table.Secrets, Table.Configs, Table.Kv];
+        [Table.Nodes, Table.Services, Table.Tasks, Table.Networks, Table.Secrets, Table.Configs, Table.Kv, Table.Clusters];
 
     public static Table TableOf<T>()
         where T : class, IMessage<T> => TableOf(typeof(T));
@@ -26,7 +26,8 @@ public static class StoreObjects
         _ when type == typeof(Secret) => Table.Secrets,
         _ when type == typeof(Config) => Table.Configs,
         _ when type == typeof(KvPair) => Table.Kv,
-        _ => throw new ArgumentException($"type {type.Name} is not a store object; allowed: Node, Service, Task, Network, Secret, Config, KvPair", nameof(type)),
+        _ when type == typeof(Cluster) => Table.Clusters,
+        _ => throw new ArgumentException($"type {type.Name} is not a store object; allowed: Node, Service, Task, Network, Secret, Config, KvPair, Cluster", nameof(type)),
     };
 
     public static Table TableOf(StoreObject envelope) => envelope.ObjectCase switch
@@ -38,7 +39,8 @@ public static class StoreObjects
         StoreObject.ObjectOneofCase.Secret => Table.Secrets,
         StoreObject.ObjectOneofCase.Config => Table.Configs,
         StoreObject.ObjectOneofCase.Kv => Table.Kv,
-        _ => throw new InvalidStoreObjectException("a store object has no object set; allowed: node, service, task, network, secret, config, kv"),
+        StoreObject.ObjectOneofCase.Cluster => Table.Clusters,
+        _ => throw new InvalidStoreObjectException("a store object has no object set; allowed: node, service, task, network, secret, config, kv, cluster"),
     };
 
     public static StoreObject Wrap(IMessage value) => value switch
@@ -50,7 +52,8 @@ public static class StoreObjects
         Secret s => new StoreObject { Secret = s },
         Config c => new StoreObject { Config = c },
         KvPair kv => new StoreObject { Kv = kv },
-        _ => throw new ArgumentException($"type {value.GetType().Name} is not a store object; allowed: Node, Service, Task, Network, Secret, Config, KvPair", nameof(value)),
+        Cluster c => new StoreObject { Cluster = c },
+        _ => throw new ArgumentException($"type {value.GetType().Name} is not a store object; allowed: Node, Service, Task, Network, Secret, Config, KvPair, Cluster", nameof(value)),
     };
 
     public static IMessage Unwrap(StoreObject envelope) => envelope.ObjectCase switch
@@ -62,7 +65,8 @@ public static class StoreObjects
         StoreObject.ObjectOneofCase.Secret => envelope.Secret,
         StoreObject.ObjectOneofCase.Config => envelope.Config,
         StoreObject.ObjectOneofCase.Kv => envelope.Kv,
-        _ => throw new InvalidStoreObjectException("a store object has no object set; allowed: node, service, task, network, secret, config, kv"),
+        StoreObject.ObjectOneofCase.Cluster => envelope.Cluster,
+        _ => throw new InvalidStoreObjectException("a store object has no object set; allowed: node, service, task, network, secret, config, kv, cluster"),
     };
 
     /// <summary>The object's key in its table: the id, or the key for kv pairs.</summary>
@@ -75,6 +79,7 @@ public static class StoreObjects
         Secret s => s.Id,
         Config c => c.Id,
         KvPair kv => kv.Key,
+        Cluster c => c.Id,
         _ => throw new ArgumentException($"type {value.GetType().Name} is not a store object", nameof(value)),
     };
 
@@ -87,6 +92,7 @@ public static class StoreObjects
         Secret s => s.Version,
         Config c => c.Version,
         KvPair kv => kv.Version,
+        Cluster c => c.Version,
         _ => throw new ArgumentException($"type {value.GetType().Name} is not a store object", nameof(value)),
     };
 
@@ -101,6 +107,7 @@ public static class StoreObjects
             Secret s => s.Clone(),
             Config c => c.Clone(),
             KvPair kv => kv.Clone(),
+            Cluster c => c.Clone(),
             _ => throw new ArgumentException($"type {value.GetType().Name} is not a store object", nameof(value)),
         });
 
@@ -115,6 +122,7 @@ public static class StoreObjects
             case Secret s: s.Version = version; break;
             case Config c: c.Version = version; break;
             case KvPair kv: kv.Version = version; break;
+            case Cluster c: c.Version = version; break;
             default: throw new ArgumentException($"type {value.GetType().Name} is not a store object", nameof(value));
         }
     }
@@ -128,6 +136,7 @@ public static class StoreObjects
         Table.Secrets => "secrets",
         Table.Configs => "configs",
         Table.Kv => "kv",
+        Table.Clusters => "clusters",
         _ => table.ToString(),
     };
 }

@@ -19,6 +19,7 @@ public static class StoreSnapshots
         AddSorted(state[Table.Secrets], snapshot.Secrets);
         AddSorted(state[Table.Configs], snapshot.Configs);
         AddSorted(state[Table.Kv], snapshot.Kv);
+        AddSorted(state[Table.Clusters], snapshot.Clusters);
         return snapshot;
     }
 
@@ -33,6 +34,7 @@ public static class StoreSnapshots
         Load(tables, Table.Secrets, snapshot.Secrets, snapshot.Version);
         Load(tables, Table.Configs, snapshot.Configs, snapshot.Version);
         Load(tables, Table.Kv, snapshot.Kv, snapshot.Version);
+        Load(tables, Table.Clusters, snapshot.Clusters, snapshot.Version);
         return new StoreState(tables, snapshot.Version);
     }
 

@@ -39,7 +39,7 @@ public sealed class StoreState
 
     internal static int Slot(Table table) => table switch
     {
-        >= Table.Nodes and <= Table.Kv => (int)table - 1,
-        _ => throw new ArgumentOutOfRangeException(nameof(table), table, "a store table is nodes, services, tasks, networks, secrets, configs or kv"),
+        >= Table.Nodes and <= Table.Clusters => (int)table - 1,
+        _ => throw new ArgumentOutOfRangeException(nameof(table), table, "a store table is nodes, services, tasks, networks, secrets, configs, kv or clusters"),
     };
 }

@@ -151,6 +151,7 @@ public sealed class WriteTransaction : IReadTransaction
             case StoreObject.ObjectOneofCase.Network: envelope.Network.Id = id; break;
             case StoreObject.ObjectOneofCase.Secret: envelope.Secret.Id = id; break;
             case StoreObject.ObjectOneofCase.Config: envelope.Config.Id = id; break;
+            case StoreObject.ObjectOneofCase.Cluster: envelope.Cluster.Id = id; break;
         }
 
         return value;

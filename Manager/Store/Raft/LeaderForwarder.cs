@@ -17,17 +17,19 @@ internal sealed class LeaderForwarder : IDisposable
 
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
     private readonly TimeSpan _callTimeout;
+    private readonly Func<string, GrpcChannel> _channelFactory;
 
-    public LeaderForwarder(TimeSpan callTimeout)
+    public LeaderForwarder(TimeSpan callTimeout, Func<string, GrpcChannel>? channelFactory = null)
     {
         _callTimeout = callTimeout;
+        _channelFactory = channelFactory ?? CreateChannel;
     }
 
     /// <summary>Returns the committed version; throws <see cref="LeaderUnavailableException"/> when the call should be retried.</summary>
     public async Task<ulong> ForwardAsync(RaftClusterMember leader, Transaction transaction, CancellationToken token)
     {
         var api = await ApiAddressAsync(leader, token).ConfigureAwait(false);
-        var client = new StoreService.StoreServiceClient(_channels.GetOrAdd(api, CreateChannel));
+        var client = new StoreService.StoreServiceClient(_channels.GetOrAdd(api, _channelFactory));
         try
         {
             var response = await client.ProposeAsync(

@@ -20,17 +20,19 @@ public sealed partial class RaftNode : IAsyncDisposable
     private readonly GroupCommitter _committer;
     private readonly LeaderForwarder _forwarder;
     private readonly FollowerWatchdog? _watchdog;
+    private readonly MemberListFile _members;
     private readonly ILogger _logger;
     private int _disposed;
 
-    private RaftNode(RaftNodeOptions options, RaftCluster cluster, WriteAheadLog wal, StoreStateMachine stateMachine, MemoryStore memory, ILoggerFactory loggers, TimeProvider time, Action<string>? onStuck)
+    private RaftNode(RaftNodeOptions options, RaftCluster cluster, MemberListFile members, WriteAheadLog wal, StoreStateMachine stateMachine, MemoryStore memory, ILoggerFactory loggers, TimeProvider time, Action<string>? onStuck)
     {
         Options = options;
         _cluster = cluster;
+        _members = members;
         _wal = wal;
         _stateMachine = stateMachine;
         _logger = loggers.CreateLogger<RaftNode>();
-        _forwarder = new LeaderForwarder(options.ProposeTimeout);
+        _forwarder = new LeaderForwarder(options.ProposeTimeout, options.ApiChannelFactory);
         _committer = new GroupCommitter(
             (payload, context, token) => _cluster.ReplicateAsync(payload, context, token),
             options.GroupCommit,
@@ -73,34 +75,31 @@ public sealed partial class RaftNode : IAsyncDisposable
         stateMachine.Started = true;
         var wal = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(options.DataDirectory, "wal") }, stateMachine);
 
+        var members = new MemberListFile(MemberListFile.PathIn(options.DataDirectory));
+        var hasMemberList = File.Exists(MemberListFile.PathIn(options.DataDirectory));
+        if (!hasMemberList && options.Bootstrap == RaftBootstrap.FixedMembers)
+        {
+            await members.SeedAsync(options.Members, token).ConfigureAwait(false);
+        }
+
         var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
         {
             LowerElectionTimeout = options.LowerElectionTimeoutMs,
             UpperElectionTimeout = options.UpperElectionTimeoutMs,
             RequestTimeout = options.RequestTimeout,
             ConnectTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
-            ColdStart = false,
-            // null: DotNext's in-memory storage, filled below from the static member list.
-            ConfigurationStorage = null,
+            // DotNext adds this member to an empty list on a cold start: only for a new cluster.
+            ColdStart = options.Bootstrap == RaftBootstrap.NewCluster && !hasMemberList,
+            ConfigurationStorage = members,
+            SslOptions = options.TransportSecurity,
             LoggerFactory = loggers,
         };
-        if (configuration.ConfigurationStorage is not InMemoryClusterConfigurationStorage<EndPoint> storage)
-        {
-            throw new InvalidOperationException("DotNext did not create its in-memory member list; this DotNext version is not supported");
-        }
 
-        var builder = storage.CreateInitialConfigurationBuilder();
-        foreach (var member in options.Members)
-        {
-            builder.Add(member);
-        }
-
-        builder.Build();
         configuration.Metadata[LeaderForwarder.ApiAddressKey] = options.ApiAddress;
         configuration.Metadata[LeaderForwarder.NodeIdKey] = options.NodeId;
 
         var cluster = new RaftCluster(configuration) { AuditTrail = wal };
-        var node = new RaftNode(options, cluster, wal, stateMachine, memory, loggers, time, onStuck);
+        var node = new RaftNode(options, cluster, members, wal, stateMachine, memory, loggers, time, onStuck);
         cluster.LeaderChanged += node.OnLeaderChanged;
         await cluster.StartAsync(token).ConfigureAwait(false);
         LogStarted(logger, options.NodeId, options.RaftEndPoint.ToString(), options.Members.Count, memory.Version, wal.LastCommittedEntryIndex);
@@ -182,6 +181,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             await _wal.DisposeAsync().ConfigureAwait(false);
             await _stateMachine.DisposeAsync().ConfigureAwait(false);
             _forwarder.Dispose();
+            _members.Dispose();
         }
     }
 

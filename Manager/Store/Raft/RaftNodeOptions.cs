@@ -15,8 +15,17 @@ public sealed class RaftNodeOptions
     /// <summary>host:port of this manager's store API, published to the other managers for forwarding.</summary>
     public required string ApiAddress { get; init; }
 
-    /// <summary>The Raft addresses of all managers, this one included.</summary>
+    /// <summary>The Raft addresses of all managers, this one included (<see cref="RaftBootstrap.FixedMembers"/> only).</summary>
     public IReadOnlyList<IPEndPoint> Members { get; init; } = [];
+
+    /// <summary>Mutual TLS on the Raft transport (DotNext's server and client options); null: plain TCP (fixed-membership mode).</summary>
+    public DotNext.Net.Security.SslOptions? TransportSecurity { get; init; }
+
+    /// <summary>Opens a channel to another manager's API for forwarding writes; null: h2c without certificates.</summary>
+    public Func<string, Grpc.Net.Client.GrpcChannel>? ApiChannelFactory { get; init; }
+
+    /// <summary>How the member list starts when the data directory has none yet; after that the list on disk wins.</summary>
+    public RaftBootstrap Bootstrap { get; init; } = RaftBootstrap.FixedMembers;
 
     /// <summary>Election timeouts: 150-300 ms failed over in ~0.5 s here; 75-150 ms was unstable at start.</summary>
     public int LowerElectionTimeoutMs { get; init; } = 150;
@@ -56,12 +65,19 @@ public sealed class RaftNodeOptions
             throw new ArgumentException($"raft address {RaftEndPoint} is invalid; allowed: host:port with a port from 1 to 65535");
         }
 
-        if (Members.Count is not (1 or 3 or 5 or 7))
+        if (Bootstrap != RaftBootstrap.FixedMembers)
+        {
+            if (Members.Count != 0)
+            {
+                throw new ArgumentException($"managers were listed ({string.Join(", ", Members)}) for a {Bootstrap} start; allowed: a list only with fixed members (the others join through the leader)");
+            }
+        }
+        else if (Members.Count is not (1 or 3 or 5 or 7))
         {
             throw new ArgumentException($"{Members.Count} managers listed; allowed: 1, 3, 5 or 7 (an odd number keeps a majority through a failure)");
         }
 
-        if (!Members.Contains(RaftEndPoint))
+        if (Bootstrap == RaftBootstrap.FixedMembers && !Members.Contains(RaftEndPoint))
         {
             throw new ArgumentException($"the managers listed ({string.Join(", ", Members)}) do not include this manager's raft address {RaftEndPoint}");
         }
@@ -88,4 +104,17 @@ public sealed class RaftNodeOptions
 
         GroupCommit.Validate();
     }
+}
+
+/// <summary>Where a manager's first member list comes from.</summary>
+public enum RaftBootstrap
+{
+    /// <summary>A fixed list given on the command line (every manager started with the same list).</summary>
+    FixedMembers,
+
+    /// <summary>The first manager of a new cluster: a list of one, itself.</summary>
+    NewCluster,
+
+    /// <summary>A manager joining a running cluster: no list until the leader adds it.</summary>
+    Join,
 }

@@ -1,0 +1,61 @@
+namespace ClusterKit.Manager.Host.Control;
+
+/// <summary>Who called: the root-only local socket, a node certificate of some role, or nobody known.</summary>
+public enum CallerKind
+{
+    Anonymous,
+    LocalSocket,
+    Worker,
+    Manager,
+    Admin,
+}
+
+/// <summary>Which callers each control-plane method admits (pure; the interceptor enforces it).</summary>
+public static class CallPolicy
+{
+    private static readonly CallerKind[] Operators = [CallerKind.LocalSocket, CallerKind.Admin, CallerKind.Manager];
+
+    /// <summary>The callers <paramref name="method"/> (a gRPC full method name, "/package.Service/Method") admits.</summary>
+    public static IReadOnlyCollection<CallerKind> AllowedCallers(string method)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        var (service, name) = Split(method);
+        return service switch
+        {
+            // They act on this host's manager daemon: root on this host only.
+            "clusterkit.manager.v1.ClusterService" when name is "Init" or "Join" => [CallerKind.LocalSocket],
+
+            // A joiner has no certificate yet: the join token is its proof.
+            "clusterkit.manager.v1.NodeCa" when name is "GetRootCertificates" or "TokenRole" or "IssueNodeCertificate"
+                => [CallerKind.Anonymous, CallerKind.LocalSocket, CallerKind.Worker, CallerKind.Manager, CallerKind.Admin],
+            "clusterkit.manager.v1.NodeCa" => [CallerKind.Worker, CallerKind.Manager, CallerKind.Admin],
+
+            "clusterkit.manager.v1.MembershipService" => [CallerKind.Manager],
+            "clusterkit.manager.v1.Dispatcher" => [CallerKind.Worker, CallerKind.Manager],
+            "clusterkit.manager.v1.StoreService" => Operators,
+            "clusterkit.manager.v1.ClusterService" or "clusterkit.manager.v1.NodeService" => Operators,
+
+            // Anything not listed is closed: a new service must be given a rule here.
+            _ => [],
+        };
+    }
+
+    public static string Describe(IReadOnlyCollection<CallerKind> callers) => callers.Count == 0
+        ? "nobody (the method has no access rule)"
+        : string.Join(", ", callers.Select(c => c switch
+        {
+            CallerKind.LocalSocket => "root on the manager's host (local socket)",
+            CallerKind.Anonymous => "anyone",
+            CallerKind.Admin => "an admin certificate",
+            CallerKind.Manager => "a manager certificate",
+            CallerKind.Worker => "a worker certificate",
+            _ => c.ToString(),
+        }));
+
+    private static (string Service, string Method) Split(string method)
+    {
+        var trimmed = method.TrimStart('/');
+        var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? (trimmed, string.Empty) : (trimmed[..slash], trimmed[(slash + 1)..]);
+    }
+}

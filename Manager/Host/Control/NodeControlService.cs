@@ -1,0 +1,210 @@
+using Task = System.Threading.Tasks.Task;
+using System.Net;
+using ClusterKit.Manager.Host.Membership;
+using ClusterKit.Manager.Store;
+using ClusterKit.Manager.Store.Raft;
+using ClusterKit.Proto.Manager.V1;
+using Grpc.Core;
+
+namespace ClusterKit.Manager.Host.Control;
+
+/// <summary>`ck node ...`: list and inspect nodes, change availability and labels, promote, demote, remove.</summary>
+internal sealed partial class NodeControlService(ManagerNodeService manager, LeaderCalls leader, ILogger<NodeControlService> logger) : NodeService.NodeServiceBase
+{
+    private static readonly TimeSpan QuorumProbe = TimeSpan.FromSeconds(2);
+
+    public override async Task<ListNodesResponse> List(ListNodesRequest request, ServerCallContext context)
+    {
+        var node = manager.RequireNode();
+        var hasQuorum = await node.HasQuorumAsync(QuorumProbe, context.CancellationToken);
+        var nodes = node.Store.View(tx => tx.List<Node>());
+        var members = node.Members;
+        var response = new ListNodesResponse { HasQuorum = hasQuorum };
+        response.Nodes.AddRange(nodes.OrderBy(n => n.Description?.Hostname, StringComparer.Ordinal).ThenBy(n => n.Id, StringComparer.Ordinal).Select(n => Details(n, members)));
+        if (!hasQuorum)
+        {
+            var reachable = members.Count(m => m.Reachable);
+            response.Warning = $"this manager cannot reach a majority of the managers ({reachable} of {members.Count} reachable, {(members.Count / 2) + 1} needed): the cluster has lost quorum; this list is this manager's last view and nothing can change until a majority is back (or recover with `ck cluster init --force-new-cluster` on a surviving manager)";
+        }
+
+        return response;
+    }
+
+    public override async Task<NodeDetails> Inspect(InspectNodeRequest request, ServerCallContext context)
+    {
+        var node = manager.RequireNode();
+        var found = await FindAsync(node, request.Node, context.CancellationToken);
+        return Details(found, node.Members);
+    }
+
+    public override async Task<NodeDetails> Update(UpdateNodeRequest request, ServerCallContext context)
+    {
+        var raft = manager.RequireNode();
+        var found = await FindAsync(raft, request.Node, context.CancellationToken);
+        var (changed, error) = NodeSpecChange.Apply(found, request);
+        if (changed is null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, error!));
+        }
+
+        await CommitAsync(raft, tx => tx.Update(changed), context.CancellationToken);
+        LogUpdated(logger, found.Id, changed.Spec.Availability.ToString());
+        return Details(await FindAsync(raft, found.Id, context.CancellationToken), raft.Members);
+    }
+
+    public override async Task<NodeDetails> Promote(PromoteNodeRequest request, ServerCallContext context)
+    {
+        var raft = manager.RequireNode();
+        var found = await FindAsync(raft, request.Node, context.CancellationToken);
+        if (found.Role == NodeRole.Manager && IsRaftMember(raft, found))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node {found.Id} is already a manager"));
+        }
+
+        if (string.IsNullOrEmpty(found.RaftAddress))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node {found.Id} runs no manager process (it joined as a worker): start ck-manager on that host and join it with the manager token (`ck cluster join-token manager`)"));
+        }
+
+        var changed = found.Clone();
+        changed.Role = NodeRole.Manager;
+        changed.Spec.DesiredRole = NodeRole.Manager;
+        await leader.AddManagerAsync(found.Id, context.CancellationToken);
+        await CommitAsync(raft, tx => tx.Update(changed), context.CancellationToken);
+        LogPromoted(logger, found.Id);
+        return Details(await FindAsync(raft, found.Id, context.CancellationToken), raft.Members);
+    }
+
+    public override async Task<NodeDetails> Demote(DemoteNodeRequest request, ServerCallContext context)
+    {
+        var raft = manager.RequireNode();
+        var found = await FindAsync(raft, request.Node, context.CancellationToken);
+        if (found.Role != NodeRole.Manager)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node {found.Id} is not a manager; allowed: demoting a manager"));
+        }
+
+        // Write the role first: a demoted manager's node object must not claim a vote it no longer has,
+        // and if the removal fails the operator sees the node as a worker with a raft member to retry.
+        var changed = found.Clone();
+        changed.Role = NodeRole.Worker;
+        changed.Spec.DesiredRole = NodeRole.Worker;
+        var members = raft.Members;
+        var rule = MembershipRules.CheckRemoval(members, ParseRaft(found));
+        if (rule is not null && IsRaftMember(raft, found))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"cannot demote {found.Id}: {rule}"));
+        }
+
+        if (IsRaftMember(raft, found))
+        {
+            await leader.RemoveManagerAsync(found.Id, context.CancellationToken);
+        }
+
+        await CommitAsync(raft, tx => tx.Update(changed), context.CancellationToken);
+        LogDemoted(logger, found.Id);
+        return Details(await FindAsync(raft, found.Id, context.CancellationToken), raft.Members);
+    }
+
+    public override async Task<RemoveNodeResponse> Remove(RemoveNodeRequest request, ServerCallContext context)
+    {
+        var raft = manager.RequireNode();
+        var found = await FindAsync(raft, request.Node, context.CancellationToken);
+        if (found.Role == NodeRole.Manager || IsRaftMember(raft, found))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node {found.Id} is a manager and a raft member; demote it first (`ck node demote {found.Id}`), then remove it"));
+        }
+
+        if (found.Status?.State == NodeState.Ready && !request.Force)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node {found.Id} is ready (its worker is connected); stop it first, or remove it anyway with --force"));
+        }
+
+        await CommitAsync(
+            raft,
+            tx =>
+            {
+                tx.Delete<Node>(found.Id);
+                var cluster = StoredCluster.Find(tx);
+                if (cluster is not null && !cluster.RemovedNodeIds.Contains(found.Id))
+                {
+                    var updated = cluster.Clone();
+                    updated.RemovedNodeIds.Add(found.Id);
+                    tx.Update(updated);
+                }
+            },
+            context.CancellationToken);
+        LogRemoved(logger, found.Id, request.Force);
+        return new RemoveNodeResponse();
+    }
+
+    internal static NodeDetails Details(Node node, IReadOnlyList<RaftMemberView> members)
+    {
+        var details = new NodeDetails { Node = node };
+        if (node.Role == NodeRole.Manager && !string.IsNullOrEmpty(node.RaftAddress))
+        {
+            var member = members.FirstOrDefault(m => m.Address.ToString() == node.RaftAddress);
+            details.Reachability = member switch
+            {
+                null => ManagerReachability.Unreachable,
+                { IsLeader: true } => ManagerReachability.Leader,
+                { Reachable: true } => ManagerReachability.Reachable,
+                _ => ManagerReachability.Unreachable,
+            };
+        }
+
+        return details;
+    }
+
+    private static bool IsRaftMember(RaftNode raft, Node node)
+        => !string.IsNullOrEmpty(node.RaftAddress) && raft.Members.Any(m => m.Address.ToString() == node.RaftAddress);
+
+    private static IPEndPoint ParseRaft(Node node)
+        => IPEndPoint.TryParse(node.RaftAddress, out var endPoint)
+            ? endPoint
+            : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node {node.Id} has raft address '{node.RaftAddress}', which is not IP:PORT"));
+
+    private static async Task<Node> FindAsync(RaftNode raft, string name, CancellationToken token)
+    {
+        IReadOnlyList<Node> nodes;
+        try
+        {
+            nodes = await raft.Store.ReadAsync(tx => tx.List<Node>(), token);
+        }
+        catch (LeaderUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster has no reachable leader (quorum lost?): {e.Message}"));
+        }
+
+        var (node, error) = NodeLookup.Find(nodes, name);
+        return node ?? throw new RpcException(new Status(StatusCode.NotFound, error!));
+    }
+
+    private static async Task CommitAsync(RaftNode raft, Action<WriteTransaction> update, CancellationToken token)
+    {
+        try
+        {
+            await raft.Store.UpdateAsync(update, token);
+        }
+        catch (StoreConflictException e)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, $"the node changed while this request ran ({e.Message}); run the command again"));
+        }
+        catch (LeaderUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster has no reachable leader (quorum lost?): {e.Message}"));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} updated: availability {Availability}")]
+    private static partial void LogUpdated(ILogger logger, string nodeId, string availability);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} promoted to manager")]
+    private static partial void LogPromoted(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} demoted to worker")]
+    private static partial void LogDemoted(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} removed (force: {Force})")]
+    private static partial void LogRemoved(ILogger logger, string nodeId, bool force);
+}

@@ -1,0 +1,58 @@
+using ClusterKit.Proto.Manager.V1;
+using Google.Protobuf;
+
+namespace ClusterKit.Manager.Host.Membership;
+
+/// <summary>
+/// What a manager keeps on disk while it becomes a member: its identity directory, and the
+/// unfinished step of an init (the first transaction) or a join (the manager it joined through),
+/// so that a crash in between is finished on the next start instead of leaving half a cluster.
+/// </summary>
+internal sealed class BootstrapFiles(string dataDirectory)
+{
+    public string IdentityDirectory => Path.Combine(dataDirectory, "identity");
+
+    private string PendingInitPath => Path.Combine(dataDirectory, "init.pending");
+
+    private string PendingJoinPath => Path.Combine(dataDirectory, "join.pending");
+
+    public void WritePendingInit(Transaction first) => WriteDurably(PendingInitPath, first.ToByteArray());
+
+    public Transaction? ReadPendingInit()
+    {
+        if (!File.Exists(PendingInitPath))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Transaction.Parser.ParseFrom(File.ReadAllBytes(PendingInitPath));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"{PendingInitPath} is corrupt ({e.Message}); the init it records cannot be finished: remove {dataDirectory} and run `ck cluster init` again", e);
+        }
+    }
+
+    public void DeletePendingInit() => File.Delete(PendingInitPath);
+
+    public void WritePendingJoin(string remoteAddress) => WriteDurably(PendingJoinPath, System.Text.Encoding.UTF8.GetBytes(remoteAddress));
+
+    public string? ReadPendingJoin() => File.Exists(PendingJoinPath) ? File.ReadAllText(PendingJoinPath).Trim() : null;
+
+    public void DeletePendingJoin() => File.Delete(PendingJoinPath);
+
+    private static void WriteDurably(string path, byte[] content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        {
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+}
