@@ -65,7 +65,7 @@ public sealed class RootCa
         {
             certificate = X509Certificate2.CreateFromPem(certificatePem, keyPem);
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             throw new InvalidDataException($"root CA certificate or key PEM is not valid: {e.Message.ReplaceLineEndings(" ")}", e);
         }
