@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ClusterKit.Cli;
 using ClusterKit.Cli.Commands;
+using ClusterKit.Cli.Control;
 using ClusterKit.Shared.Parsing;
 using Grpc.Core;
 
@@ -9,6 +10,8 @@ root.Options.Add(CliContext.WorkerSocket);
 root.Subcommands.Add(ContainerCommands.Build());
 root.Subcommands.Add(ImageCommands.Build());
 root.Subcommands.Add(WorkerCommands.Build());
+root.Subcommands.Add(ClusterCommands.Build());
+root.Subcommands.Add(NodeCommands.Build());
 
 try
 {
@@ -19,6 +22,11 @@ catch (SpecFormatException error)
 {
     await Console.Error.WriteLineAsync($"Error: {error.Message}");
     return 2;
+}
+catch (ClusterCommandException error)
+{
+    await Console.Error.WriteLineAsync($"Error: {error.Message}");
+    return 1;
 }
 catch (RpcException error) when (FindUnreachable(error) is { } unreachable)
 {

@@ -39,6 +39,7 @@ internal sealed class WorkerConnection : IDisposable
         });
         Containers = new Containers.ContainersClient(_channel);
         Images = new Images.ImagesClient(_channel);
+        Cluster = new Cluster.ClusterClient(_channel);
     }
 
     public string SocketPath { get; }
@@ -46,6 +47,9 @@ internal sealed class WorkerConnection : IDisposable
     public Containers.ContainersClient Containers { get; }
 
     public Images.ImagesClient Images { get; }
+
+    /// <summary>The worker's cluster membership (`ck cluster join` with a worker token).</summary>
+    public Cluster.ClusterClient Cluster { get; }
 
     public static string ResolveSocket(string? option) =>
         option ?? Environment.GetEnvironmentVariable("CK_WORKER_SOCKET") ?? DefaultSocket;

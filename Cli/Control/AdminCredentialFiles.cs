@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using ClusterKit.Shared.Identity;
+
+namespace ClusterKit.Cli.Control;
+
+/// <summary>
+/// The operator's admin credentials in ck's config directory: <c>admin.pem</c> (certificate and key) and
+/// <c>trust.pem</c> (the cluster's roots), mode 0600, each replaced atomically. Shared/Identity's CertificateFiles
+/// keeps a node's files under fixed node names, so ck keeps its own pair beside them in the same format.
+/// </summary>
+internal sealed class AdminCredentialFiles(string directory)
+{
+    public const string AdminFileName = "admin.pem";
+    public const string TrustFileName = "trust.pem";
+
+    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateDirectory = PrivateFile | UnixFileMode.UserExecute;
+
+    public string Directory { get; } = directory;
+
+    public string AdminPath => Path.Combine(Directory, AdminFileName);
+
+    public string TrustPath => Path.Combine(Directory, TrustFileName);
+
+    public bool Exist => File.Exists(AdminPath) && File.Exists(TrustPath);
+
+    /// <summary>The config directory: <paramref name="option"/>, else $XDG_CONFIG_HOME/clusterkit, else ~/.config/clusterkit.</summary>
+    public static string ResolveDirectory(string? option, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (!string.IsNullOrEmpty(option))
+        {
+            return Path.GetFullPath(option);
+        }
+
+        var xdg = environment("XDG_CONFIG_HOME");
+        if (!string.IsNullOrEmpty(xdg) && Path.IsPathFullyQualified(xdg))
+        {
+            return Path.Combine(xdg, "clusterkit");
+        }
+
+        var home = environment("HOME");
+        return string.IsNullOrEmpty(home)
+            ? throw new Shared.Parsing.SpecFormatException("neither --config-dir, $XDG_CONFIG_HOME nor $HOME is set; allowed: give --config-dir DIR for ck's admin certificate")
+            : Path.Combine(home, ".config", "clusterkit");
+    }
+
+    /// <summary>Builds the credentials from what `Init` returned (certificate, key and roots as PEM).</summary>
+    public static NodeCredentials FromPem(string certificatePem, string keyPem, IEnumerable<string> rootPems)
+    {
+        var certificate = X509Certificate2.CreateFromPem(certificatePem, keyPem);
+        var trust = TrustBundle.FromPem(string.Join('\n', rootPems), "the manager's root certificates");
+        return new NodeCredentials(certificate, trust);
+    }
+
+    /// <summary>Trust first: a crash in between leaves the old certificate with a bundle that still includes its root.</summary>
+    public void Save(NodeCredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        if (credentials.Identity.Role != NodeRole.Admin)
+        {
+            throw new ArgumentException($"ck keeps an admin certificate, but this one is for {credentials.Identity}");
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("ck's admin certificate files need Unix file modes");
+        }
+
+        System.IO.Directory.CreateDirectory(Directory, PrivateDirectory);
+        WriteAtomically(TrustPath, credentials.Trust.ToPem());
+        using var key = credentials.Certificate.GetECDsaPrivateKey()
+            ?? throw new ArgumentException($"admin certificate '{credentials.Certificate.Subject}' has no ECDSA private key to save");
+        WriteAtomically(AdminPath, credentials.Certificate.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
+    }
+
+    /// <summary>The saved credentials; a one-line error when missing, too open or corrupt.</summary>
+    public NodeCredentials Load(string host)
+    {
+        if (!Exist)
+        {
+            throw new ClusterCommandException(
+                $"no admin certificate for --host {host}: {AdminPath} or {TrustPath} is missing; run `ck cluster init` on this host or copy {AdminFileName} and {TrustFileName} from the host that ran it into {Directory} (mode 0600)");
+        }
+
+        var adminText = ReadPrivate(AdminPath, "admin certificate file");
+        var trustText = ReadPrivate(TrustPath, "trust bundle file");
+        NodeCredentials credentials;
+        try
+        {
+            credentials = new NodeCredentials(X509Certificate2.CreateFromPem(adminText, adminText), TrustBundle.FromPem(trustText, $"trust bundle file {TrustPath}"));
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException or InvalidDataException)
+        {
+            throw new ClusterCommandException($"admin certificate file {AdminPath} or {TrustPath} is unusable: {e.Message.ReplaceLineEndings(" ").Trim()}");
+        }
+
+        return credentials.Identity.Role == NodeRole.Admin
+            ? credentials
+            : throw new ClusterCommandException($"admin certificate file {AdminPath} holds a {NodeIdentity.RoleName(credentials.Identity.Role)} certificate ({credentials.Identity.NodeId}); allowed: an admin certificate from `ck cluster init`");
+    }
+
+    private static string ReadPrivate(string path, string what)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("ck's admin certificate files need Unix file modes");
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & ~PrivateFile) != 0)
+        {
+            var octal = Convert.ToString((int)mode, 8).PadLeft(4, '0');
+            throw new ClusterCommandException(string.Create(CultureInfo.InvariantCulture, $"{what} {path} has mode {octal}; allowed: 0600 (chmod 600 {path})"));
+        }
+
+        return File.ReadAllText(path, Encoding.ASCII);
+    }
+
+    private static void WriteAtomically(string path, string text)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("ck's admin certificate files need Unix file modes");
+        }
+
+        var temp = $"{path}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = PrivateFile };
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(Encoding.ASCII.GetBytes(text));
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}

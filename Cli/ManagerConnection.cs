@@ -1,0 +1,176 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using ClusterKit.Cli.Control;
+using ClusterKit.Proto.Manager.V1;
+using ClusterKit.Shared.Identity;
+using Grpc.Core;
+using Grpc.Net.Client;
+using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
+
+namespace ClusterKit.Cli;
+
+/// <summary>
+/// The gRPC channel to a manager's control API: the root-only local socket, or with --host the TLS API port, where
+/// ck presents its admin certificate and accepts only a manager certificate of the cluster in its trust.pem.
+/// </summary>
+internal sealed class ManagerConnection : IDisposable
+{
+    public const string DefaultSocket = "/run/clusterkit/manager.sock";
+
+    private static readonly IdentityRole[] ManagersOnly = [IdentityRole.Manager];
+    private readonly GrpcChannel _channel;
+    private volatile string? _refusal;
+    private volatile string? _answeringNodeId;
+
+    private ManagerConnection(string target, string? host, Func<ManagerConnection, HttpMessageHandler> handler)
+    {
+        Target = target;
+        Host = host;
+        _channel = GrpcChannel.ForAddress(host is null ? "http://manager" : "https://" + host, new GrpcChannelOptions
+        {
+            HttpHandler = handler(this),
+            MaxReceiveMessageSize = 64 << 20,
+        });
+        Cluster = new ClusterService.ClusterServiceClient(_channel);
+        Nodes = new NodeService.NodeServiceClient(_channel);
+    }
+
+    /// <summary>"the local manager socket PATH" or "the manager at HOST:PORT", for messages.</summary>
+    public string Target { get; }
+
+    /// <summary>The TLS address, or null on the local socket.</summary>
+    public string? Host { get; }
+
+    /// <summary>The node id in the certificate of the manager that answered (TLS only; the local socket does not say).</summary>
+    public string? AnsweringNodeId => _answeringNodeId;
+
+    public ClusterService.ClusterServiceClient Cluster { get; }
+
+    public NodeService.NodeServiceClient Nodes { get; }
+
+    public static string ResolveSocket(string? option, Func<string, string?> environment) =>
+        option ?? environment("CK_MANAGER_SOCKET") ?? DefaultSocket;
+
+    public static ManagerConnection ForSocket(string socketPath) => new($"the local manager socket {socketPath}", null, _ => new SocketsHttpHandler
+    {
+        ConnectCallback = async (_, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException error)
+            {
+                socket.Dispose();
+                throw new ClusterCommandException(DescribeSocketError(socketPath, error), error);
+            }
+        },
+    });
+
+    /// <summary>The TLS API of <paramref name="host"/>; the server is checked against the admin's trust bundle as a manager, never by host name.</summary>
+    public static ManagerConnection ForHost(string host, NodeCredentials admin, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        return new($"the manager at {host}", host, connection =>
+        {
+            var validator = new PeerCertificateValidator(admin.Identity.ClusterId, () => admin.Trust, time);
+            var factory = new TlsOptionsFactory(new NodeCredentialsHolder(admin), validator, refused => connection._refusal = refused.Reason);
+            var handler = factory.CreateHttpHandler(ManagersOnly);
+            handler.ConnectTimeout = TimeSpan.FromSeconds(10);
+            var check = handler.SslOptions.RemoteCertificateValidationCallback!;
+            handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+            {
+                if (!check(sender, certificate, chain, errors))
+                {
+                    return false;
+                }
+
+                // Accepted, so it is a node subject: remember whom we talk to (the `*` in `ck node ls`).
+                using var leaf = X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData());
+                if (NodeIdentity.TryFromSubject(leaf.SubjectName, out var identity, out _))
+                {
+                    connection._answeringNodeId = identity.NodeId;
+                }
+
+                return true;
+            };
+            return handler;
+        });
+    }
+
+    /// <summary>Runs one call, turning a failed connection or handshake into a one-line <see cref="ClusterCommandException"/>.</summary>
+    public async Task<T> CallAsync<T>(Func<CancellationToken, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            return await call(cancellationToken).ResponseAsync;
+        }
+        catch (RpcException error) when (Translate(error) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    public void Dispose() => _channel.Dispose();
+
+    internal static string DescribeSocketError(string socketPath, SocketException error) => error.SocketErrorCode switch
+    {
+        SocketError.AccessDenied => $"permission denied on {socketPath}: the manager's local socket is root-only; run ck as root or give --host HOST:PORT",
+        _ => $"no manager on this host: nothing answers on {socketPath} ({error.Message}); start ck-manager or give --host HOST:PORT (or --manager-socket PATH)",
+    };
+
+    private ClusterCommandException? Translate(RpcException error)
+    {
+        for (Exception? inner = error; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is ClusterCommandException known)
+            {
+                return known;
+            }
+        }
+
+        if (error.StatusCode != StatusCode.Unavailable || Host is null)
+        {
+            return null;
+        }
+
+        if (_refusal is { } reason)
+        {
+            return new ClusterCommandException($"refused the TLS handshake with {Host}: its certificate is not a manager certificate of your cluster: {reason}", error);
+        }
+
+        var authentication = Find<AuthenticationException>(error);
+        if (authentication is not null)
+        {
+            return new ClusterCommandException($"the manager at {Host} refused the TLS handshake (it did not accept ck's admin certificate, or speaks no TLS 1.3): {OneLine(authentication.Message)}", error);
+        }
+
+        var socket = Find<SocketException>(error);
+        if (socket is not null || Find<HttpRequestException>(error) is not null)
+        {
+            return new ClusterCommandException($"cannot reach the manager at {Host}: {OneLine(socket?.Message ?? error.Status.Detail)}", error);
+        }
+
+        return null;
+    }
+
+    private static TException? Find<TException>(Exception error)
+        where TException : Exception
+    {
+        for (Exception? inner = error; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is TException found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+}
