@@ -8,8 +8,15 @@ public sealed record ContainerLaunch
     /// <summary>The container's id: letters, digits, '.', '_' and '-'.</summary>
     public required string Id { get; init; }
 
-    /// <summary>The container's own directory (state files, logs, attach socket, overlay dirs); created if missing.</summary>
+    /// <summary>The container's own directory (logs and the overlay's upper and work dirs, which must survive a reboot); created if missing.</summary>
     public required string ContainerDirectory { get; init; }
+
+    /// <summary>
+    /// Where the files that describe the running processes go (plan, pid and exit records, attach
+    /// socket, hostname/hosts/resolv.conf, the rootfs mount point), best on a tmpfs; created if
+    /// missing. Null keeps them in <see cref="ContainerDirectory"/>.
+    /// </summary>
+    public string? RunDirectory { get; init; }
 
     /// <summary>The image's layer directories, top first; the runtime mounts an overlay over them at ContainerDirectory/rootfs.</summary>
     public IReadOnlyList<string> LowerDirs { get; init; } = [];

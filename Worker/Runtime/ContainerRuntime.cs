@@ -50,7 +50,7 @@ public sealed partial class ContainerRuntime : IDisposable
     public async Task<RunningContainer> StartAsync(ContainerLaunch launch, Func<int, CancellationToken, Task>? beforeExec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(launch);
-        var paths = new ContainerPaths(Path.GetFullPath(launch.ContainerDirectory));
+        var paths = new ContainerPaths(Path.GetFullPath(launch.ContainerDirectory), Path.GetFullPath(launch.RunDirectory ?? launch.ContainerDirectory));
         LaunchPlanBuilder.Validate(launch, paths);
         if ((launch.LowerDirs.Count > 0) == (launch.RootfsPath is not null))
         {
@@ -62,8 +62,13 @@ public sealed partial class ContainerRuntime : IDisposable
             throw new ArgumentException($"container {launch.Id}: Limits need a cgroup manager; this runtime has none", nameof(launch));
         }
 
+        var steps = new StepTimings();
         var helper = Helper;
         Directory.CreateDirectory(paths.Directory);
+        if (paths.SplitRunDirectory)
+        {
+            Directory.CreateDirectory(paths.RunDirectory);
+        }
 
         // A container started again: the last run's pid and exit records would make it look exited to Adopt.
         File.Delete(paths.Exit);
@@ -75,13 +80,23 @@ public sealed partial class ContainerRuntime : IDisposable
             _mounter.Unmount(paths);
         }
 
+        steps.Lap("prepare");
         ICgroupHandle? cgroup = null;
         ShimHandshake? shim = null;
 
         // Creating v1 cgroups waits on the kernel (milliseconds per controller): do it while the
         // rootfs is mounted and the image's user is resolved.
+        var cgroupCreateTime = TimeSpan.Zero;
         var creatingCgroup = launch.Cgroup is null && launch.Limits is not null
-            ? Task.Run(() => _cgroups!.Create(launch.Id, launch.Limits), CancellationToken.None)
+            ? Task.Run(
+                () =>
+                {
+                    var began = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var created = _cgroups!.Create(launch.Id, launch.Limits);
+                    cgroupCreateTime = System.Diagnostics.Stopwatch.GetElapsedTime(began);
+                    return created;
+                },
+                CancellationToken.None)
             : null;
         try
         {
@@ -91,8 +106,12 @@ public sealed partial class ContainerRuntime : IDisposable
                 throw new DirectoryNotFoundException($"container {launch.Id}: rootfs \"{rootfs}\" does not exist");
             }
 
+            steps.Lap("rootfs");
             var user = UserResolver.Resolve(launch.User, ReadImageFile(rootfs, "etc/passwd"), ReadImageFile(rootfs, "etc/group"));
+            steps.Lap("user");
             cgroup = creatingCgroup is not null ? await creatingCgroup : launch.Cgroup;
+            steps.Lap("cgroup-wait");
+            steps.Add("(cgroup-create)", cgroupCreateTime);
 
             var labels = new Dictionary<string, string>
             {
@@ -122,9 +141,12 @@ public sealed partial class ContainerRuntime : IDisposable
             }
 
             File.WriteAllText(paths.Plan, LaunchPlanSerializer.Write(plan));
+            steps.Lap("plan");
 
             shim = ShimHandshake.Start(helper, paths.Plan);
+            steps.Lap("spawn");
             var initPid = await shim.ReadInitPidAsync(cancellationToken);
+            steps.Lap("clone");
             var shimPid = shim.Process.Id;
             var shimFd = _systemCalls.OpenProcessDescriptor(shimPid);
             var initFd = _systemCalls.OpenProcessDescriptor(initPid);
@@ -136,10 +158,13 @@ public sealed partial class ContainerRuntime : IDisposable
                     await beforeExec(initPid, cancellationToken);
                 }
 
+                steps.Lap("hook");
                 var (startedAt, execError) = await shim.GoAsync(_time, cancellationToken);
                 shim.Release();
+                steps.Lap("go");
                 container.MarkStarted(startedAt);
                 LogStarted(launch.Id, initPid, execError ?? "none");
+                LogStartSteps(launch.Id, steps);
                 return container;
             }
             catch
@@ -169,11 +194,13 @@ public sealed partial class ContainerRuntime : IDisposable
 
     /// <summary>
     /// Finds the container of <paramref name="containerDirectory"/> after a worker restart:
-    /// running (its shim is alive and really ours) or exited. Null if the directory holds no container.
+    /// running (its shim is alive and really ours) or exited. Null if no plan is found (the
+    /// container never started, or its run directory ended with a reboot).
+    /// <paramref name="runDirectory"/> is the launch's <see cref="ContainerLaunch.RunDirectory"/>.
     /// </summary>
-    public RunningContainer? Adopt(string containerDirectory)
+    public RunningContainer? Adopt(string containerDirectory, string? runDirectory = null)
     {
-        var paths = new ContainerPaths(Path.GetFullPath(containerDirectory));
+        var paths = new ContainerPaths(Path.GetFullPath(containerDirectory), Path.GetFullPath(runDirectory ?? containerDirectory));
         if (!File.Exists(paths.Plan))
         {
             return null;
@@ -253,6 +280,9 @@ public sealed partial class ContainerRuntime : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} started, init pid {Pid}, exec error: {Error}")]
     private partial void LogStarted(string id, int pid, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "container {Id} start steps (ms): {Steps}")]
+    private partial void LogStartSteps(string id, StepTimings steps);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} adopted: {State}")]
     private partial void LogAdopted(string id, string state);

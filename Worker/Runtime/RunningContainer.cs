@@ -122,7 +122,7 @@ public sealed class RunningContainer : IDisposable
         }
 
         var plan = LaunchPlanBuilder.BuildExec(_plan, InitPid, options, user);
-        var planPath = Path.Combine(Paths.Directory, $"exec-{Guid.NewGuid():N}.plan");
+        var planPath = Path.Combine(Paths.RunDirectory, $"exec-{Guid.NewGuid():N}.plan");
         File.WriteAllText(planPath, LaunchPlanSerializer.Write(plan));
         return Task.FromResult(ExecProcess.Start(_runtime.Helper, planPath, _runtime.SystemCalls));
     }
@@ -147,10 +147,11 @@ public sealed class RunningContainer : IDisposable
         }
     }
 
-    /// <summary>Kills what still runs, removes the cgroup, unmounts the rootfs and deletes the container directory.</summary>
+    /// <summary>Kills what still runs, removes the cgroup, unmounts the rootfs and deletes the container's directories.</summary>
     public async Task DeleteAsync(CancellationToken cancellationToken)
     {
         await ReleaseForDeleteAsync(cancellationToken);
+        DeleteRunDirectory();
         if (Directory.Exists(Paths.Directory))
         {
             Directory.Delete(Paths.Directory, recursive: true);
@@ -162,12 +163,14 @@ public sealed class RunningContainer : IDisposable
     /// <summary>
     /// Like <see cref="DeleteAsync"/>, but renames the container directory to
     /// <paramref name="trashDirectory"/> (same file system) instead of deleting it: the container
-    /// is gone at once and the caller removes the files later, off the request's path.
+    /// is gone at once and the caller removes the files later, off the request's path. A separate
+    /// run directory (a few small files on a tmpfs) is deleted at once.
     /// </summary>
     public async Task MoveToTrashAsync(string trashDirectory, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(trashDirectory);
         await ReleaseForDeleteAsync(cancellationToken);
+        DeleteRunDirectory();
         if (Directory.Exists(Paths.Directory))
         {
             Directory.Move(Paths.Directory, trashDirectory);
@@ -192,7 +195,15 @@ public sealed class RunningContainer : IDisposable
             _runtime.Mounter.Unmount(Paths);
         }
 
-        MountTable.EnsureNothingMountedBelow(Paths.Directory);
+        MountTable.EnsureNothingMountedBelow(Paths.Directory, Paths.RunDirectory);
+    }
+
+    private void DeleteRunDirectory()
+    {
+        if (Paths.SplitRunDirectory && Directory.Exists(Paths.RunDirectory))
+        {
+            Directory.Delete(Paths.RunDirectory, recursive: true);
+        }
     }
 
     public void Dispose()
@@ -243,15 +254,22 @@ public sealed class RunningContainer : IDisposable
 /// <summary>Reads /proc/self/mountinfo so that a delete never recurses into a live mount.</summary>
 internal static class MountTable
 {
-    public static void EnsureNothingMountedBelow(string directory)
+    public static void EnsureNothingMountedBelow(params string[] directories)
     {
-        var prefix = directory.TrimEnd('/') + "/";
+        var prefixes = directories.Select(d => d.TrimEnd('/') + "/").ToArray();
         foreach (var line in File.ReadLines("/proc/self/mountinfo"))
         {
             var fields = line.Split(' ');
-            if (fields.Length > 4 && Unescape(fields[4]).StartsWith(prefix, StringComparison.Ordinal))
+            if (fields.Length <= 4)
             {
-                throw new IOException($"{Unescape(fields[4])} is still mounted; not deleting {directory}");
+                continue;
+            }
+
+            var mountPoint = Unescape(fields[4]);
+            var below = Array.FindIndex(prefixes, p => mountPoint.StartsWith(p, StringComparison.Ordinal));
+            if (below >= 0)
+            {
+                throw new IOException($"{mountPoint} is still mounted; not deleting {directories[below]}");
             }
         }
     }

@@ -4,52 +4,84 @@ using System.Globalization;
 namespace ClusterKit.Bench.RuntimeStart;
 
 /// <summary>
-/// Times the anchors with bash's $EPOCHREALTIME (no fork per sample). crun and runc run in a
-/// private mount namespace with the hybrid host's cgroup v2 mount hidden, since both pick
-/// v2 when they see it and this host's controllers live on v1.
+/// Times the anchors with anchor-loop (anchor-loop.c): crun and runc over the bundle of
+/// <see cref="OciBundle"/>, each run on a fresh overlay with fresh hostname/hosts/resolv.conf
+/// files, their state on a tmpfs, the v2 cgroup mount hidden; bare unshare as the floor.
 /// </summary>
-internal static class AnchorLoops
+internal sealed class AnchorLoops
 {
-    public static IReadOnlyList<double> Crun(string bundle, int runs) =>
-        TimeLoop(runs, $"crun run --bundle {bundle} ckb-crun-$i >/dev/null", hideCgroupV2: true);
+    private readonly string _directory;
+    private readonly string _lowerRootfs;
+    private readonly string _bundle;
 
-    public static IReadOnlyList<double> Runc(string bundle, int runs) =>
-        TimeLoop(runs, $"runc run --bundle {bundle} ckb-runc-$i >/dev/null", hideCgroupV2: true);
+    public AnchorLoops(string directory, string lowerRootfs)
+    {
+        _directory = directory;
+        _lowerRootfs = lowerRootfs;
+        Directory.CreateDirectory(Merged);
+        Directory.CreateDirectory(RunRoot);
+        _bundle = OciBundle.Create(Path.Combine(directory, "bundle"), Merged, RunRoot);
+    }
+
+    /// <summary>The overlay's mount point, the bundle's root.</summary>
+    private string Merged => Path.Combine(_directory, "rootfs");
+
+    /// <summary>A tmpfs inside the loop's mount namespace: the anchors' state and the small files.</summary>
+    private string RunRoot => Path.Combine(_directory, "run");
+
+    public IReadOnlyList<double> Crun(int runs) =>
+        TimeContainerLoop(runs, "crun", ["crun", "--root", Path.Combine(RunRoot, "crun"), "run", "--bundle", _bundle, "ckb-crun-%i"]);
+
+    public IReadOnlyList<double> Runc(int runs) =>
+        TimeContainerLoop(runs, "runc", ["runc", "--root", Path.Combine(RunRoot, "runc"), "run", "--bundle", _bundle, "ckb-runc-%i"]);
 
     public static IReadOnlyList<double> BareUnshare(int runs) =>
-        TimeLoop(runs, "unshare --mount --uts --ipc --net --pid --fork /bin/true", hideCgroupV2: false);
+        TimeLoop([runs.ToString(CultureInfo.InvariantCulture), "--", "unshare", "--mount", "--uts", "--ipc", "--net", "--pid", "--fork", "/bin/true"]);
 
     public static bool Available(string tool) =>
         Directory.GetFiles("/usr/bin", tool).Length > 0 || Directory.GetFiles("/usr/sbin", tool).Length > 0;
 
-    private static List<double> TimeLoop(int runs, string command, bool hideCgroupV2)
+    private List<double> TimeContainerLoop(int runs, string name, string[] command)
     {
-        var script = (hideCgroupV2 ? "umount /sys/fs/cgroup/unified 2>/dev/null || true\n" : string.Empty) +
-            $"for i in $(seq 1 {runs}); do s=$EPOCHREALTIME; {command}; e=$EPOCHREALTIME; echo \"$s $e\"; done\n";
-        var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "--mount", "--propagation", "private", "bash", "-c", script })
+        var state = Path.Combine(_directory, "state-" + name);
+        Directory.CreateDirectory(state);
+        try
+        {
+            return TimeLoop(
+            [
+                runs.ToString(CultureInfo.InvariantCulture), "--hide-cgroup-v2", "--tmpfs", RunRoot,
+                "--overlay", _lowerRootfs, Merged, state, "--files", RunRoot, "--", .. command,
+            ]);
+        }
+        finally
+        {
+            // The runs' upper and work dirs, renamed to trash names by the loop: deleted outside the timing.
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    private static List<double> TimeLoop(IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "anchor-loop"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
 
         using var process = Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"anchor loop '{command}' failed: {error}");
+            throw new InvalidOperationException($"anchor loop '{string.Join(' ', info.ArgumentList)}' failed: {error.Result}");
         }
 
-        var samples = new List<double>();
-        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = line.Split(' ');
-            var start = double.Parse(parts[0], CultureInfo.InvariantCulture);
-            var end = double.Parse(parts[1], CultureInfo.InvariantCulture);
-            samples.Add((end - start) * 1000);
-        }
-
-        return samples;
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => double.Parse(line, CultureInfo.InvariantCulture))];
     }
 }

@@ -17,6 +17,20 @@ try
     using (var worker = await WorkerProcess.StartAsync("ckb"))
     {
         await worker.Images.ImportAsync(new ImportImageRequest { SourcePath = rootfs, Reference = "busybox:latest" });
+
+        // The floor of a phase: one unary call that does no work on the worker.
+        var roundTrips = new List<double>();
+        for (var i = 0; i < 20 + runs; i++)
+        {
+            var began = Stopwatch.GetTimestamp();
+            await worker.Containers.ListAsync(new ListContainersRequest());
+            if (i >= 20)
+            {
+                roundTrips.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
+            }
+        }
+
+        results["grpc_round_trip"] = Summary(roundTrips);
         var samples = new List<double>();
         var phases = new Dictionary<string, List<double>> { ["create"] = [], ["start"] = [], ["wait"] = [], ["delete"] = [] };
         for (var i = 0; i < Warmup + runs; i++)
@@ -61,18 +75,19 @@ catch (Exception error) when (error is Grpc.Core.RpcException or InvalidOperatio
     return 1;
 }
 
-var bundle = OciBundle.Create(scratch.Combine("bundle"), rootfs);
+// The anchors do the same work on the host (docs/benchmarks.md, ## Runtime start): see AnchorLoops and OciBundle.
+var anchors = new AnchorLoops(scratch.Combine("anchors"), rootfs);
 double? crunMedian = null;
 if (AnchorLoops.Available("crun"))
 {
-    var crun = AnchorLoops.Crun(bundle, Warmup + runs).Skip(Warmup).ToList();
+    var crun = anchors.Crun(Warmup + runs).Skip(Warmup).ToList();
     results["crun"] = Summary(crun);
     crunMedian = Median(crun);
 }
 
 if (AnchorLoops.Available("runc"))
 {
-    results["runc"] = Summary(AnchorLoops.Runc(bundle, Warmup + runs).Skip(Warmup).ToList());
+    results["runc"] = Summary(anchors.Runc(Warmup + runs).Skip(Warmup).ToList());
 }
 
 results["bare_unshare"] = Summary(AnchorLoops.BareUnshare(Warmup + runs).Skip(Warmup).ToList());

@@ -66,7 +66,7 @@ public sealed class WorkerProcess : IDisposable
         var info = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
         {
-            $"--net=/run/netns/{tag}", daemon, "--data-root", Path.Combine(root, "data"), "--socket", socket,
+            $"--net=/run/netns/{tag}", daemon, "--data-root", Path.Combine(root, "data"), "--run-root", Path.Combine(root, "run"), "--socket", socket,
             "--cgroup-parent", tag, "--bridge-name", tag, "--bridge-subnet", subnet, "--nft-table", tag,
         })
         {

@@ -55,17 +55,35 @@ public sealed class ContainerLogsTests : IDisposable
                 }
             }
         });
-        await Task.Delay(150);
+        // Each step waits for the last to be seen, however slow the machine (at most 10 s each).
+        await SeenAsync("old2\n");
         File.AppendAllText(Log, Line("new1"));
+        await SeenAsync("new1\n");
+
         // A rotation: the live file moves to .1 and a new one starts.
-        await Task.Delay(250);
         File.Move(Log, Log + ".1");
         File.WriteAllText(Log, Line("new2"));
-        await Task.Delay(250);
+        await SeenAsync("new2\n");
         Volatile.Write(ref exited, true);
         await follow;
 
         Assert.Equal(["old2\n", "new1\n", "new2\n"], seen);
+
+        async Task SeenAsync(string text)
+        {
+            for (var waited = 0; waited < 10_000; waited += 10)
+            {
+                lock (seen)
+                {
+                    if (seen.Contains(text))
+                    {
+                        return;
+                    }
+                }
+
+                await Task.Delay(10);
+            }
+        }
     }
 
     public void Dispose() => _dir.Dispose();

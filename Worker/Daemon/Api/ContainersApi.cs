@@ -113,7 +113,7 @@ internal sealed class ContainersApi(
 
         // Registered before the container starts: a container that removes itself on exit still reports its code.
         var exited = containers.WaitAsync(record.Info.Id, nextExit: true, ct);
-        var socket = new ContainerPaths(Path.GetDirectoryName(record.Info.Rootfs)!).AttachSocket;
+        var socket = containers.PathsOf(record).AttachSocket;
         var connected = attach.WaitForAttachAsync(record, socket, containers.IsRunning(record.Info.Id), ct);
 
         // Tells the client it may start the container now: the attach is registered.
@@ -186,7 +186,7 @@ internal sealed class ContainersApi(
     public override async Task<ImageInfo> Commit(CommitContainerRequest request, ServerCallContext context)
     {
         var record = containers.Find(request.Id);
-        var upper = new ContainerPaths(Path.GetDirectoryName(record.Info.Rootfs)!).Upper;
+        var upper = containers.PathsOf(record).Upper;
         if (!Directory.Exists(upper))
         {
             throw new ContainerConflictException($"container {record.Info.Name} has never run, so it has no changes to commit");

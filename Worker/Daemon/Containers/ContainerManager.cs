@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ClusterKit.Proto.Worker.V1;
 using ClusterKit.Worker.Cgroups;
+using ClusterKit.Worker.Host;
 using ClusterKit.Worker.Hosting;
 using ClusterKit.Worker.Images;
 using ClusterKit.Worker.Images.Configs;
@@ -25,6 +26,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
     private readonly ContainerRuntime _runtime;
     private readonly IContainerNetwork _network;
     private readonly AttachBroker _attach;
+    private readonly ISystemCalls _systemCalls;
     private readonly TimeProvider _time;
     private readonly ILogger<ContainerManager> _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
@@ -41,6 +43,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
         ContainerRuntime runtime,
         IContainerNetwork network,
         AttachBroker attach,
+        ISystemCalls systemCalls,
         TimeProvider time,
         ILogger<ContainerManager> logger)
     {
@@ -50,6 +53,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
         _runtime = runtime;
         _network = network;
         _attach = attach;
+        _systemCalls = systemCalls;
         _time = time;
         _logger = logger;
     }
@@ -106,7 +110,9 @@ public sealed partial class ContainerManager : IAsyncDisposable
             _ = Signals.Parse(signal);
         }
 
+        var steps = new StepTimings();
         var image = await _images.InspectAsync(spec.Image, cancellationToken);
+        steps.Lap("image");
         var config = ContainerConfigMerger.Merge(
             image.Config,
             new ContainerOverrides
@@ -125,6 +131,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
         }
 
         var lowerDirs = await _images.GetLayerDirectoriesAsync(image.Id, cancellationToken);
+        steps.Lap("layers");
         await _createGate.WaitAsync(cancellationToken);
         try
         {
@@ -136,6 +143,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             }
 
             var id = ContainerNames.NewId();
+            var paths = _records.PathsOf(id);
             var record = new ContainerRecord
             {
                 Info = new ContainerInfo
@@ -146,8 +154,8 @@ public sealed partial class ContainerManager : IAsyncDisposable
                     ImageId = image.Id,
                     Spec = spec,
                     State = new Proto.Worker.V1.ContainerState { Status = ContainerStatuses.Created, CreatedAt = Now() },
-                    Rootfs = Path.Combine(_records.DirectoryOf(id), "rootfs"),
-                    LogPath = new ContainerPaths(_records.DirectoryOf(id)).Log,
+                    Rootfs = paths.Rootfs,
+                    LogPath = paths.Log,
                 },
                 WorkingDir = config.WorkingDir,
                 User = config.User,
@@ -158,8 +166,11 @@ public sealed partial class ContainerManager : IAsyncDisposable
             record.Info.EffectiveCommand.AddRange(config.Command);
             record.Env.AddRange(config.Env);
             record.LowerDirs.AddRange(lowerDirs);
+            steps.Lap("record");
             _records.Save(record);
+            steps.Lap("save");
             LogCreated(id, name, spec.Image);
+            LogSteps("create", id, steps);
             return record;
         }
         finally
@@ -240,6 +251,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
     {
         var record = _records.Find(idOrName);
         var id = record.Info.Id;
+        var steps = new StepTimings();
         Instance? running;
         using (await LockAsync(id, cancellationToken))
         {
@@ -268,12 +280,15 @@ public sealed partial class ContainerManager : IAsyncDisposable
                 throw new ContainerConflictException($"container {record.Info.Name} ({id[..12]}) was started again while being removed; try again");
             }
 
+            steps.Lap("lock");
             await DeleteFilesAsync(record, cancellationToken);
+            steps.Lap("files");
             _records.Forget(id);
         }
 
         _locks.TryRemove(id, out _);
         LogRemoved(id);
+        LogSteps("remove", id, steps);
     }
 
     /// <summary>
@@ -306,10 +321,18 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     public bool IsRunning(string id) => _instances.ContainsKey(id);
 
+    /// <summary>Where the container's files are: its directory on disk and its run directory.</summary>
+    public ContainerPaths PathsOf(ContainerRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return _records.PathsOf(record.Info.Id);
+    }
+
     // ------------------------------------------------------------------ launch and exit
 
     private async Task LaunchAsync(ContainerRecord record, CancellationToken cancellationToken)
     {
+        var steps = new StepTimings();
         var info = record.Info;
         var spec = info.Spec;
         var mode = spec.NetworkMode switch
@@ -319,12 +342,13 @@ public sealed partial class ContainerManager : IAsyncDisposable
             _ => NetworkMode.Bridge,
         };
         var ports = PortMappings.FromProto(spec.Ports);
-        var paths = new ContainerPaths(_records.DirectoryOf(info.Id));
+        var paths = _records.PathsOf(info.Id);
         Networking.NetworkAttachment? attachment = null;
         var launch = new ContainerLaunch
         {
             Id = info.Id,
             ContainerDirectory = paths.Directory,
+            RunDirectory = paths.RunDirectory,
             LowerDirs = [.. record.LowerDirs],
             Args = [.. info.EffectiveCommand],
             Env = [.. record.Env],
@@ -345,6 +369,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             ResolvConf = ContainerFiles.ResolvConf(ReadHostResolvConf(), mode == NetworkMode.Host, _options.FallbackDns),
         };
 
+        steps.Lap("launch");
         RunningContainer running;
         try
         {
@@ -375,6 +400,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             throw;
         }
 
+        steps.Lap("runtime");
         var instance = new Instance(running);
         _instances[info.Id] = instance;
         info.State.Status = ContainerStatuses.Running;
@@ -386,7 +412,9 @@ public sealed partial class ContainerManager : IAsyncDisposable
         info.State.Signal = 0;
         info.Network = attachment is null ? new Proto.Worker.V1.NetworkAttachment { Mode = spec.NetworkMode.Length > 0 ? spec.NetworkMode : "bridge" } : ToProto(attachment);
         _records.Save(record);
+        steps.Lap("save");
         LogStarted(info.Id, running.InitPid);
+        LogSteps("start", info.Id, steps);
         _ = FollowExitAsync(record, instance);
     }
 
@@ -404,9 +432,11 @@ public sealed partial class ContainerManager : IAsyncDisposable
         }
 
         var id = record.Info.Id;
+        var steps = new StepTimings();
         RestartDecision decision;
         using (await LockAsync(id, CancellationToken.None))
         {
+            steps.Lap("lock");
             var state = record.Info.State;
             state.Status = ContainerStatuses.Exited;
             state.ExitCode = exit.ExitCode;
@@ -416,6 +446,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             state.Pid = 0;
             state.FinishedAt = Timestamp.FromDateTimeOffset(exit.FinishedAt);
             await ReleaseAsync(record, instance.Running);
+            steps.Lap("release");
             _instances.TryRemove(id, out _);
             var ran = exit.FinishedAt - (exit.StartedAt ?? exit.FinishedAt);
             decision = record.Info.Spec.AutoRemove
@@ -431,7 +462,9 @@ public sealed partial class ContainerManager : IAsyncDisposable
                 _records.Save(record);
             }
 
+            steps.Lap("save");
             LogExited(id, exit.ExitCode, exit.OomKilled, decision.Restart);
+            LogSteps("exit", id, steps);
         }
 
         var result = new WaitContainerResponse { ExitCode = exit.ExitCode, OomKilled = exit.OomKilled, Error = exit.Error ?? string.Empty };
@@ -513,16 +546,21 @@ public sealed partial class ContainerManager : IAsyncDisposable
     /// </summary>
     private async Task DeleteFilesAsync(ContainerRecord record, CancellationToken cancellationToken)
     {
-        var directory = _records.DirectoryOf(record.Info.Id);
+        var paths = _records.PathsOf(record.Info.Id);
         var trash = _records.NewTrashPath(record.Info.Id);
-        var handle = _runtime.Adopt(directory);
+        var handle = _runtime.Adopt(paths.Directory, paths.RunDirectory);
         if (handle is not null)
         {
             await handle.MoveToTrashAsync(trash, cancellationToken);
         }
-        else if (Directory.Exists(directory))
+        else if (Directory.Exists(paths.Directory))
         {
-            Directory.Move(directory, trash);
+            if (Directory.Exists(paths.RunDirectory) && paths.SplitRunDirectory)
+            {
+                Directory.Delete(paths.RunDirectory, recursive: true);
+            }
+
+            Directory.Move(paths.Directory, trash);
         }
         else
         {
@@ -558,6 +596,11 @@ public sealed partial class ContainerManager : IAsyncDisposable
     /// </summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
+        if (RunDirectoryMount.Ensure(_options.ContainersRunDirectory, _systemCalls))
+        {
+            LogRunDirectoryMounted(_options.ContainersRunDirectory);
+        }
+
         foreach (var problem in _records.Load())
         {
             LogUnreadableRecord(problem);
@@ -579,7 +622,8 @@ public sealed partial class ContainerManager : IAsyncDisposable
                 continue;
             }
 
-            var running = _runtime.Adopt(_records.DirectoryOf(record.Info.Id));
+            var paths = _records.PathsOf(record.Info.Id);
+            var running = _runtime.Adopt(paths.Directory, paths.RunDirectory);
             if (running is not null && running.State == Runtime.ContainerState.Running)
             {
                 var instance = new Instance(running);
@@ -693,6 +737,9 @@ public sealed partial class ContainerManager : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} exited with {ExitCode} (oom {Oom}, restart {Restart})")]
     private partial void LogExited(string id, int exitCode, bool oom, bool restart);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Operation} {Id} steps (ms): {Steps}")]
+    private partial void LogSteps(string operation, string id, StepTimings steps);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "removed container {Id}")]
     private partial void LogRemoved(string id);
 
@@ -713,6 +760,9 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not delete the files of removed container directory {Trash}; retried at the next worker start")]
     private partial void LogTrashDeleteFailed(string trash, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "mounted a tmpfs for the containers' run directories on {Directory}")]
+    private partial void LogRunDirectoryMounted(string directory);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "skipped an unreadable container record: {Problem}")]
     private partial void LogUnreadableRecord(string problem);

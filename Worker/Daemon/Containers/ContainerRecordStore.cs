@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using ClusterKit.Proto.Worker.V1;
+using ClusterKit.Worker.Runtime;
 using Google.Protobuf;
 
 namespace ClusterKit.Worker.Containers;
 
 /// <summary>
 /// The worker's table of containers: in memory for lookups, one JSON file per container on
-/// disk, written atomically (temp file + rename) after every change.
+/// disk, written atomically (temp file + rename) after every change. Each container also has a
+/// run directory of the same name under the run root (a tmpfs) for the runtime's state files.
 /// </summary>
 public sealed class ContainerRecordStore
 {
@@ -16,10 +18,14 @@ public sealed class ContainerRecordStore
 
     private readonly ConcurrentDictionary<string, ContainerRecord> _records = new(StringComparer.Ordinal);
     private readonly string _root;
+    private readonly string _runRoot;
 
-    public ContainerRecordStore(string containersDirectory)
+    /// <param name="containersDirectory">On disk: records, logs, overlay upper and work dirs.</param>
+    /// <param name="runDirectory">The containers' run directories; null keeps them in their container directories.</param>
+    public ContainerRecordStore(string containersDirectory, string? runDirectory = null)
     {
         _root = containersDirectory;
+        _runRoot = runDirectory ?? containersDirectory;
         Directory.CreateDirectory(_root);
     }
 
@@ -30,6 +36,11 @@ public sealed class ContainerRecordStore
     public string DirectoryOf(string id) => Path.Combine(_root, id.Length > DirectoryNameLength ? id[..DirectoryNameLength] : id);
 
     private const int DirectoryNameLength = 16;
+
+    /// <summary>The container's run directory (plan, pid, exit, attach socket, rootfs mount point).</summary>
+    public string RunDirectoryOf(string id) => Path.Combine(_runRoot, Path.GetFileName(DirectoryOf(id)));
+
+    public ContainerPaths PathsOf(string id) => new(DirectoryOf(id), RunDirectoryOf(id));
 
     /// <summary>Removed containers' directories wait under this prefix until their files are deleted.</summary>
     private const string TrashPrefix = ".trash-";

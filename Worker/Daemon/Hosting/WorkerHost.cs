@@ -12,6 +12,7 @@ public static class WorkerHost
     private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
     {
         ["--data-root"] = "Worker:DataRoot",
+        ["--run-root"] = "Worker:RunRoot",
         ["--socket"] = "Worker:Socket",
         ["--cgroup-parent"] = "Worker:CgroupParent",
         ["--bridge-name"] = "Worker:BridgeName",

@@ -12,6 +12,15 @@ public sealed class WorkerOptions
     [Required]
     public string DataRoot { get; set; } = "/var/lib/clusterkit";
 
+    /// <summary>
+    /// Root of the state a reboot ends: per container its plan, pid and exit records, attach
+    /// socket, hostname/hosts/resolv.conf and rootfs mount point, under RunRoot/containers. That
+    /// directory is kept on a tmpfs (the worker mounts one there if it is on another file
+    /// system): starting a container then writes nothing to disk but its record and overlay dirs.
+    /// </summary>
+    [Required]
+    public string RunRoot { get; set; } = "/run/clusterkit";
+
     /// <summary>The root-only control socket `ck` talks to.</summary>
     [Required]
     public string Socket { get; set; } = "/run/clusterkit/worker.sock";
@@ -58,6 +67,9 @@ public sealed class WorkerOptions
 
     public string ContainersDirectory => Path.Combine(DataRoot, "containers");
 
+    /// <summary>The containers' run directories (a tmpfs).</summary>
+    public string ContainersRunDirectory => Path.Combine(RunRoot, "containers");
+
     /// <summary>The managers' latest list, kept for the next start.</summary>
     public string ManagerListPath => Path.Combine(DataRoot, "session", "managers");
 
@@ -73,6 +85,11 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         if (!Path.IsPathRooted(options.DataRoot))
         {
             failures.Add($"Worker:DataRoot '{options.DataRoot}' must be an absolute path");
+        }
+
+        if (!Path.IsPathRooted(options.RunRoot))
+        {
+            failures.Add($"Worker:RunRoot '{options.RunRoot}' must be an absolute path");
         }
 
         if (!Path.IsPathRooted(options.Socket))

@@ -35,7 +35,7 @@ public static class WorkerServiceCollectionExtensions
             new BridgeNetworkOptions { BridgeName = Options(sp).BridgeName, Subnet = Options(sp).BridgeSubnet, TableName = Options(sp).NftablesTable },
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<BridgeNetwork>>()));
-        services.AddSingleton(sp => new ContainerRecordStore(Options(sp).ContainersDirectory));
+        services.AddSingleton(sp => new ContainerRecordStore(Options(sp).ContainersDirectory, Options(sp).ContainersRunDirectory));
         services.AddSingleton<AttachBroker>();
         services.AddSingleton<ContainerManager>();
         services.AddSingleton<ErrorMappingInterceptor>();

@@ -58,7 +58,7 @@ internal static partial class LaunchPlanBuilder
         return new LaunchPlan
         {
             Labels = labels,
-            StateDirectory = paths.Directory,
+            StateDirectory = paths.RunDirectory,
             Rootfs = rootfs,
             Hostname = hostname,
             NewNetwork = launch.Network == ContainerNetworkMode.Isolated,
