@@ -23,19 +23,27 @@ internal sealed partial class NodeHealthMonitor(
     private static readonly TimeSpan MinTick = TimeSpan.FromMilliseconds(10);
 
     private bool _leading;
-    private long _lastManagerRefresh;
 
     /// <summary>A quarter period: a late node is marked down at most that long after its deadline.</summary>
     internal TimeSpan Tick => TimeSpan.FromTicks(Math.Clamp(tracker.Period.Ticks / 4, MinTick.Ticks, MaxTick.Ticks));
 
     protected override async System.Threading.Tasks.Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Two loops: asking an unreachable manager for its address must never delay a down decision.
+        await System.Threading.Tasks.Task.WhenAll(
+            EveryAsync(() => Tick, CheckAsync, stoppingToken),
+            EveryAsync(() => options.ManagerListRefresh, RefreshManagersAsync, stoppingToken));
+        registry.EndAll(null);
+    }
+
+    private async System.Threading.Tasks.Task EveryAsync(Func<TimeSpan> interval, Func<CancellationToken, System.Threading.Tasks.Task> step, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await System.Threading.Tasks.Task.Delay(Tick, time, stoppingToken);
-                await CheckAsync(stoppingToken);
+                await step(stoppingToken);
+                await System.Threading.Tasks.Task.Delay(interval(), time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -43,12 +51,28 @@ internal sealed partial class NodeHealthMonitor(
             }
             catch (Exception e)
             {
-                // A leader change or a slow store: the next tick decides again from scratch.
+                // A leader change or a slow store: the next round decides again from scratch.
                 LogCheckFailed(logger, e.GetType().Name, e.Message);
+                try
+                {
+                    await System.Threading.Tasks.Task.Delay(interval(), time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
         }
+    }
 
-        registry.EndAll(null);
+    /// <summary>Followers keep the list too: their redirects carry it.</summary>
+    internal async System.Threading.Tasks.Task RefreshManagersAsync(CancellationToken token)
+    {
+        var managers = await cluster.ManagersAsync(token);
+        if (managers.Count > 0 && registry.UpdateManagers(managers, tracker.Period))
+        {
+            LogManagers(logger, string.Join(", ", managers.Select(m => $"{m.NodeId}={m.ApiAddress}")), registry.Count);
+        }
     }
 
     internal async System.Threading.Tasks.Task CheckAsync(CancellationToken token)
@@ -83,16 +107,6 @@ internal sealed partial class NodeHealthMonitor(
             if (await nodes.ChangeStateAsync(late.NodeId, NodeState.Down, message, token))
             {
                 LogDown(logger, late.NodeId, message);
-            }
-        }
-
-        if (_lastManagerRefresh == 0 || time.GetElapsedTime(_lastManagerRefresh) >= options.ManagerListRefresh)
-        {
-            _lastManagerRefresh = time.GetTimestamp();
-            var managers = await cluster.ManagersAsync(token);
-            if (managers.Count > 0 && registry.UpdateManagers(managers, tracker.Period))
-            {
-                LogManagers(logger, string.Join(", ", managers.Select(m => $"{m.NodeId}={m.ApiAddress}")), registry.Count);
             }
         }
     }

@@ -40,20 +40,20 @@ internal static class NodeRegistration
             return string.Empty;
         }
 
-        var rest = peer;
-        var scheme = peer.IndexOf(':', StringComparison.Ordinal);
-        if (peer.StartsWith("ipv4:", StringComparison.Ordinal) || peer.StartsWith("ipv6:", StringComparison.Ordinal))
+        if (peer.StartsWith("ipv4:", StringComparison.Ordinal))
         {
-            rest = peer[(scheme + 1)..];
+            var hostAndPort = peer["ipv4:".Length..];
+            var colon = hostAndPort.LastIndexOf(':');
+            return colon > 0 ? hostAndPort[..colon] : hostAndPort;
         }
 
-        if (rest.StartsWith('['))
+        if (peer.StartsWith("ipv6:[", StringComparison.Ordinal))
         {
-            var close = rest.IndexOf(']', StringComparison.Ordinal);
-            return close > 0 ? rest[1..close] : rest;
+            var close = peer.IndexOf(']', StringComparison.Ordinal);
+            return close > 0 ? peer["ipv6:[".Length..close] : peer;
         }
 
-        var lastColon = rest.LastIndexOf(':');
-        return lastColon > 0 && rest.IndexOf(':', StringComparison.Ordinal) == lastColon ? rest[..lastColon] : rest;
+        // Another transport (a Unix socket): the peer string says it best.
+        return peer;
     }
 }

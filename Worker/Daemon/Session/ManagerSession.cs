@@ -23,6 +23,7 @@ public sealed partial class ManagerSession : BackgroundService
     private readonly ManagerList _managers;
     private readonly ManagerListFile? _file;
     private ManagerSessionStatus _status;
+    private IReadOnlyList<string> _published;
     private long _periodTicks;
     private int _accepted;
 
@@ -48,6 +49,7 @@ public sealed partial class ManagerSession : BackgroundService
         }
 
         _managers = new ManagerList([.. options.Managers, .. saved]);
+        _published = [];
         _status = new ManagerSessionStatus(false, null, null, HeartbeatPeriod, _managers.Addresses, 0, null);
     }
 
@@ -68,6 +70,7 @@ public sealed partial class ManagerSession : BackgroundService
             if (redirectTo is not null)
             {
                 _managers.MoveTo(redirectTo);
+                PublishManagers();
                 address = redirectTo;
                 redirectTo = null;
             }
@@ -248,13 +251,20 @@ public sealed partial class ManagerSession : BackgroundService
 
     private void TakeManagers(IEnumerable<ManagerAddress> managers)
     {
-        var addresses = managers.Select(m => ManagerAddresses.Check(m.ApiAddress)).OfType<string>().ToList();
-        if (!_managers.Replace(addresses))
+        _managers.Replace(managers.Select(m => ManagerAddresses.Check(m.ApiAddress)).OfType<string>());
+        PublishManagers();
+    }
+
+    /// <summary>Shows and saves the list when it differs from the one last saved.</summary>
+    private void PublishManagers()
+    {
+        var list = _managers.Addresses;
+        if (list.SequenceEqual(_published, StringComparer.OrdinalIgnoreCase))
         {
             return;
         }
 
-        var list = _managers.Addresses;
+        _published = list;
         SetStatus(s => s with { Managers = list });
         LogManagers(_logger, string.Join(", ", list));
         if (_file is not null)
