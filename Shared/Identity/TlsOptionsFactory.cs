@@ -92,17 +92,24 @@ public sealed class TlsOptionsFactory
     /// <summary>
     /// The joiner's side of the join call: no client certificate yet; the manager must present a manager certificate from
     /// <paramref name="pinnedRoot"/>, the root whose digest the join token pins (see <see cref="JoinToken.VerifyCaCertificate"/>),
-    /// for the cluster the root names (its subject's O=).
+    /// of the cluster that root names in its subject (O=).
     /// </summary>
     public static SslClientAuthenticationOptions CreateJoinClientOptions(X509Certificate2 pinnedRoot, TimeProvider timeProvider, Action<PeerValidationResult>? refused = null)
     {
         ArgumentNullException.ThrowIfNull(pinnedRoot);
-        var trust = TrustBundle.Of(pinnedRoot);
         var clusterId = pinnedRoot.SubjectName.EnumerateRelativeDistinguishedNames()
             .Where(r => !r.HasMultipleElements && r.GetSingleElementType().Value == "2.5.4.10")
             .Select(r => r.GetSingleElementValue())
             .FirstOrDefault(v => !string.IsNullOrEmpty(v))
             ?? throw new ArgumentException($"root CA '{pinnedRoot.Subject}' names no cluster (O=<cluster id>)", nameof(pinnedRoot));
+        return CreateJoinClientOptions(pinnedRoot, clusterId, timeProvider, refused);
+    }
+
+    /// <summary>As above, with the cluster id given rather than read from the root's subject.</summary>
+    public static SslClientAuthenticationOptions CreateJoinClientOptions(X509Certificate2 pinnedRoot, string clusterId, TimeProvider timeProvider, Action<PeerValidationResult>? refused = null)
+    {
+        ArgumentNullException.ThrowIfNull(pinnedRoot);
+        var trust = TrustBundle.Of(pinnedRoot);
         var validator = new PeerCertificateValidator(clusterId, () => trust, timeProvider);
         return new SslClientAuthenticationOptions
         {
