@@ -11,7 +11,9 @@ internal static class ClusterKitBench
 {
     public static async Task<SystemResult> RunAsync(BenchOptions options, string root)
     {
-        string[] extra = options.BatchMax is { } max ? ["--batch-max", max.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "Warning"] : ["--log-level", "Warning"];
+        string[] extra = options.BatchMax is { } max
+            ? [.. options.ManagerArgs, "--batch-max", max.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "Warning"]
+            : [.. options.ManagerArgs, "--log-level", "Warning"];
         await using var cluster = ManagerCluster.Create(ManagerCluster.ManagerDll(), 3, extra, root);
         cluster.StartAll();
         var first = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
@@ -29,7 +31,7 @@ internal static class ClusterKitBench
                 deadline: DateTime.UtcNow.AddSeconds(10),
                 cancellationToken: token).ResponseAsync;
 
-        await Load.RunAsync(8, TimeSpan.FromSeconds(2), Put);
+        var warmUp = await Load.WarmUpAsync("clusterkit", options.WarmUp, Put);
         var levels = new List<LevelResult>();
         foreach (var clients in BenchOptions.ClientCounts)
         {
@@ -69,7 +71,10 @@ internal static class ClusterKitBench
             "clusterkit",
             levels,
             Load.Summarize(trials),
-            $"DotNext.Net.Cluster 6.12.0 TCP, election 150-300 ms, request timeout 5 s, group commit max {options.BatchMax ?? 1024} tx/entry, 2 batches in flight");
+            $"DotNext.Net.Cluster 6.12.0 TCP, election 150-300 ms, request timeout 5 s, group commit max {options.BatchMax ?? 1024} tx/entry, 2 batches in flight")
+        {
+            WarmUpWritesPerSecond = warmUp,
+        };
     }
 
     private static Transaction PutTx(string key, ByteString value) => new()

@@ -41,7 +41,7 @@ internal static class EtcdBench
                 response.EnsureSuccessStatusCode();
             }
 
-            await Load.RunAsync(8, TimeSpan.FromSeconds(2), Put);
+            var warmUp = await Load.WarmUpAsync("etcd", options.WarmUp, Put);
             var levels = new List<LevelResult>();
             foreach (var clients in BenchOptions.ClientCounts)
             {
@@ -89,7 +89,10 @@ internal static class EtcdBench
                 await WaitForLeaderAsync(http, members, null, TimeSpan.FromSeconds(30));
             }
 
-            return new SystemResult("etcd", levels, Load.Summarize(trials), "etcd 3.4.23 (Debian), defaults: heartbeat 100 ms, election 1000 ms; JSON gateway over HTTP/1.1");
+            return new SystemResult("etcd", levels, Load.Summarize(trials), "etcd 3.4.23 (Debian), defaults: heartbeat 100 ms, election 1000 ms; JSON gateway over HTTP/1.1")
+            {
+                WarmUpWritesPerSecond = warmUp,
+            };
         }
         finally
         {

@@ -2,7 +2,7 @@
 // committed writes/s with p50/p99 at 1, 32 and 128 concurrent clients, then leader failover
 // (kill -9 of the leader until the next write commits), in trials. Prints one JSON document.
 //   dotnet bench/raft/bin/Release/net10.0/ck-bench-raft.dll [--duration-s 8] [--trials 10]
-//     [--data-root DIR] [--skip-etcd] [--batch-max N] [--leader-only]
+//     [--data-root DIR] [--skip-etcd] [--batch-max N] [--leader-only] [--warmup-s 20] [--probe] [--wal-probe] [--manager-arg ARG]...
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -24,6 +24,29 @@ var report = new Dictionary<string, object?>
 };
 try
 {
+    if (options.WalProbe)
+    {
+        report["wal_probe"] = await WalProbe.RunAsync(options, Path.Combine(root, "wal"));
+    }
+    else if (options.Probe)
+    {
+        report["probe"] = await Probe.RunAsync(options, Path.Combine(root, "probe"));
+    }
+    else
+    {
+        await RunLevelsAsync();
+    }
+}
+finally
+{
+    report["load_average_at_end"] = File.ReadAllText("/proc/loadavg").Trim();
+    Directory.Delete(root, recursive: true);
+}
+
+Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+
+async Task RunLevelsAsync()
+{
     var clusterKit = await ClusterKitBench.RunAsync(options, Path.Combine(root, "ck"));
     report["clusterkit"] = clusterKit;
     if (!options.SkipEtcd)
@@ -36,18 +59,23 @@ try
         report["ratio_failover_median_clusterkit_over_etcd"] = Math.Round(clusterKit.Failover.MedianMs / etcd.Failover.MedianMs, 2);
     }
 }
-finally
-{
-    report["load_average_at_end"] = File.ReadAllText("/proc/loadavg").Trim();
-    Directory.Delete(root, recursive: true);
-}
-
-Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
 
 namespace ClusterKit.Bench.Raft
 {
     internal sealed record BenchOptions(TimeSpan Duration, int Trials, string DataRoot, bool SkipEtcd, int? BatchMax, bool LeaderOnly)
     {
+        /// <summary>Only time one write's hops (leader, follower, gRPC alone), no load levels.</summary>
+        public bool Probe { get; init; }
+
+        /// <summary>Only time the write-ahead log alone under each of its settings.</summary>
+        public bool WalProbe { get; init; }
+
+        /// <summary>Extra ck-manager options, for experiments with its tuning.</summary>
+        public IReadOnlyList<string> ManagerArgs { get; init; } = [];
+
+        /// <summary>32 clients writing before the measured levels, so that the levels see warm processes.</summary>
+        public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(20);
+
         public static readonly int[] ClientCounts = [1, 32, 128];
 
         public static BenchOptions Parse(string[] args)
@@ -58,6 +86,10 @@ namespace ClusterKit.Bench.Raft
             var skipEtcd = false;
             int? batchMax = null;
             var leaderOnly = false;
+            var probe = false;
+            var walProbe = false;
+            var warmUp = TimeSpan.FromSeconds(20);
+            var managerArgs = new List<string>();
             for (var i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -68,11 +100,15 @@ namespace ClusterKit.Bench.Raft
                     case "--skip-etcd": skipEtcd = true; break;
                     case "--batch-max": batchMax = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                     case "--leader-only": leaderOnly = true; break;
-                    default: throw new ArgumentException($"option '{args[i]}' is unknown; allowed: --duration-s, --trials, --data-root, --skip-etcd, --batch-max, --leader-only");
+                    case "--probe": probe = true; break;
+                    case "--wal-probe": walProbe = true; break;
+                    case "--warmup-s": warmUp = TimeSpan.FromSeconds(int.Parse(args[++i], CultureInfo.InvariantCulture)); break;
+                    case "--manager-arg": managerArgs.Add(args[++i]); break;
+                    default: throw new ArgumentException($"option '{args[i]}' is unknown; allowed: --duration-s, --trials, --data-root, --skip-etcd, --batch-max, --leader-only, --probe, --wal-probe, --warmup-s, --manager-arg");
                 }
             }
 
-            return new BenchOptions(duration, trials, dataRoot, skipEtcd, batchMax, leaderOnly);
+            return new BenchOptions(duration, trials, dataRoot, skipEtcd, batchMax, leaderOnly) { Probe = probe, WalProbe = walProbe, WarmUp = warmUp, ManagerArgs = managerArgs };
         }
     }
 
@@ -83,7 +119,11 @@ namespace ClusterKit.Bench.Raft
 
     internal sealed record FailoverResult(double[] TrialsMs, double MedianMs, double MinMs, double MaxMs);
 
-    internal sealed record SystemResult(string System, IReadOnlyList<LevelResult> Writes, FailoverResult Failover, string Settings);
+    internal sealed record SystemResult(string System, IReadOnlyList<LevelResult> Writes, FailoverResult Failover, string Settings)
+    {
+        /// <summary>Writes/s of each 2-second window of the warm-up (32 clients), to show when the processes were warm.</summary>
+        public IReadOnlyList<double> WarmUpWritesPerSecond { get; init; } = [];
+    }
 
     internal static class Load
     {
@@ -123,6 +163,23 @@ namespace ClusterKit.Bench.Raft
                 Percentile(all, 0.50),
                 Percentile(all, 0.99),
                 all.Length == 0 ? 0 : Math.Round(all[^1], 2));
+        }
+
+        /// <summary>
+        /// 32 clients for the warm-up time in 2-second windows. A .NET manager runs unoptimized code until
+        /// its JIT has caught up, which on a loaded 2-core host takes seconds; the levels measure warm processes.
+        /// </summary>
+        public static async Task<IReadOnlyList<double>> WarmUpAsync(string system, TimeSpan warmUp, Func<int, long, CancellationToken, Task> put)
+        {
+            var windows = new List<double>();
+            for (var elapsed = TimeSpan.Zero; elapsed < warmUp; elapsed += TimeSpan.FromSeconds(2))
+            {
+                var window = await RunAsync(32, TimeSpan.FromSeconds(2), put);
+                windows.Add(window.WritesPerSecond);
+                await Console.Error.WriteLineAsync($"{system} warm-up {elapsed.TotalSeconds:0}-{(elapsed + TimeSpan.FromSeconds(2)).TotalSeconds:0} s: {window.WritesPerSecond}/s p50 {window.P50Ms} ms");
+            }
+
+            return windows;
         }
 
         public static double Percentile(double[] sorted, double p)
