@@ -133,7 +133,8 @@ internal sealed class ManagerConnection : IDisposable
             }
         }
 
-        if (error.StatusCode != StatusCode.Unavailable || Host is null)
+        // Over TLS a failed handshake surfaces as Internal or Unavailable: the exceptions inside tell which.
+        if (Host is null || (Find<HttpRequestException>(error) is null && error.StatusCode != StatusCode.Unavailable))
         {
             return null;
         }

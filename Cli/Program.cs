@@ -1,17 +1,10 @@
 using System.CommandLine;
 using ClusterKit.Cli;
-using ClusterKit.Cli.Commands;
 using ClusterKit.Cli.Control;
 using ClusterKit.Shared.Parsing;
 using Grpc.Core;
 
-var root = new RootCommand("ck: the ClusterKit command line");
-root.Options.Add(CliContext.WorkerSocket);
-root.Subcommands.Add(ContainerCommands.Build());
-root.Subcommands.Add(ImageCommands.Build());
-root.Subcommands.Add(WorkerCommands.Build());
-root.Subcommands.Add(ClusterCommands.Build());
-root.Subcommands.Add(NodeCommands.Build());
+var root = CliRoot.Build();
 
 try
 {

@@ -46,11 +46,11 @@ internal sealed class RemoteJoinManager(string address, TimeProvider time) : IJo
         {
             return await call();
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && refusal?.Invoke() is { } reason)
+        catch (RpcException e) when (refusal?.Invoke() is { } reason)
         {
             throw new ClusterCommandException($"refused the TLS handshake with {address}: its certificate is not a manager certificate of the token's cluster: {reason}", e);
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded || IsConnectionFailure(e))
         {
             throw new ClusterCommandException($"the manager at {address} did not answer: {e.Status.Detail.ReplaceLineEndings(" ")}", e);
         }
@@ -58,6 +58,20 @@ internal sealed class RemoteJoinManager(string address, TimeProvider time) : IJo
         {
             throw new ClusterCommandException($"the manager at {address} refused the join: {e.Status.Detail}", e);
         }
+    }
+
+    // A failed connection or handshake comes back as Internal or Unavailable with the HTTP error inside.
+    private static bool IsConnectionFailure(Exception error)
+    {
+        for (var inner = error.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpRequestException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static DateTime Deadline() => DateTime.UtcNow + CallTimeout;

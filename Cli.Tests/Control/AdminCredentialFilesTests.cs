@@ -1,0 +1,104 @@
+using System.Security.Cryptography.X509Certificates;
+using ClusterKit.Cli.Control;
+using ClusterKit.Shared.Identity;
+using ClusterKit.Shared.Parsing;
+
+namespace ClusterKit.Cli.Tests.Control;
+
+public sealed class AdminCredentialFilesTests
+{
+    [Fact]
+    public void Saved_admin_credentials_load_back_from_two_private_files()
+    {
+        using var directory = new TempDirectory();
+        using var root = TestCertificates.Root("cluster1");
+        using var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin));
+        var files = new AdminCredentialFiles(Path.Combine(directory.Path, "clusterkit"));
+
+        using var key = admin.GetECDsaPrivateKey()!;
+        files.Save(AdminCredentialFiles.FromPem(admin.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem(), [root.ExportCertificatePem()]));
+        var loaded = files.Load("10.0.0.1:4243");
+
+        Assert.Equal(new NodeIdentity("cluster1", "admin-1", NodeRole.Admin), loaded.Identity);
+        Assert.True(loaded.Certificate.HasPrivateKey);
+        Assert.Equal([CertificateDigest.Of(root)], loaded.Trust.Digests);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(files.AdminPath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(files.TrustPath));
+        Assert.Equal(["admin.pem", "trust.pem"], Directory.GetFiles(files.Directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Missing_files_tell_the_operator_to_run_init_or_copy_them()
+    {
+        using var directory = new TempDirectory();
+        var files = new AdminCredentialFiles(directory.Path);
+
+        var error = Assert.Throws<ClusterCommandException>(() => files.Load("10.0.0.1:4243"));
+
+        Assert.StartsWith("no admin certificate for --host 10.0.0.1:4243: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("run `ck cluster init` on this host or copy admin.pem and trust.pem", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_others_can_read_is_refused_with_the_chmod_to_run()
+    {
+        using var directory = new TempDirectory();
+        using var root = TestCertificates.Root("cluster1");
+        using var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin));
+        var files = new AdminCredentialFiles(directory.Path);
+        files.Save(new NodeCredentials(admin, TrustBundle.Of(root)));
+        File.SetUnixFileMode(files.AdminPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        var error = Assert.Throws<ClusterCommandException>(() => files.Load("h:1"));
+
+        Assert.Equal($"admin certificate file {files.AdminPath} has mode 0644; allowed: 0600 (chmod 600 {files.AdminPath})", error.Message);
+    }
+
+    [Fact]
+    public void Only_an_admin_certificate_is_kept()
+    {
+        using var directory = new TempDirectory();
+        using var root = TestCertificates.Root("cluster1");
+        using var manager = TestCertificates.Node(root, new NodeIdentity("cluster1", "m1", NodeRole.Manager));
+
+        var error = Assert.Throws<ArgumentException>(() => new AdminCredentialFiles(directory.Path).Save(new NodeCredentials(manager, TrustBundle.Of(root))));
+
+        Assert.Contains("admin certificate", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(directory.Path));
+    }
+
+    [Fact]
+    public void A_corrupt_admin_file_is_named()
+    {
+        using var directory = new TempDirectory();
+        using var root = TestCertificates.Root("cluster1");
+        using var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin));
+        var files = new AdminCredentialFiles(directory.Path);
+        files.Save(new NodeCredentials(admin, TrustBundle.Of(root)));
+        File.WriteAllText(files.AdminPath, "not a certificate");
+
+        var error = Assert.Throws<ClusterCommandException>(() => files.Load("h:1"));
+
+        Assert.StartsWith($"admin certificate file {files.AdminPath} or {files.TrustPath} is unusable: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/etc/ck", "/xdg", "/home/op", "/etc/ck")]
+    [InlineData(null, "/xdg", "/home/op", "/xdg/clusterkit")]
+    [InlineData(null, "", "/home/op", "/home/op/.config/clusterkit")]
+    [InlineData(null, "relative", "/home/op", "/home/op/.config/clusterkit")]
+    public void The_config_directory_is_the_option_then_xdg_then_home(string? option, string xdg, string home, string expected)
+    {
+        var environment = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = xdg, ["HOME"] = home };
+
+        Assert.Equal(expected, AdminCredentialFiles.ResolveDirectory(option, name => environment.GetValueOrDefault(name)));
+    }
+
+    [Fact]
+    public void Without_any_of_them_the_error_names_the_option()
+    {
+        var error = Assert.Throws<SpecFormatException>(() => AdminCredentialFiles.ResolveDirectory(null, _ => null));
+
+        Assert.Contains("--config-dir DIR", error.Message, StringComparison.Ordinal);
+    }
+}
