@@ -278,16 +278,16 @@ public sealed partial class ContainerRuntime : IDisposable
         return File.ReadAllText(path);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} started, init pid {Pid}, exec error: {Error}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "container {Id} started, init pid {Pid}, exec error: {Error}")]
     private partial void LogStarted(string id, int pid, string error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "container {Id} start steps (ms): {Steps}")]
     private partial void LogStartSteps(string id, StepTimings steps);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} adopted: {State}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "container {Id} adopted: {State}")]
     private partial void LogAdopted(string id, string state);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} exited with {ExitCode}, error: {Error}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "container {Id} exited with {ExitCode}, error: {Error}")]
     private partial void LogExited(string id, int exitCode, string error);
 }
 

@@ -445,8 +445,6 @@ public sealed partial class ContainerManager : IAsyncDisposable
             state.Error = exit.Error ?? string.Empty;
             state.Pid = 0;
             state.FinishedAt = Timestamp.FromDateTimeOffset(exit.FinishedAt);
-            await ReleaseAsync(record, instance.Running);
-            steps.Lap("release");
             _instances.TryRemove(id, out _);
             var ran = exit.FinishedAt - (exit.StartedAt ?? exit.FinishedAt);
             decision = record.Info.Spec.AutoRemove
@@ -457,6 +455,18 @@ public sealed partial class ContainerManager : IAsyncDisposable
                 state.Status = ContainerStatuses.Restarting;
             }
 
+            // Waiters learn the exit now. The release and the record follow under the lock, so the
+            // next operation on this container (start, remove, inspect) finds them done; a worker
+            // that dies in between finds the exit record and releases at its next start.
+            var result = new WaitContainerResponse { ExitCode = exit.ExitCode, OomKilled = exit.OomKilled, Error = exit.Error ?? string.Empty };
+            instance.Exited.TrySetResult(result);
+            if (_nextExit.TryRemove(id, out var nextExitWaiter))
+            {
+                nextExitWaiter.TrySetResult(result);
+            }
+
+            await ReleaseAsync(record, instance.Running);
+            steps.Lap("release");
             if (_records.All.Any(r => r.Info.Id == id))
             {
                 _records.Save(record);
@@ -465,13 +475,6 @@ public sealed partial class ContainerManager : IAsyncDisposable
             steps.Lap("save");
             LogExited(id, exit.ExitCode, exit.OomKilled, decision.Restart);
             LogSteps("exit", id, steps);
-        }
-
-        var result = new WaitContainerResponse { ExitCode = exit.ExitCode, OomKilled = exit.OomKilled, Error = exit.Error ?? string.Empty };
-        instance.Exited.TrySetResult(result);
-        if (_nextExit.TryRemove(id, out var nextExitWaiter))
-        {
-            nextExitWaiter.TrySetResult(result);
         }
 
         if (record.Info.Spec.AutoRemove && !_shutdown.IsCancellationRequested)
