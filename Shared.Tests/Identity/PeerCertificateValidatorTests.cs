@@ -101,6 +101,24 @@ public sealed class PeerCertificateValidatorTests
     }
 
     [Fact]
+    public void A_certificate_signed_by_a_node_instead_of_the_CA_is_refused()
+    {
+        using var root = TestCertificates.Root(_clusterId);
+        using var worker = TestCertificates.Node(root, new NodeIdentity(_clusterId, "w1", NodeRole.Worker));
+        using var forgedKey = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            new NodeIdentity(_clusterId, "m9", NodeRole.Manager).ToSubject(), forgedKey, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var workerKey = System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(worker)!;
+        var now = DateTimeOffset.UtcNow;
+        using var forged = request.Create(worker.SubjectName, System.Security.Cryptography.X509Certificates.X509SignatureGenerator.CreateForECDsa(workerKey), now.AddMinutes(-1), now.AddDays(1), [1, 2, 3]);
+
+        var result = Validator(root).Validate(forged, ManagersOnly, [worker]);
+
+        Assert.False(result.IsAccepted);
+        Assert.StartsWith("certificate of node m9 failed chain validation (", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void No_certificate_and_a_non_node_certificate_are_refused()
     {
         using var root = TestCertificates.Root(_clusterId);
