@@ -9,7 +9,7 @@ namespace ClusterKit.Manager.Tests.Dispatcher;
 
 /// <summary>The dispatcher protocol against three real managers (heartbeat period 200 ms).</summary>
 [Collection(RaftClusterCollection.Name)]
-public sealed class DispatcherSessionTests(SessionCluster fixture, ITestOutputHelper output) : IClassFixture<SessionCluster>
+public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestOutputHelper output) : IClassFixture<SessionClusterFixture>
 {
     private static readonly TimeSpan Period = SessionCluster.Period;
 
@@ -35,7 +35,7 @@ public sealed class DispatcherSessionTests(SessionCluster fixture, ITestOutputHe
         // Every manager's copy has it, through Raft.
         foreach (var manager in fixture.Cluster.Managers)
         {
-            var (node, _) = await SessionCluster.WaitForStateAsync(manager, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5), fixture.Cluster);
+            var (node, _) = await fixture.Cluster.WaitForStateAsync(manager, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
             Assert.Equal(RawSession.Description("host-a"), node.Description);
             Assert.Equal("127.0.0.1", node.Status.Address);
             Assert.Equal(NodeRole.Worker, node.Role);
@@ -72,7 +72,7 @@ public sealed class DispatcherSessionTests(SessionCluster fixture, ITestOutputHe
         await session.ReadUntilAsync(ManagerMessage.MessageOneofCase.HeartbeatAck, TimeSpan.FromSeconds(2));
 
         // Silent, stream open: down after 3 periods (600 ms), plus at most a check tick, a commit and a poll.
-        var (down, seenDownAt) = await SessionCluster.WaitForStateAsync(Leader, nodeId, NodeState.Down, TimeSpan.FromSeconds(10), fixture.Cluster);
+        var (down, seenDownAt) = await fixture.Cluster.WaitForStateAsync(Leader, nodeId, NodeState.Down, TimeSpan.FromSeconds(10));
         var silence = Stopwatch.GetElapsedTime(lastHeartbeat, seenDownAt);
         output.WriteLine($"down observed {silence.TotalMilliseconds:0} ms after the last heartbeat (timeout {3 * Period.TotalMilliseconds} ms): {down.Status.Message}");
         Assert.InRange(silence, 3 * Period, (3 * Period) + TimeSpan.FromMilliseconds(1000));
@@ -82,13 +82,13 @@ public sealed class DispatcherSessionTests(SessionCluster fixture, ITestOutputHe
         // The next heartbeat on the same stream brings it back.
         await session.HeartbeatAsync();
         var resumed = Stopwatch.GetTimestamp();
-        var (ready, seenReadyAt) = await SessionCluster.WaitForStateAsync(Leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5), fixture.Cluster);
+        var (ready, seenReadyAt) = await fixture.Cluster.WaitForStateAsync(Leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
         output.WriteLine($"ready again {Stopwatch.GetElapsedTime(resumed, seenReadyAt).TotalMilliseconds:0} ms after the heartbeat");
         Assert.Equal(string.Empty, ready.Status.Message);
         Assert.Equal(down.Status.Address, ready.Status.Address);
 
         // Every other manager agrees.
-        await SessionCluster.WaitForStateAsync(Follower, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5), fixture.Cluster);
+        await fixture.Cluster.WaitForStateAsync(Follower, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
     }
 
     [Fact]

@@ -1,40 +1,105 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
 using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Dispatcher;
 
-/// <summary>Three ck-manager processes with a short heartbeat period, and reads of the nodes table.</summary>
-public sealed class SessionCluster : IAsyncLifetime
+/// <summary>
+/// Three ck-manager processes with a short heartbeat period, each with its own local socket
+/// (the default one is shared by every manager on the host), and reads of the nodes table.
+/// </summary>
+public sealed class SessionCluster : IAsyncDisposable
 {
     public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(200);
 
-    private ManagerCluster? _cluster;
+    private readonly string _root;
 
-    public ManagerCluster Cluster => _cluster ?? throw new InvalidOperationException("the cluster has not started");
+    private SessionCluster(string root, IReadOnlyList<ManagerProcess> managers)
+    {
+        _root = root;
+        Managers = managers;
+    }
 
-    public ManagerProcess Leader { get; private set; } = null!;
+    public IReadOnlyList<ManagerProcess> Managers { get; }
 
-    public static ManagerCluster Create() => ManagerCluster.Create(
-        ManagerCluster.ManagerDll(),
-        3,
-        ["--heartbeat-period-ms", ((int)Period.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "Information"]);
+    public static SessionCluster Create(int count = 3)
+    {
+        var root = Directory.CreateTempSubdirectory("ckt-session-").FullName;
+        var ports = ManagerCluster.FreePorts(count * 2);
+        var members = Enumerable.Range(0, count).Select(i => new IPEndPoint(IPAddress.Loopback, ports[i])).ToArray();
+        var managers = Enumerable.Range(0, count).Select(i => new ManagerProcess(
+            ManagerCluster.ManagerDll(),
+            $"m{i + 1}",
+            Path.Combine(root, $"m{i + 1}"),
+            members[i],
+            new IPEndPoint(IPAddress.Loopback, ports[count + i]),
+            members,
+            [
+                "--socket", Path.Combine(root, $"m{i + 1}.sock"),
+                "--heartbeat-period-ms", ((int)Period.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            ])).ToArray();
+        return new SessionCluster(root, managers);
+    }
 
     public static string NewNodeId() => "ckt-node-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12];
 
-    public async Task InitializeAsync()
+    public void StartAll()
     {
-        _cluster = Create();
-        _cluster.StartAll();
-        Leader = await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        foreach (var m in Managers)
+        {
+            m.Start();
+        }
     }
 
-    public async Task DisposeAsync()
+    /// <summary>Waits until every running manager names the same leader and that leader says so itself.</summary>
+    public async Task<ManagerProcess> WaitForLeaderAsync(TimeSpan timeout, ManagerProcess? except = null)
     {
-        if (_cluster is not null)
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
         {
-            await _cluster.DisposeAsync();
+            var running = Managers.Where(m => m.IsRunning && m != except).ToArray();
+            var statuses = await Task.WhenAll(running.Select(m => m.TryStatusAsync(TimeSpan.FromSeconds(1))));
+            var leader = statuses.FirstOrDefault(s => s is { IsLeader: true });
+            if (leader is not null && statuses.All(s => s is not null && s.LeaderNodeId == leader.NodeId))
+            {
+                return Managers.Single(m => m.NodeId == leader.NodeId);
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"no leader agreed on within {timeout.TotalSeconds} s:\n{await DescribeAsync()}");
+    }
+
+    public async Task<string> DescribeAsync()
+    {
+        var parts = new List<string>();
+        foreach (var m in Managers)
+        {
+            var s = await m.TryStatusAsync(TimeSpan.FromSeconds(1));
+            var status = s is null ? "no status" : $"leader={s.LeaderNodeId} self-leader={s.IsLeader} term={s.Term} version={s.StoreVersion}";
+            parts.Add($"--- {m.NodeId} api={m.Api} running={m.IsRunning} exit={m.ExitCode} {status}\n{m.RecentOutput(20)}");
+        }
+
+        return string.Join("\n", parts);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var m in Managers)
+        {
+            await m.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
         }
     }
 
@@ -46,7 +111,7 @@ public sealed class SessionCluster : IAsyncLifetime
     }
 
     /// <summary>Polls until the node is in the state; returns it and when it was first seen so.</summary>
-    public static async Task<(Node Node, long SeenAt)> WaitForStateAsync(ManagerProcess manager, string nodeId, NodeState state, TimeSpan timeout, ManagerCluster cluster)
+    public async Task<(Node Node, long SeenAt)> WaitForStateAsync(ManagerProcess manager, string nodeId, NodeState state, TimeSpan timeout)
     {
         var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         Node? node = null;
@@ -69,7 +134,32 @@ public sealed class SessionCluster : IAsyncLifetime
             await Task.Delay(20);
         }
 
-        Assert.Fail($"node {nodeId} did not become {state} on {manager.NodeId} within {timeout.TotalSeconds} s (last: {node})\n{await cluster.DescribeAsync()}");
+        Assert.Fail($"node {nodeId} did not become {state} on {manager.NodeId} within {timeout.TotalSeconds} s (last: {node})\n{await DescribeAsync()}");
         throw new InvalidOperationException();
+    }
+}
+
+/// <summary>One <see cref="SessionCluster"/> shared by the tests of a class, started once.</summary>
+public sealed class SessionClusterFixture : IAsyncLifetime
+{
+    private SessionCluster? _cluster;
+
+    public SessionCluster Cluster => _cluster ?? throw new InvalidOperationException("the cluster has not started");
+
+    public ManagerProcess Leader { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = SessionCluster.Create();
+        _cluster.StartAll();
+        Leader = await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
     }
 }

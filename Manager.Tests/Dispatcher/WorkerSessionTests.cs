@@ -31,7 +31,7 @@ public sealed class WorkerSessionTests(ITestOutputHelper output)
         TimeProvider.System,
         NullLogger<ManagerSession>.Instance);
 
-    private static async Task<ManagerSessionStatus> WaitForAsync(ManagerSession session, Func<ManagerSessionStatus, bool> condition, TimeSpan timeout, ManagerCluster cluster)
+    private static async Task<ManagerSessionStatus> WaitForAsync(ManagerSession session, Func<ManagerSessionStatus, bool> condition, TimeSpan timeout, SessionCluster cluster)
     {
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
@@ -73,7 +73,7 @@ public sealed class WorkerSessionTests(ITestOutputHelper output)
             await WaitForAsync(session, s => s.Managers.Order().SequenceEqual(all), TimeSpan.FromSeconds(5), cluster);
             Assert.Equal(all, File.ReadAllLines(listPath).Order());
 
-            var (node, _) = await SessionCluster.WaitForStateAsync(leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5), cluster);
+            var (node, _) = await cluster.WaitForStateAsync(leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
             Assert.Equal(Environment.MachineName, node.Description.Hostname);
             Assert.Equal(Environment.ProcessorCount * 1_000_000_000L, node.Description.Resources.NanoCpus);
             Assert.True(node.Description.Resources.MemoryBytes > 64L << 20, $"memory {node.Description.Resources.MemoryBytes}");
@@ -92,7 +92,7 @@ public sealed class WorkerSessionTests(ITestOutputHelper output)
         }
 
         var stopped = Stopwatch.GetTimestamp();
-        var (down, downAt) = await SessionCluster.WaitForStateAsync(leader, nodeId, NodeState.Down, TimeSpan.FromSeconds(10), cluster);
+        var (down, downAt) = await cluster.WaitForStateAsync(leader, nodeId, NodeState.Down, TimeSpan.FromSeconds(10));
         output.WriteLine($"down {Stopwatch.GetElapsedTime(stopped, downAt).TotalMilliseconds:0} ms after the worker stopped: {down.Status.Message}");
         Assert.InRange(Stopwatch.GetElapsedTime(stopped, downAt), 2 * Period, (3 * Period) + TimeSpan.FromSeconds(1));
 
@@ -103,7 +103,7 @@ public sealed class WorkerSessionTests(ITestOutputHelper output)
         await restarted.StartAsync(CancellationToken.None);
         try
         {
-            var (_, readyAt) = await SessionCluster.WaitForStateAsync(leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(10), cluster);
+            var (_, readyAt) = await cluster.WaitForStateAsync(leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(10));
             output.WriteLine($"ready again {Stopwatch.GetElapsedTime(started, readyAt).TotalMilliseconds:0} ms after the worker started");
         }
         finally
@@ -127,7 +127,7 @@ public sealed class WorkerSessionTests(ITestOutputHelper output)
         {
             await WaitForAsync(session, s => s.Connected, TimeSpan.FromSeconds(15), cluster);
             leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(10));
-            await SessionCluster.WaitForStateAsync(leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5), cluster);
+            await cluster.WaitForStateAsync(leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
             Assert.Equal(leader.Api.ToString(), session.Status.ManagerAddress);
 
             // kill -9 the manager the worker is connected to (the leader).
@@ -142,7 +142,7 @@ public sealed class WorkerSessionTests(ITestOutputHelper output)
             var newLeader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(10), except: leader);
             Assert.Equal(newLeader.Api.ToString(), moved.ManagerAddress);
 
-            var (node, readyAt) = await SessionCluster.WaitForStateAsync(newLeader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5), cluster);
+            var (node, readyAt) = await cluster.WaitForStateAsync(newLeader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
             output.WriteLine($"worker reconnected to {moved.ManagerAddress} {reconnected.TotalMilliseconds:0} ms after kill -9 of {leader.NodeId}; node ready at +{Stopwatch.GetElapsedTime(killed, readyAt).TotalMilliseconds:0} ms");
 
             // The new leader keeps it ready: its heartbeats reach the new leader.
