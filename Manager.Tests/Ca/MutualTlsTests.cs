@@ -28,6 +28,24 @@ public sealed class MutualTlsTests
     }
 
     [Fact]
+    public async Task Credentials_saved_to_files_and_loaded_back_handshake()
+    {
+        using var directory = new ClusterKit.TestKit.TempDirectory("ckt-ca");
+        var managerFiles = new CertificateFiles(directory.Combine("m1"));
+        var workerFiles = new CertificateFiles(directory.Combine("w1"));
+        managerFiles.Save(_cluster.Node("m1", NodeRole.Manager));
+        workerFiles.Save(_cluster.Node("w1", NodeRole.Worker));
+        var manager = new TlsNode(managerFiles.Load());
+        var worker = new TlsNode(workerFiles.Load());
+
+        var outcome = await LoopbackTls.ConnectAsync(manager.Factory.CreateServerOptions(Nodes), worker.Factory.CreateClientOptions(Managers));
+
+        Assert.True(outcome.Connected, $"{outcome.ServerError} / {outcome.ClientError} / {string.Join("; ", manager.Refusals.Concat(worker.Refusals))}");
+        Assert.Equal("w1", outcome.ServerSawClient?.NodeId);
+        Assert.Equal("m1", outcome.ClientSawServer?.NodeId);
+    }
+
+    [Fact]
     public async Task A_client_certificate_from_another_CA_is_refused_with_the_reason()
     {
         var other = new TestCluster();
