@@ -20,10 +20,28 @@ public sealed class ManagerConnectionTests
         var socket = Path.Combine(directory.Path, "manager.sock");
         using var manager = ManagerConnection.ForSocket(socket);
 
-        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), cancellationToken: c), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), c), CancellationToken.None));
 
         Assert.StartsWith($"no manager on this host: nothing answers on {socket} (", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("start ck-manager or give --host HOST:PORT (or --manager-socket PATH)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_manager_that_never_answers_hits_the_deadline_with_a_one_line_error()
+    {
+        using var directory = new TempDirectory();
+        var path = Path.Combine(directory.Path, "manager.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen();
+        // Accepts and then stays silent, as a manager waiting for a leader that never comes.
+        var accepted = listener.AcceptAsync();
+        using var manager = ManagerConnection.ForSocket(path);
+
+        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.RemoveAsync(new RemoveNodeRequest { Node = "n1" }, c), CancellationToken.None, TimeSpan.FromMilliseconds(300)));
+
+        Assert.StartsWith($"the local manager socket {path} did not answer within 0 s: the cluster may have lost quorum", error.Message, StringComparison.Ordinal);
+        (await accepted).Dispose();
     }
 
     [Fact]
@@ -35,7 +53,7 @@ public sealed class ManagerConnectionTests
         await using var server = new TlsStubServer(impostor);
         using var manager = ManagerConnection.ForHost(server.Address, Admin(ours), TimeProvider.System);
 
-        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), cancellationToken: c), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), c), CancellationToken.None));
 
         Assert.StartsWith($"refused the TLS handshake with {server.Address}: its certificate is not a manager certificate of your cluster: certificate of node m1 was issued by another CA", error.Message, StringComparison.Ordinal);
         Assert.EndsWith($"(issuer '{foreign.Subject}'), this cluster's CA is {CertificateDigest.Of(ours)}", error.Message, StringComparison.Ordinal);
@@ -50,7 +68,7 @@ public sealed class ManagerConnectionTests
         await using var server = new TlsStubServer(worker);
         using var manager = ManagerConnection.ForHost(server.Address, Admin(ours), TimeProvider.System);
 
-        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), cancellationToken: c), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), CancellationToken.None));
 
         Assert.Contains("role worker is not allowed here (node w1; allowed: manager)", error.Message, StringComparison.Ordinal);
     }
@@ -64,7 +82,7 @@ public sealed class ManagerConnectionTests
         using var manager = ManagerConnection.ForHost(server.Address, Admin(ours), TimeProvider.System);
 
         // The stub speaks TLS only, so the call fails after the handshake; the handshake is what this test is about.
-        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), cancellationToken: c), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), c), CancellationToken.None));
 
         Assert.Equal("m7", manager.AnsweringNodeId);
         Assert.DoesNotContain("refused the TLS handshake", error.Message, StringComparison.Ordinal);

@@ -101,13 +101,27 @@ internal sealed class ManagerConnection : IDisposable
         });
     }
 
-    /// <summary>Runs one call, turning a failed connection or handshake into a one-line <see cref="ClusterCommandException"/>.</summary>
-    public async Task<T> CallAsync<T>(Func<CancellationToken, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
+    /// <summary>How long ck waits for an ordinary call: a write without quorum would otherwise wait for a leader forever.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Runs one call with a deadline (<see cref="DefaultTimeout"/> unless given; <see cref="Timeout.InfiniteTimeSpan"/> for
+    /// none), turning a failed connection, handshake or deadline into a one-line <see cref="ClusterCommandException"/>.
+    /// </summary>
+    public async Task<T> CallAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(call);
+        var wait = timeout ?? DefaultTimeout;
+        DateTime? deadline = wait == Timeout.InfiniteTimeSpan ? null : DateTime.UtcNow + wait;
         try
         {
-            return await call(cancellationToken).ResponseAsync;
+            return await call(new CallOptions(deadline: deadline, cancellationToken: cancellationToken)).ResponseAsync;
+        }
+        catch (RpcException error) when (error.StatusCode == StatusCode.DeadlineExceeded && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ClusterCommandException(
+                $"{Target} did not answer within {wait.TotalSeconds:0} s: the cluster may have lost quorum (see `ck node ls`) or the manager is overloaded; a change asked for may still be applied once a leader is back",
+                error);
         }
         catch (RpcException error) when (Translate(error) is { } translated)
         {
@@ -131,6 +145,11 @@ internal sealed class ManagerConnection : IDisposable
             {
                 return known;
             }
+        }
+
+        if (error.StatusCode == StatusCode.Unknown && error.Status.Detail == "Exception was thrown by handler.")
+        {
+            return new ClusterCommandException($"{Target} failed while handling the request (an internal error; the manager's log has the details)", error);
         }
 
         // Over TLS a failed handshake surfaces as Internal or Unavailable: the exceptions inside tell which.

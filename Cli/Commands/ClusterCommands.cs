@@ -38,7 +38,7 @@ internal static class ClusterCommands
                 ForceNewCluster = result.GetValue(force),
             };
             using var manager = ManagerConnection.ForSocket(ManagerContext.SocketPath(result));
-            var response = await manager.CallAsync(c => manager.Cluster.InitAsync(request, cancellationToken: c), ct);
+            var response = await manager.CallAsync(c => manager.Cluster.InitAsync(request, c), ct, Timeout.InfiniteTimeSpan);
             var address = request.AdvertiseApiAddress.Length > 0 ? request.AdvertiseApiAddress : await ApiAddressOfAsync(manager, response.NodeId, ct);
             if (request.ForceNewCluster)
             {
@@ -95,7 +95,7 @@ internal static class ClusterCommands
         {
             var json = ManagerContext.IsJson(result.GetValue(format), jsonByDefault: false);
             using var manager = ManagerContext.Connect(result);
-            var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), cancellationToken: c), ct);
+            var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
             Console.Write(json ? Json.Format(info) + "\n" : ClusterInfoText.Format(info));
             return 0;
         });
@@ -112,7 +112,7 @@ internal static class ClusterCommands
         {
             var which = JoinInstructions.ParseRole(result.GetValue(role));
             using var manager = ManagerContext.Connect(result);
-            var response = await manager.CallAsync(c => manager.Cluster.GetJoinTokenAsync(new GetJoinTokenRequest { Role = which, Rotate = result.GetValue(rotate) }, cancellationToken: c), ct);
+            var response = await manager.CallAsync(c => manager.Cluster.GetJoinTokenAsync(new GetJoinTokenRequest { Role = which, Rotate = result.GetValue(rotate) }, c), ct);
             if (result.GetValue(quiet))
             {
                 Console.WriteLine(response.Token);
@@ -140,7 +140,7 @@ internal static class ClusterCommands
             using var manager = ManagerContext.Connect(result);
             if (!result.GetValue(rotate))
             {
-                var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), cancellationToken: c), ct);
+                var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
                 foreach (var pem in info.RootCertificatesPem)
                 {
                     Console.WriteLine(pem.TrimEnd());
@@ -149,7 +149,7 @@ internal static class ClusterCommands
                 return 0;
             }
 
-            var response = await manager.CallAsync(c => manager.Cluster.RotateCaAsync(new RotateCaRequest(), cancellationToken: c), ct);
+            var response = await manager.CallAsync(c => manager.Cluster.RotateCaAsync(new RotateCaRequest(), c), ct);
             Console.WriteLine($"CA rotation started: {response.Phase}");
             Console.WriteLine("Root CA digests: " + string.Join(", ", response.RootDigests));
             return 0;
@@ -162,7 +162,7 @@ internal static class ClusterCommands
     {
         try
         {
-            var details = await manager.CallAsync(c => manager.Nodes.InspectAsync(new InspectNodeRequest { Node = nodeId }, cancellationToken: c), ct);
+            var details = await manager.CallAsync(c => manager.Nodes.InspectAsync(new InspectNodeRequest { Node = nodeId }, c), ct);
             return details.Node?.ApiAddress is { Length: > 0 } api ? api : throw new ClusterCommandException($"node {nodeId} has no API address in the store");
         }
         catch (Exception e) when (e is RpcException or ClusterCommandException)
@@ -175,7 +175,7 @@ internal static class ClusterCommands
     /// <summary>On the local socket ck cannot tell which manager it is; the leader's address always takes a join.</summary>
     private static async Task<string> LeaderApiAddressAsync(ManagerConnection manager, CancellationToken ct)
     {
-        var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), cancellationToken: c), ct);
+        var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
         if (info.LeaderNodeId.Length == 0)
         {
             throw new ClusterCommandException("the cluster has no leader now (quorum lost?), so ck cannot name a manager address to join through; use -q for the token alone");

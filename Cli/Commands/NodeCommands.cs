@@ -7,6 +7,9 @@ namespace ClusterKit.Cli.Commands;
 /// <summary>`ck node ...`: list, inspect, update, promote, demote and remove cluster nodes.</summary>
 internal static class NodeCommands
 {
+    // Promotion catches the new manager's log up before it votes: longer than an ordinary call.
+    private static readonly TimeSpan MembershipTimeout = TimeSpan.FromMinutes(2);
+
     public static Command Build()
     {
         var node = new Command("node", "Manage the cluster's nodes");
@@ -28,7 +31,7 @@ internal static class NodeCommands
         command.SetAction(async (result, ct) =>
         {
             using var manager = ManagerContext.Connect(result);
-            var response = await manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), cancellationToken: c), ct);
+            var response = await manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), c), ct);
             var output = NodeListOutput.From(response, manager.AnsweringNodeId);
             if (output.Warning is not null)
             {
@@ -64,7 +67,7 @@ internal static class NodeCommands
             var shown = new List<string>();
             foreach (var name in result.GetValue(nodes)!)
             {
-                var details = await manager.CallAsync(c => manager.Nodes.InspectAsync(new InspectNodeRequest { Node = name }, cancellationToken: c), ct);
+                var details = await manager.CallAsync(c => manager.Nodes.InspectAsync(new InspectNodeRequest { Node = name }, c), ct);
                 shown.Add(json ? Json.Format(details) : NodeText.Format(details));
             }
 
@@ -85,7 +88,7 @@ internal static class NodeCommands
         {
             var request = NodeUpdateArguments.Parse(result.GetValue(node)!, result.GetValue(availability), result.GetValue(labelAdd), result.GetValue(labelRm));
             using var manager = ManagerContext.Connect(result);
-            var details = await manager.CallAsync(c => manager.Nodes.UpdateAsync(request, cancellationToken: c), ct);
+            var details = await manager.CallAsync(c => manager.Nodes.UpdateAsync(request, c), ct);
             Console.WriteLine(details.Node?.Id);
             return 0;
         });
@@ -94,13 +97,13 @@ internal static class NodeCommands
 
     private static Command Promote() => ForEachNode("promote", "Make workers managers (they must run ck-manager)", async (_, manager, name, ct) =>
     {
-        var details = await manager.CallAsync(c => manager.Nodes.PromoteAsync(new PromoteNodeRequest { Node = name }, cancellationToken: c), ct);
+        var details = await manager.CallAsync(c => manager.Nodes.PromoteAsync(new PromoteNodeRequest { Node = name }, c), ct, MembershipTimeout);
         return $"Node {details.Node?.Id} promoted to a manager in the cluster.";
     });
 
     private static Command Demote() => ForEachNode("demote", "Make managers workers (refused below quorum)", async (_, manager, name, ct) =>
     {
-        var details = await manager.CallAsync(c => manager.Nodes.DemoteAsync(new DemoteNodeRequest { Node = name }, cancellationToken: c), ct);
+        var details = await manager.CallAsync(c => manager.Nodes.DemoteAsync(new DemoteNodeRequest { Node = name }, c), ct, MembershipTimeout);
         return $"Manager {details.Node?.Id} demoted in the cluster.";
     });
 
@@ -109,7 +112,7 @@ internal static class NodeCommands
         var force = new Option<bool>("--force", "-f") { Description = "Remove a node that is not down (or a manager still in Raft)" };
         var command = ForEachNode("rm", "Remove nodes from the cluster", async (result, manager, name, ct) =>
         {
-            await manager.CallAsync(c => manager.Nodes.RemoveAsync(new RemoveNodeRequest { Node = name, Force = result.GetValue(force) }, cancellationToken: c), ct);
+            await manager.CallAsync(c => manager.Nodes.RemoveAsync(new RemoveNodeRequest { Node = name, Force = result.GetValue(force) }, c), ct);
             return name;
         });
         command.Options.Add(force);

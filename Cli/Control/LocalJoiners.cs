@@ -11,7 +11,8 @@ internal sealed class LocalJoiners(string managerSocket, string workerSocket) : 
     public async Task<JoinResponse> JoinManagerAsync(JoinRequest request, CancellationToken cancellationToken)
     {
         using var manager = ManagerConnection.ForSocket(managerSocket);
-        return await manager.CallAsync(ct => manager.Cluster.JoinAsync(request, cancellationToken: ct), cancellationToken);
+        // A manager join waits for Raft to catch this manager up; ck-manager bounds that itself.
+        return await manager.CallAsync(options => manager.Cluster.JoinAsync(request, options), cancellationToken, Timeout.InfiniteTimeSpan);
     }
 
     public async Task<JoinClusterResponse> JoinWorkerAsync(JoinClusterRequest request, CancellationToken cancellationToken)
