@@ -7,7 +7,7 @@ using ClusterKit.Manager.Scheduling;
 // Scheduler benchmark: prints one JSON object. Usage:
 //   dotnet run -c Release --project bench/scheduler -- [--nodes 10000] [--tasks 1000000] [--services 1000] [--seed 1] [--anchor-tasks 20000]
 var options = Options.Parse(args);
-var scheduler = new Scheduler { PackingSlack = options.Slack };
+var scheduler = new Scheduler();
 double? mixedCpuRate = null;
 var output = new MemoryStream();
 using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
@@ -96,14 +96,14 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
         var uniformTasks = (int)(options.Tasks * 0.6);
         json.WriteStartObject(section);
         json.WriteNumber("tasks", uniformTasks);
-        var variants = new (string Name, PlacementStrategy Strategy, bool AntiAffinity, double Slack)[]
+        var variants = new (string Name, PlacementStrategy Strategy, bool AntiAffinity, bool Plan)[]
         {
-            ("bin_pack", PlacementStrategy.BinPack, true, options.Slack),
-            ("bin_pack_no_anti_affinity", PlacementStrategy.BinPack, false, options.Slack),
-            ("bin_pack_plain_bestfit", PlacementStrategy.BinPack, true, 0),
-            ("spread", PlacementStrategy.Spread, true, options.Slack),
+            ("bin_pack", PlacementStrategy.BinPack, true, true),
+            ("bin_pack_no_anti_affinity", PlacementStrategy.BinPack, false, true),
+            ("bin_pack_plain_bestfit", PlacementStrategy.BinPack, true, false),
+            ("spread", PlacementStrategy.Spread, true, true),
         };
-        foreach (var (name, strategy, antiAffinity, slack) in variants)
+        foreach (var (name, strategy, antiAffinity, plan) in variants)
         {
             var cluster = new ClusterState(Workload.UniformNodes(options.Nodes, new Random(options.Seed)));
             var round = Workload.MixedRound(options.Services, uniformTasks, options.Nodes, new Random(options.Seed + 2), features: false, nodeShaped)
@@ -116,7 +116,7 @@ using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = 
             var pauseBefore = GC.GetTotalPauseDuration();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
-            var result = new Scheduler { PackingSlack = slack }.Schedule(cluster, round, (ulong)options.Seed);
+            var result = new Scheduler { PlanBinPack = plan }.Schedule(cluster, round, (ulong)options.Seed);
             sw.Stop();
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
             var pause = GC.GetTotalPauseDuration() - pauseBefore;
@@ -210,13 +210,13 @@ static void Warmup(Scheduler scheduler, Options options)
     scheduler.Schedule(cluster, Workload.MixedRound(50, 50_000, cluster.Nodes.Count, new Random(98), features: true));
 }
 
-internal sealed record Options(int Nodes, int Tasks, int Services, int Seed, int AnchorTasks, double Slack, string Sections)
+internal sealed record Options(int Nodes, int Tasks, int Services, int Seed, int AnchorTasks, string Sections)
 {
     public bool Runs(string section) => Sections == "all" || Sections.Split(',').Contains(section);
 
     public static Options Parse(string[] args)
     {
-        var o = new Options(10_000, 1_000_000, 1_000, 1, 20_000, new Scheduler().PackingSlack, "all");
+        var o = new Options(10_000, 1_000_000, 1_000, 1, 20_000, "all");
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var text = args[i + 1];
@@ -227,9 +227,8 @@ internal sealed record Options(int Nodes, int Tasks, int Services, int Seed, int
                 "--services" => o with { Services = Int(text) },
                 "--seed" => o with { Seed = Int(text) },
                 "--anchor-tasks" => o with { AnchorTasks = Int(text) },
-                "--slack" => o with { Slack = double.Parse(text, CultureInfo.InvariantCulture) },
                 "--sections" => o with { Sections = text },
-                _ => throw new ArgumentException($"unknown option {args[i]}; allowed: --nodes, --tasks, --services, --seed, --anchor-tasks, --slack, --sections (mixed,batches,packing,anchor or all)"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; allowed: --nodes, --tasks, --services, --seed, --anchor-tasks, --sections (mixed,batches,packing,anchor or all)"),
             };
         }
 

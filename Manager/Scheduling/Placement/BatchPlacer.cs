@@ -21,8 +21,6 @@ internal sealed class BatchPlacer
     private readonly long[] _capacity;
     private readonly double[] _score;
     private readonly int[] _heap;
-    private readonly PackingTarget _target;
-    private readonly double _slack;
 
     private BatchContext _batch = null!;
     private FilterPipeline _pipeline = null!;
@@ -31,23 +29,21 @@ internal sealed class BatchPlacer
     private IReadOnlyList<string> _taskIds = [];
     private int _next;
 
-    public BatchPlacer(IReadOnlyList<NodeInfo> nodes, ulong seed, PackingTarget target, double slack)
+    /// <param name="nodes">The cluster's nodes.</param>
+    /// <param name="tieBreak">The seeded order among equally scored nodes, per node index.</param>
+    public BatchPlacer(IReadOnlyList<NodeInfo> nodes, ulong[] tieBreak)
     {
-        _target = target;
-        _slack = slack;
         _nodes = nodes;
+        _tie = tieBreak;
         var n = nodes.Count;
-        _tie = new ulong[n];
-        for (var i = 0; i < n; i++)
-        {
-            _tie[i] = TieBreak.For(nodes[i].Id, seed);
-        }
-
         _candidates = new int[n];
         _capacity = new long[n];
         _score = new double[n];
         _heap = new int[n];
     }
+
+    /// <summary>The round's fill plan for bin-pack batches; null places each task by BestFit alone.</summary>
+    public PackingPlan? Plan { get; set; }
 
     public BatchResult Place(TaskBatch batch)
     {
@@ -79,7 +75,7 @@ internal sealed class BatchPlacer
             count++;
         }
 
-        _scorer = new NodeScorer(_batch, existing + _taskIds.Count, _target, _slack);
+        _scorer = new NodeScorer(_batch, existing + _taskIds.Count, Plan);
         if (_taskIds.Count > 0 && count > 0)
         {
             var positions = new PositionRange(0, count);
@@ -193,7 +189,7 @@ internal sealed class BatchPlacer
             var p = positions is null ? range.Start + k : positions[k];
             if (_capacity[p] > 0)
             {
-                _score[p] = _scorer.Score(_nodes[_candidates[p]]);
+                _score[p] = _scorer.Score(_nodes[_candidates[p]], _candidates[p]);
                 heap[size++] = p;
             }
         }
@@ -223,10 +219,17 @@ internal sealed class BatchPlacer
             }
             else
             {
-                _score[p] = _scorer.Score(node);
+                _score[p] = _scorer.Score(node, _candidates[p]);
+                if (size > 1 && _score[p] + _scorer.RunSlack >= Math.Max(_score[heap[1]], size > 2 ? _score[heap[2]] : double.MinValue))
+                {
+                    // Still within the scorer's slack of the best: the node takes the next task too,
+                    // while its data is in cache. The heap below the root is untouched.
+                    continue;
+                }
             }
 
-            // Only the root changed; bin-pack raises it (it stays), spread and anti-affinity lower it.
+            // Only the root changed: if its score rose (plain BestFit) it stays, if it fell (the fill
+            // plan, spread, anti-affinity) it sinks.
             SiftDown(heap, size, 0);
         }
     }
