@@ -13,15 +13,12 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
 {
     private static readonly TimeSpan Period = SessionCluster.Period;
 
-    private ManagerProcess Leader => fixture.Leader;
-
-    private ManagerProcess Follower => fixture.Cluster.Managers.First(m => m != fixture.Leader);
-
     [Fact]
     public async Task The_leader_accepts_a_registration_and_records_the_node_ready_with_its_description()
     {
+        var (leader, _) = await fixture.RolesAsync();
         var nodeId = SessionCluster.NewNodeId();
-        await using var session = new RawSession(Leader.Api.ToString());
+        await using var session = new RawSession(leader.Api.ToString());
         var answer = await session.RegisterAsync(nodeId, "host-a");
 
         Assert.Equal(ManagerMessage.MessageOneofCase.Accepted, answer.MessageCase);
@@ -43,7 +40,7 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
         }
 
         // Heartbeats are acknowledged and write nothing while the node stays ready.
-        var before = (await SessionCluster.GetNodeAsync(Leader, nodeId))!.Version;
+        var before = (await SessionCluster.GetNodeAsync(leader, nodeId))!.Version;
         for (var i = 0; i < 5; i++)
         {
             await session.HeartbeatAsync();
@@ -52,14 +49,15 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
             await Task.Delay(Period / 2);
         }
 
-        Assert.Equal(before, (await SessionCluster.GetNodeAsync(Leader, nodeId))!.Version);
+        Assert.Equal(before, (await SessionCluster.GetNodeAsync(leader, nodeId))!.Version);
     }
 
     [Fact]
     public async Task A_node_is_down_after_three_missed_heartbeats_and_ready_again_at_the_next_one()
     {
+        var (leader, follower) = await fixture.RolesAsync();
         var nodeId = SessionCluster.NewNodeId();
-        await using var session = new RawSession(Leader.Api.ToString());
+        await using var session = new RawSession(leader.Api.ToString());
         Assert.Equal(ManagerMessage.MessageOneofCase.Accepted, (await session.RegisterAsync(nodeId, "host-b")).MessageCase);
         for (var i = 0; i < 4; i++)
         {
@@ -72,57 +70,64 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
         await session.ReadUntilAsync(ManagerMessage.MessageOneofCase.HeartbeatAck, TimeSpan.FromSeconds(2));
 
         // Silent, stream open: down after 3 periods (600 ms), plus at most a check tick, a commit and a poll.
-        var (down, seenDownAt) = await fixture.Cluster.WaitForStateAsync(Leader, nodeId, NodeState.Down, TimeSpan.FromSeconds(10));
+        var (down, seenDownAt) = await fixture.Cluster.WaitForStateAsync(leader, nodeId, NodeState.Down, TimeSpan.FromSeconds(10));
         var silence = Stopwatch.GetElapsedTime(lastHeartbeat, seenDownAt);
         output.WriteLine($"down observed {silence.TotalMilliseconds:0} ms after the last heartbeat (timeout {3 * Period.TotalMilliseconds} ms): {down.Status.Message}");
-        Assert.InRange(silence, 3 * Period, (3 * Period) + TimeSpan.FromMilliseconds(1000));
-        Assert.StartsWith("no heartbeat for 0.", down.Status.Message, StringComparison.Ordinal);
+        Assert.InRange(silence, 3 * Period, (3 * Period) + TimeSpan.FromSeconds(2));
+
+        // The leader decided after 3 periods of silence plus at most a check tick (period / 4) and
+        // some scheduling slack; the rest of what the test saw is the Raft commit and its own polling.
+        Assert.StartsWith("no heartbeat for ", down.Status.Message, StringComparison.Ordinal);
+        var decidedAfter = double.Parse(down.Status.Message["no heartbeat for ".Length..^" s".Length], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(decidedAfter, 0.6, 0.6 + 0.05 + 0.2);
         Assert.Equal(RawSession.Description("host-b"), down.Description);
 
         // The next heartbeat on the same stream brings it back.
         await session.HeartbeatAsync();
         var resumed = Stopwatch.GetTimestamp();
-        var (ready, seenReadyAt) = await fixture.Cluster.WaitForStateAsync(Leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
+        var (ready, seenReadyAt) = await fixture.Cluster.WaitForStateAsync(leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
         output.WriteLine($"ready again {Stopwatch.GetElapsedTime(resumed, seenReadyAt).TotalMilliseconds:0} ms after the heartbeat");
         Assert.Equal(string.Empty, ready.Status.Message);
         Assert.Equal(down.Status.Address, ready.Status.Address);
 
         // Every other manager agrees.
-        await fixture.Cluster.WaitForStateAsync(Follower, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
+        await fixture.Cluster.WaitForStateAsync(follower, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
     }
 
     [Fact]
     public async Task A_follower_redirects_the_worker_to_the_leader_and_records_nothing()
     {
+        var (leader, follower) = await fixture.RolesAsync();
         var nodeId = SessionCluster.NewNodeId();
-        await using var session = new RawSession(Follower.Api.ToString());
+        await using var session = new RawSession(follower.Api.ToString());
         var answer = await session.RegisterAsync(nodeId, "host-c");
 
         Assert.Equal(ManagerMessage.MessageOneofCase.Redirect, answer.MessageCase);
-        Assert.Equal(Leader.Api.ToString(), answer.Redirect.LeaderApiAddress);
+        Assert.Equal(leader.Api.ToString(), answer.Redirect.LeaderApiAddress);
         Assert.Equal(3, answer.Redirect.Managers.Count);
         Assert.Null(await session.ReadAsync(TimeSpan.FromSeconds(5)));
-        Assert.Null(await SessionCluster.GetNodeAsync(Leader, nodeId));
+        Assert.Null(await SessionCluster.GetNodeAsync(leader, nodeId));
     }
 
     [Fact]
     public async Task A_second_session_for_a_node_with_a_live_session_is_refused_until_the_first_ends()
     {
+        var (leader, _) = await fixture.RolesAsync();
         var nodeId = SessionCluster.NewNodeId();
-        var first = new RawSession(Leader.Api.ToString());
+        var first = new RawSession(leader.Api.ToString());
         try
         {
             Assert.Equal(ManagerMessage.MessageOneofCase.Accepted, (await first.RegisterAsync(nodeId, "host-d")).MessageCase);
             await first.HeartbeatAsync();
 
-            await using (var second = new RawSession(Leader.Api.ToString()))
+            await using (var second = new RawSession(leader.Api.ToString()))
             {
                 var refused = await Assert.ThrowsAsync<RpcException>(() => second.RegisterAsync(nodeId, "host-d2"));
                 Assert.Equal(StatusCode.AlreadyExists, refused.StatusCode);
                 Assert.StartsWith($"node {nodeId} already has a live session {first.SessionId} from 127.0.0.1", refused.Status.Detail, StringComparison.Ordinal);
             }
 
-            var node = await SessionCluster.GetNodeAsync(Leader, nodeId);
+            var node = await SessionCluster.GetNodeAsync(leader, nodeId);
             Assert.Equal("host-d", node!.Description.Hostname);
         }
         finally
@@ -134,7 +139,7 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (true)
         {
-            await using var again = new RawSession(Leader.Api.ToString());
+            await using var again = new RawSession(leader.Api.ToString());
             try
             {
                 Assert.Equal(ManagerMessage.MessageOneofCase.Accepted, (await again.RegisterAsync(nodeId, "host-d3")).MessageCase);
@@ -146,7 +151,7 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
             }
         }
 
-        Assert.Equal("host-d3", (await SessionCluster.GetNodeAsync(Leader, nodeId))!.Description.Hostname);
+        Assert.Equal("host-d3", (await SessionCluster.GetNodeAsync(leader, nodeId))!.Description.Hostname);
     }
 
     [Theory]
@@ -154,7 +159,8 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
     [InlineData("bad id", "register: node id 'bad id' is invalid; allowed:")]
     public async Task A_bad_node_id_is_refused_with_what_is_allowed(string nodeId, string start)
     {
-        await using var session = new RawSession(Leader.Api.ToString());
+        var (leader, _) = await fixture.RolesAsync();
+        await using var session = new RawSession(leader.Api.ToString());
         var e = await Assert.ThrowsAsync<RpcException>(() => session.RegisterAsync(nodeId, "host-e"));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.StartsWith(start, e.Status.Detail, StringComparison.Ordinal);

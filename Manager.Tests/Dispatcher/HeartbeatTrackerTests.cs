@@ -75,19 +75,24 @@ public sealed class HeartbeatTrackerTests
     }
 
     [Fact]
-    public void A_new_period_moves_every_deadline_and_the_miss_count_is_configurable()
+    public void A_new_period_gives_every_node_a_whole_new_timeout_and_the_miss_count_is_configurable()
     {
         var time = new FakeTimeProvider();
         var tracker = new HeartbeatTracker(time, TimeSpan.FromMilliseconds(200), missedHeartbeats: 2);
         Assert.Equal(TimeSpan.FromMilliseconds(400), tracker.Timeout);
         tracker.Seen("n1");
+        tracker.Seen("n2");
         time.Advance(TimeSpan.FromMilliseconds(500));
-        Assert.Single(tracker.Late());
+        Assert.Equal(2, tracker.Late().Count);
 
+        // Workers learn the period with their next message: silence so far does not count against the new one.
         tracker.Period = TimeSpan.FromSeconds(1);
         Assert.Empty(tracker.Late());
-        time.Advance(TimeSpan.FromMilliseconds(1500));
-        Assert.Single(tracker.Late());
+        time.Advance(TimeSpan.FromMilliseconds(1999));
+        Assert.Empty(tracker.Late());
+        tracker.Period = TimeSpan.FromSeconds(1);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(2, tracker.Late().Count);
     }
 
     [Fact]

@@ -25,7 +25,8 @@ public sealed class SessionCluster : IAsyncDisposable
 
     public IReadOnlyList<ManagerProcess> Managers { get; }
 
-    public static SessionCluster Create(int count = 3)
+    /// <param name="electionTimeoutMs">Wider than the default where no test kills a leader: fewer needless elections on a loaded machine.</param>
+    public static SessionCluster Create(string electionTimeoutMs = "150-300", int count = 3)
     {
         var root = Directory.CreateTempSubdirectory("ckt-session-").FullName;
         var ports = ManagerCluster.FreePorts(count * 2);
@@ -40,6 +41,7 @@ public sealed class SessionCluster : IAsyncDisposable
             [
                 "--socket", Path.Combine(root, $"m{i + 1}.sock"),
                 "--heartbeat-period-ms", ((int)Period.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+                "--election-timeout-ms", electionTimeoutMs,
             ])).ToArray();
         return new SessionCluster(root, managers);
     }
@@ -146,13 +148,18 @@ public sealed class SessionClusterFixture : IAsyncLifetime
 
     public SessionCluster Cluster => _cluster ?? throw new InvalidOperationException("the cluster has not started");
 
-    public ManagerProcess Leader { get; private set; } = null!;
-
     public async Task InitializeAsync()
     {
-        _cluster = SessionCluster.Create();
+        _cluster = SessionCluster.Create(electionTimeoutMs: "1000-2000");
         _cluster.StartAll();
-        Leader = await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>The leader now and another manager (leadership may have moved since the last test).</summary>
+    public async Task<(ManagerProcess Leader, ManagerProcess Follower)> RolesAsync()
+    {
+        var leader = await Cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        return (leader, Cluster.Managers.First(m => m != leader));
     }
 
     public async Task DisposeAsync()

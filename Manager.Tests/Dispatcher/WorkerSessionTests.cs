@@ -16,6 +16,7 @@ namespace ClusterKit.Manager.Tests.Dispatcher;
 public sealed class WorkerSessionTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Period = SessionCluster.Period;
+    private static readonly TimeSpan NewPeriod = TimeSpan.FromMilliseconds(300);
 
     private static ManagerSession NewSession(string nodeId, IEnumerable<ManagerProcess> managers, string listPath) => new(
         new ManagerSessionOptions
@@ -51,7 +52,7 @@ public sealed class WorkerSessionTests(ITestOutputHelper output)
     [Fact]
     public async Task A_worker_follows_the_redirect_registers_its_host_and_goes_down_and_back_when_it_stops_and_returns()
     {
-        await using var cluster = SessionCluster.Create();
+        await using var cluster = SessionCluster.Create(electionTimeoutMs: "1000-2000");
         cluster.StartAll();
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
         using var state = new TempDirectory("ckt-session");
@@ -84,6 +85,18 @@ public sealed class WorkerSessionTests(ITestOutputHelper output)
             // Heartbeats keep it ready well past the timeout.
             await Task.Delay(5 * Period);
             Assert.Equal(NodeState.Ready, (await SessionCluster.GetNodeAsync(leader, nodeId))!.Status.State);
+
+            // The cluster object's period overrides the managers' option and is pushed to the live session.
+            await leader.Client.ProposeAsync(new ProposeRequest
+            {
+                Transaction = new Transaction
+                {
+                    Mutations = { new Mutation { Kind = Mutation.Types.Kind.Put, Object = new StoreObject { Cluster = new Cluster { Id = "ckt-cluster", HeartbeatPeriodMs = (long)NewPeriod.TotalMilliseconds } } } },
+                },
+            });
+            await WaitForAsync(session, s => s.HeartbeatPeriod == NewPeriod && s.SessionsAccepted == 1, TimeSpan.FromSeconds(5), cluster);
+            await Task.Delay(5 * NewPeriod);
+            Assert.Equal(NodeState.Ready, (await SessionCluster.GetNodeAsync(leader, nodeId))!.Status.State);
         }
         finally
         {
@@ -93,8 +106,8 @@ public sealed class WorkerSessionTests(ITestOutputHelper output)
 
         var stopped = Stopwatch.GetTimestamp();
         var (down, downAt) = await cluster.WaitForStateAsync(leader, nodeId, NodeState.Down, TimeSpan.FromSeconds(10));
-        output.WriteLine($"down {Stopwatch.GetElapsedTime(stopped, downAt).TotalMilliseconds:0} ms after the worker stopped: {down.Status.Message}");
-        Assert.InRange(Stopwatch.GetElapsedTime(stopped, downAt), 2 * Period, (3 * Period) + TimeSpan.FromSeconds(1));
+        output.WriteLine($"down {Stopwatch.GetElapsedTime(stopped, downAt).TotalMilliseconds:0} ms after the worker stopped (period {NewPeriod.TotalMilliseconds} ms): {down.Status.Message}");
+        Assert.InRange(Stopwatch.GetElapsedTime(stopped, downAt), 2 * NewPeriod, (3 * NewPeriod) + TimeSpan.FromSeconds(1));
 
         // A restarted worker with an empty command line list knows every manager from its saved list.
         var restarted = NewSession(nodeId, [cluster.Managers.First(m => m != leader)], listPath);

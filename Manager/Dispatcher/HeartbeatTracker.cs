@@ -24,7 +24,11 @@ public sealed class HeartbeatTracker
 
     public int MissedHeartbeats { get; }
 
-    /// <summary>How often workers heartbeat; a change applies to the deadlines of every node at once.</summary>
+    /// <summary>
+    /// How often workers heartbeat. A change restarts every node's deadline from now: workers
+    /// learn the new period only with their next message, so nobody is late by the new rule
+    /// for silence that was fine by the old one.
+    /// </summary>
     public TimeSpan Period
     {
         get
@@ -38,9 +42,23 @@ public sealed class HeartbeatTracker
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            var now = _time.GetTimestamp();
             lock (_gate)
             {
+                if (_period == value)
+                {
+                    return;
+                }
+
+                var restart = _period != TimeSpan.Zero;
                 _period = value;
+                if (restart)
+                {
+                    foreach (var nodeId in _lastSign.Keys.ToList())
+                    {
+                        _lastSign[nodeId] = now;
+                    }
+                }
             }
         }
     }

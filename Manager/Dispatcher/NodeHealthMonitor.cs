@@ -91,6 +91,7 @@ internal sealed partial class NodeHealthMonitor(
             }
         }
 
+        ApplyClusterPeriod();
         if (!leading)
         {
             return;
@@ -109,6 +110,24 @@ internal sealed partial class NodeHealthMonitor(
                 LogDown(logger, late.NodeId, message);
             }
         }
+    }
+
+    /// <summary>
+    /// The cluster object's heartbeat period, when one is set, overrides this manager's
+    /// option (so every manager pushes the same one); a change is pushed to every worker.
+    /// </summary>
+    private void ApplyClusterPeriod()
+    {
+        var configured = cluster.Store.View(tx => tx.List<Cluster>().Select(c => c.HeartbeatPeriodMs).FirstOrDefault(ms => ms > 0));
+        var period = configured > 0 ? TimeSpan.FromMilliseconds(configured) : options.HeartbeatPeriod;
+        if (period == tracker.Period)
+        {
+            return;
+        }
+
+        tracker.Period = period;
+        var told = registry.Broadcast(period);
+        LogPeriod(logger, period.TotalMilliseconds, told);
     }
 
     /// <summary>
@@ -139,6 +158,9 @@ internal sealed partial class NodeHealthMonitor(
         var ended = registry.EndAll(redirect);
         LogStoppedLeading(logger, ended, redirect.Redirect.LeaderApiAddress);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Heartbeat period is now {PeriodMs} ms (pushed to {Sessions} sessions)")]
+    private static partial void LogPeriod(ILogger logger, double periodMs, int sessions);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} is down: {Message}")]
     private static partial void LogDown(ILogger logger, string nodeId, string message);

@@ -106,7 +106,6 @@ internal sealed class SessionRegistry(HeartbeatTracker tracker)
     /// <summary>Records a new manager list; pushes an update to every session when it changed.</summary>
     public bool UpdateManagers(IReadOnlyList<ManagerAddress> managers, TimeSpan heartbeatPeriod)
     {
-        WorkerSession[] all;
         lock (_gate)
         {
             if (_managers.SequenceEqual(managers))
@@ -115,15 +114,28 @@ internal sealed class SessionRegistry(HeartbeatTracker tracker)
             }
 
             _managers = managers;
-            all = [.. _sessions.Values];
         }
 
-        var update = new SessionUpdate { HeartbeatPeriodMs = (long)heartbeatPeriod.TotalMilliseconds, Managers = { managers } };
+        Broadcast(heartbeatPeriod);
+        return true;
+    }
+
+    /// <summary>Tells every session the current period and manager list.</summary>
+    public int Broadcast(TimeSpan heartbeatPeriod)
+    {
+        WorkerSession[] all;
+        SessionUpdate update;
+        lock (_gate)
+        {
+            all = [.. _sessions.Values];
+            update = new SessionUpdate { HeartbeatPeriodMs = (long)heartbeatPeriod.TotalMilliseconds, Managers = { _managers } };
+        }
+
         foreach (var session in all)
         {
             session.Push(new ManagerMessage { Update = update.Clone() });
         }
 
-        return true;
+        return all.Length;
     }
 }
