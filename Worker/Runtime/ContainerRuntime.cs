@@ -143,14 +143,15 @@ public sealed partial class ContainerRuntime : IDisposable
             File.WriteAllText(paths.Plan, LaunchPlanSerializer.Write(plan));
             steps.Lap("plan");
 
-            shim = ShimHandshake.Start(helper, paths.Plan);
+            shim = ShimHandshake.Start(_systemCalls, helper, paths.Plan);
+
+            // Watched from the first moment: the watcher reaps the shim whenever it exits, failures included.
+            var shimExited = _watcher.Watch(_systemCalls.OpenProcessDescriptor(shim.Pid));
             steps.Lap("spawn");
             var initPid = await shim.ReadInitPidAsync(cancellationToken);
             steps.Lap("clone");
-            var shimPid = shim.Process.Id;
-            var shimFd = _systemCalls.OpenProcessDescriptor(shimPid);
             var initFd = _systemCalls.OpenProcessDescriptor(initPid);
-            var container = new RunningContainer(this, paths, launch.Id, plan, shimPid, initPid, initFd, cgroup, shim.Process, _watcher.Watch(shimFd));
+            var container = new RunningContainer(this, paths, launch.Id, plan, shim.Pid, initPid, initFd, cgroup, shimExited);
             try
             {
                 if (beforeExec is not null)
@@ -232,7 +233,7 @@ public sealed partial class ContainerRuntime : IDisposable
             }
         }
 
-        var container = new RunningContainer(this, paths, id, plan, pids?.ShimPid ?? 0, pids?.InitPid ?? 0, initFd, cgroup, null, _watcher.Watch(shimFd));
+        var container = new RunningContainer(this, paths, id, plan, pids?.ShimPid ?? 0, pids?.InitPid ?? 0, initFd, cgroup, _watcher.Watch(shimFd));
         if (pids?.StartedAt is { } started)
         {
             container.MarkStarted(started);

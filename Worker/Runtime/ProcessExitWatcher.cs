@@ -81,6 +81,8 @@ internal sealed class ProcessExitWatcher : IDisposable
                     _watches.Remove(fds[i], out exited);
                 }
 
+                // A shim this worker spawned is its child: collect it, or it stays a zombie.
+                _systemCalls.ReapChild(fds[i]);
                 _systemCalls.CloseDescriptor(fds[i]);
                 exited?.TrySetResult();
             }

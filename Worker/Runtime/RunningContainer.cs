@@ -16,14 +16,13 @@ public sealed class RunningContainer : IDisposable
     private readonly ICgroupHandle? _cgroup;
     private readonly Task _shimExited;
     private readonly object _lock = new();
-    private Process? _shimProcess;
     private int _initFd;
     private ContainerExit? _exit;
     private bool _deleted;
 
     internal RunningContainer(
         ContainerRuntime runtime, ContainerPaths paths, string id, LaunchPlan plan, int shimPid, int initPid,
-        int initFd, ICgroupHandle? cgroup, Process? shimProcess, Task shimExited)
+        int initFd, ICgroupHandle? cgroup, Task shimExited)
     {
         _runtime = runtime;
         Paths = paths;
@@ -33,7 +32,6 @@ public sealed class RunningContainer : IDisposable
         InitPid = initPid;
         _initFd = initFd;
         _cgroup = cgroup;
-        _shimProcess = shimProcess;
         _shimExited = shimExited;
     }
 
@@ -214,12 +212,6 @@ public sealed class RunningContainer : IDisposable
             {
                 _runtime.SystemCalls.CloseDescriptor(_initFd);
                 _initFd = -1;
-            }
-
-            if (_shimExited.IsCompleted)
-            {
-                _shimProcess?.Dispose();
-                _shimProcess = null;
             }
         }
     }

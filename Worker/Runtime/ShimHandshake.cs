@@ -1,5 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
+using System.IO.Pipes;
+using ClusterKit.Worker.Host;
+using Microsoft.Win32.SafeHandles;
 
 namespace ClusterKit.Worker.Runtime;
 
@@ -7,30 +9,70 @@ namespace ClusterKit.Worker.Runtime;
 /// The worker's side of the start handshake with "ck-init shim": the shim prints "pid N" once
 /// the namespaces exist, waits for "go", then prints "started TIME", "failed MESSAGE" (the
 /// command could not be executed; the container still exits normally with 126/127) or
-/// "error MESSAGE" (the container could not be set up).
+/// "error MESSAGE" (the container could not be set up). The shim is spawned with posix_spawn
+/// on two pipes: .NET's Process machinery costs more than the rest of the spawn, and the shim
+/// needs none of it (the exit watcher reaps it).
 /// </summary>
 internal sealed class ShimHandshake : IDisposable
 {
-    private readonly Process _process;
+    private const int SigKill = 9;
 
-    private ShimHandshake(Process process)
+    private readonly ISystemCalls _systemCalls;
+    private readonly AnonymousPipeClientStream _toShim;
+    private readonly StreamReader _fromShim;
+    private int _pidfd;
+
+    private ShimHandshake(ISystemCalls systemCalls, int pid, int pidfd, AnonymousPipeClientStream toShim, StreamReader fromShim)
     {
-        _process = process;
+        _systemCalls = systemCalls;
+        Pid = pid;
+        _pidfd = pidfd;
+        _toShim = toShim;
+        _fromShim = fromShim;
     }
 
-    public Process Process => _process;
+    public int Pid { get; }
 
-    public static ShimHandshake Start(string helper, string planPath)
+    public static ShimHandshake Start(ISystemCalls systemCalls, string helper, string planPath)
     {
-        var info = new ProcessStartInfo(helper)
+        var toShim = systemCalls.CreatePipe();
+        (int Read, int Write) fromShim;
+        try
         {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-        };
-        info.ArgumentList.Add("shim");
-        info.ArgumentList.Add(planPath);
-        return new ShimHandshake(Process.Start(info) ?? throw new ContainerStartException($"could not start {helper}"));
+            fromShim = systemCalls.CreatePipe();
+        }
+        catch
+        {
+            systemCalls.CloseDescriptor(toShim.Read);
+            systemCalls.CloseDescriptor(toShim.Write);
+            throw;
+        }
+
+        int pid;
+        try
+        {
+            pid = systemCalls.Spawn(helper, [helper, "shim", planPath], toShim.Read, fromShim.Write);
+        }
+        catch (KernelCallException error)
+        {
+            systemCalls.CloseDescriptor(toShim.Write);
+            systemCalls.CloseDescriptor(fromShim.Read);
+            throw new ContainerStartException($"could not start {helper}: {error.Message}");
+        }
+        finally
+        {
+            // The shim's ends: only the shim holds them now, so its exit is our EOF and ours is its.
+            systemCalls.CloseDescriptor(toShim.Read);
+            systemCalls.CloseDescriptor(fromShim.Write);
+        }
+
+        // Signals go through a pidfd: the exit watcher may reap the shim at any moment, and a reaped pid can be reused.
+        return new ShimHandshake(
+            systemCalls,
+            pid,
+            systemCalls.OpenProcessDescriptor(pid),
+            new AnonymousPipeClientStream(PipeDirection.Out, new SafePipeHandle(toShim.Write, ownsHandle: true)),
+            new StreamReader(new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(fromShim.Read, ownsHandle: true))));
     }
 
     public async Task<int> ReadInitPidAsync(CancellationToken cancellationToken)
@@ -46,8 +88,7 @@ internal sealed class ShimHandshake : IDisposable
     {
         try
         {
-            await _process.StandardInput.WriteAsync("go\n".AsMemory(), cancellationToken);
-            await _process.StandardInput.FlushAsync(cancellationToken);
+            await _toShim.WriteAsync("go\n"u8.ToArray(), cancellationToken);
         }
         catch (IOException)
         {
@@ -64,28 +105,33 @@ internal sealed class ShimHandshake : IDisposable
     }
 
     /// <summary>Closes our ends of the handshake pipes; the shim runs on by itself.</summary>
-    public void Release()
-    {
-        _process.StandardInput.Close();
-        _process.StandardOutput.Close();
-    }
+    public void Release() => Dispose();
 
-    /// <summary>Gives up: the shim sees EOF (or dies) and takes the init with it.</summary>
+    /// <summary>Gives up: the shim dies and takes the init with it (PR_SET_PDEATHSIG).</summary>
     public void Abort()
     {
-        try
+        if (_pidfd >= 0)
         {
-            _process.Kill();
+            _systemCalls.SignalProcessDescriptor(_pidfd, SigKill);
         }
-        catch (InvalidOperationException)
+
+        Dispose();
+    }
+
+    /// <summary>Closes our ends: a shim still waiting for "go" sees EOF, kills the init and exits.</summary>
+    public void Dispose()
+    {
+        _toShim.Dispose();
+        _fromShim.Dispose();
+        if (_pidfd >= 0)
         {
+            _systemCalls.CloseDescriptor(_pidfd);
+            _pidfd = -1;
         }
     }
 
-    public void Dispose() => _process.Dispose();
-
     private async Task<string> ReadLineAsync(CancellationToken cancellationToken) =>
-        await _process.StandardOutput.ReadLineAsync(cancellationToken) ?? "error the container helper exited during the start";
+        await _fromShim.ReadLineAsync(cancellationToken) ?? "error the container helper exited during the start";
 
     private static ContainerStartException Failure(string line) =>
         new(line.StartsWith("error ", StringComparison.Ordinal) ? line[6..] : $"unexpected reply from the container helper: \"{line}\"");
