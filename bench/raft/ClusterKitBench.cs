@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
 using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Bench.Raft;
 
-/// <summary>Three ck-manager processes; clients spread over all three (followers forward to the leader).</summary>
+/// <summary>Three ck-manager processes (plain TCP, or mutual TLS with --tls); clients spread over all three (followers forward to the leader).</summary>
 internal static class ClusterKitBench
 {
     public static async Task<SystemResult> RunAsync(BenchOptions options, string root)
@@ -14,8 +13,7 @@ internal static class ClusterKitBench
         string[] extra = options.BatchMax is { } max
             ? [.. options.ManagerArgs, "--batch-max", max.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "Warning"]
             : [.. options.ManagerArgs, "--log-level", "Warning"];
-        await using var cluster = ManagerCluster.Create(ManagerCluster.ManagerDll(), 3, extra, root);
-        cluster.StartAll();
+        await using var cluster = await BenchCluster.StartAsync(options, root, extra);
         var first = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
         var value = ByteString.CopyFrom(Load.Payload);
 
@@ -71,7 +69,7 @@ internal static class ClusterKitBench
             "clusterkit",
             levels,
             Load.Summarize(trials),
-            $"DotNext.Net.Cluster 6.12.0 TCP, election 150-300 ms, request timeout 5 s, group commit max {options.BatchMax ?? 1024} tx/entry, 2 batches in flight")
+            $"DotNext.Net.Cluster 6.12.0 TCP, election 150-300 ms, request timeout 5 s, group commit max {options.BatchMax ?? 1024} tx/entry, {new ClusterKit.Manager.Store.Raft.GroupCommitOptions().MaxInFlight} batches in flight; {cluster.Transport}")
         {
             WarmUpWritesPerSecond = warmUp,
         };
@@ -82,7 +80,7 @@ internal static class ClusterKitBench
         Mutations = { new Mutation { Kind = Mutation.Types.Kind.Put, Object = new StoreObject { Kv = new KvPair { Key = key, Value = value } } } },
     };
 
-    private static async Task WaitForVersionAsync(ManagerProcess manager, ulong version, TimeSpan timeout)
+    private static async Task WaitForVersionAsync(IBenchManager manager, ulong version, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
 using Task = System.Threading.Tasks.Task;
@@ -15,8 +14,7 @@ internal static class Probe
 {
     public static async Task<Dictionary<string, object>> RunAsync(BenchOptions options, string root)
     {
-        await using var cluster = ManagerCluster.Create(ManagerCluster.ManagerDll(), 3, [.. options.ManagerArgs, "--log-level", "Warning"], root);
-        cluster.StartAll();
+        await using var cluster = await BenchCluster.StartAsync(options, root, [.. options.ManagerArgs, "--log-level", "Warning"]);
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
         var follower = cluster.Managers.First(m => m != leader);
         await Console.Error.WriteLineAsync($"probe: leader {leader.NodeId}, follower {follower.NodeId}");
@@ -42,7 +40,7 @@ internal static class Probe
             return times;
         }
 
-        Task Propose(ManagerProcess m, long i) => m.Client.ProposeAsync(
+        Task Propose(IBenchManager m, long i) => m.Client.ProposeAsync(
             new ProposeRequest
             {
                 Transaction = new Transaction

@@ -2,7 +2,7 @@
 // committed writes/s with p50/p99 at 1, 32 and 128 concurrent clients, then leader failover
 // (kill -9 of the leader until the next write commits), in trials. Prints one JSON document.
 //   dotnet bench/raft/bin/Release/net10.0/ck-bench-raft.dll [--duration-s 8] [--trials 10]
-//     [--data-root DIR] [--skip-etcd] [--batch-max N] [--leader-only] [--warmup-s 20] [--probe] [--wal-probe] [--manager-arg ARG]...
+//     [--data-root DIR] [--skip-etcd] [--batch-max N] [--leader-only] [--warmup-s 20] [--tls] [--probe] [--wal-probe] [--manager-arg ARG]...
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -70,6 +70,9 @@ namespace ClusterKit.Bench.Raft
         /// <summary>Only time the write-ahead log alone under each of its settings.</summary>
         public bool WalProbe { get; init; }
 
+        /// <summary>Mutual TLS everywhere: a cluster formed by init and joins instead of a fixed member list.</summary>
+        public bool Tls { get; init; }
+
         /// <summary>Extra ck-manager options, for experiments with its tuning.</summary>
         public IReadOnlyList<string> ManagerArgs { get; init; } = [];
 
@@ -88,6 +91,7 @@ namespace ClusterKit.Bench.Raft
             var leaderOnly = false;
             var probe = false;
             var walProbe = false;
+            var tls = false;
             var warmUp = TimeSpan.FromSeconds(20);
             var managerArgs = new List<string>();
             for (var i = 0; i < args.Length; i++)
@@ -102,13 +106,14 @@ namespace ClusterKit.Bench.Raft
                     case "--leader-only": leaderOnly = true; break;
                     case "--probe": probe = true; break;
                     case "--wal-probe": walProbe = true; break;
+                    case "--tls": tls = true; break;
                     case "--warmup-s": warmUp = TimeSpan.FromSeconds(int.Parse(args[++i], CultureInfo.InvariantCulture)); break;
                     case "--manager-arg": managerArgs.Add(args[++i]); break;
-                    default: throw new ArgumentException($"option '{args[i]}' is unknown; allowed: --duration-s, --trials, --data-root, --skip-etcd, --batch-max, --leader-only, --probe, --wal-probe, --warmup-s, --manager-arg");
+                    default: throw new ArgumentException($"option '{args[i]}' is unknown; allowed: --duration-s, --trials, --data-root, --skip-etcd, --batch-max, --leader-only, --tls, --probe, --wal-probe, --warmup-s, --manager-arg");
                 }
             }
 
-            return new BenchOptions(duration, trials, dataRoot, skipEtcd, batchMax, leaderOnly) { Probe = probe, WalProbe = walProbe, WarmUp = warmUp, ManagerArgs = managerArgs };
+            return new BenchOptions(duration, trials, dataRoot, skipEtcd, batchMax, leaderOnly) { Probe = probe, WalProbe = walProbe, WarmUp = warmUp, Tls = tls, ManagerArgs = managerArgs };
         }
     }
 
