@@ -34,6 +34,7 @@ internal sealed class ManagerConnection : IDisposable
         });
         Cluster = new ClusterService.ClusterServiceClient(_channel);
         Nodes = new NodeService.NodeServiceClient(_channel);
+        Ca = new NodeCa.NodeCaClient(_channel);
     }
 
     /// <summary>"the local manager socket PATH" or "the manager at HOST:PORT", for messages.</summary>
@@ -48,6 +49,8 @@ internal sealed class ManagerConnection : IDisposable
     public ClusterService.ClusterServiceClient Cluster { get; }
 
     public NodeService.NodeServiceClient Nodes { get; }
+
+    public NodeCa.NodeCaClient Ca { get; }
 
     public static string ResolveSocket(string? option, Func<string, string?> environment) =>
         option ?? environment("CK_MANAGER_SOCKET") ?? DefaultSocket;
@@ -120,7 +123,7 @@ internal sealed class ManagerConnection : IDisposable
         catch (RpcException error) when (error.StatusCode == StatusCode.DeadlineExceeded && !cancellationToken.IsCancellationRequested)
         {
             throw new ClusterCommandException(
-                $"{Target} did not answer within {wait.TotalSeconds:0} s: the cluster may have lost quorum (see `ck node ls`) or the manager is overloaded; a change asked for may still be applied once a leader is back",
+                $"{Target} did not answer within {(wait < TimeSpan.FromSeconds(1) ? $"{wait.TotalMilliseconds:0} ms" : $"{wait.TotalSeconds:0} s")}: the cluster may have lost quorum (see `ck node ls`) or the manager is overloaded; a change asked for may still be applied once a leader is back",
                 error);
         }
         catch (RpcException error) when (Translate(error) is { } translated)

@@ -44,6 +44,19 @@ internal static class ManagerContext
     public static AdminCredentialFiles AdminFiles(ParseResult result) =>
         new(AdminCredentialFiles.ResolveDirectory(result.GetValue(ConfigDirectory), Environment.GetEnvironmentVariable));
 
+    /// <summary>As <see cref="AdminFiles"/>, or null when no config directory can be named (no $HOME).</summary>
+    public static AdminCredentialFiles? TryAdminFiles(ParseResult result)
+    {
+        try
+        {
+            return AdminFiles(result);
+        }
+        catch (SpecFormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The TLS API when a host is given, else this host's local socket.</summary>
     public static ManagerConnection Connect(ParseResult result)
     {

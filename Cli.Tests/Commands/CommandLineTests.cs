@@ -108,4 +108,12 @@ public sealed class CommandLineTests
 
         Assert.StartsWith($"no manager on this host: nothing answers on {socket}", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Renewing_the_admin_certificate_needs_a_host()
+    {
+        var error = await Assert.ThrowsAsync<SpecFormatException>(() => RunAsync("cluster", "ca", "--renew-admin"));
+
+        Assert.StartsWith("--renew-admin needs --host HOST:PORT", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -82,6 +82,42 @@ public sealed class AdminCredentialFilesTests
         Assert.StartsWith($"admin certificate file {files.AdminPath} or {files.TrustPath} is unusable: ", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_ca_rotation_adds_the_new_root_to_trust_and_keeps_the_admin_certificate()
+    {
+        using var directory = new TempDirectory();
+        using var old = TestCertificates.Root("cluster1");
+        using var next = TestCertificates.Root("cluster1");
+        using var admin = TestCertificates.Node(old, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin));
+        var files = new AdminCredentialFiles(directory.Path);
+        files.Save(new NodeCredentials(admin, TrustBundle.Of(old)));
+        var adminBefore = File.ReadAllText(files.AdminPath);
+
+        Assert.True(files.FollowRoots([old.ExportCertificatePem(), next.ExportCertificatePem()], "m"));
+        Assert.False(files.FollowRoots([old.ExportCertificatePem(), next.ExportCertificatePem()], "m"));
+
+        var loaded = files.Load("m");
+        Assert.Equal([CertificateDigest.Of(old), CertificateDigest.Of(next)], loaded.Trust.Digests);
+        Assert.Equal(adminBefore, File.ReadAllText(files.AdminPath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(files.TrustPath));
+    }
+
+    [Fact]
+    public void Roots_of_another_cluster_or_without_saved_files_are_not_followed()
+    {
+        using var directory = new TempDirectory();
+        using var ours = TestCertificates.Root("cluster1");
+        using var theirs = TestCertificates.Root("cluster2");
+        using var admin = TestCertificates.Node(ours, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin));
+        var empty = new AdminCredentialFiles(Path.Combine(directory.Path, "none"));
+        var files = new AdminCredentialFiles(directory.Path);
+        files.Save(new NodeCredentials(admin, TrustBundle.Of(ours)));
+
+        Assert.False(empty.FollowRoots([theirs.ExportCertificatePem()], "m"));
+        Assert.False(files.FollowRoots([theirs.ExportCertificatePem()], "m"));
+        Assert.Equal([CertificateDigest.Of(ours)], files.Load("m").Trust.Digests);
+    }
+
     [Theory]
     [InlineData("/etc/ck", "/xdg", "/home/op", "/etc/ck")]
     [InlineData(null, "/xdg", "/home/op", "/xdg/clusterkit")]

@@ -97,6 +97,10 @@ internal static class ClusterCommands
             using var manager = ManagerContext.Connect(result);
             var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
             Console.Write(json ? Json.Format(info) + "\n" : ClusterInfoText.Format(info));
+            if (ManagerContext.TryAdminFiles(result)?.FollowRoots(info.RootCertificatesPem, manager.Target) == true)
+            {
+                await Console.Error.WriteLineAsync($"note: the cluster's roots changed (CA rotation); ck's {AdminCredentialFiles.TrustFileName} now holds them");
+            }
             return 0;
         });
         return command;
@@ -134,11 +138,17 @@ internal static class ClusterCommands
     private static Command Ca()
     {
         var rotate = new Option<bool>("--rotate") { Description = "Start a CA rotation: a new root, every node re-issued, then the old root dropped" };
-        var command = new Command("ca", "Print the cluster's root CA certificates, or rotate the CA") { rotate };
+        var renewAdmin = new Option<bool>("--renew-admin") { Description = "Renew ck's admin certificate from the current root (needs --host)" };
+        var command = new Command("ca", "Print the cluster's root CA certificates, rotate the CA, or renew ck's admin certificate") { rotate, renewAdmin };
         command.SetAction(async (result, ct) =>
         {
+            if (result.GetValue(renewAdmin) && ManagerContext.HostAddress(result) is null)
+            {
+                throw new SpecFormatException("--renew-admin needs --host HOST:PORT (or $CK_HOST): the manager renews the certificate ck presents over TLS");
+            }
+
             using var manager = ManagerContext.Connect(result);
-            if (!result.GetValue(rotate))
+            if (!result.GetValue(rotate) && !result.GetValue(renewAdmin))
             {
                 var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
                 foreach (var pem in info.RootCertificatesPem)
@@ -149,9 +159,30 @@ internal static class ClusterCommands
                 return 0;
             }
 
-            var response = await manager.CallAsync(c => manager.Cluster.RotateCaAsync(new RotateCaRequest(), c), ct);
-            Console.WriteLine($"CA rotation started: {response.Phase}");
-            Console.WriteLine("Root CA digests: " + string.Join(", ", response.RootDigests));
+            var files = ManagerContext.AdminFiles(result);
+            if (result.GetValue(rotate))
+            {
+                var response = await manager.CallAsync(c => manager.Cluster.RotateCaAsync(new RotateCaRequest(), c), ct);
+                Console.WriteLine($"CA rotation started: {response.Phase}");
+                Console.WriteLine("Root CA digests: " + string.Join(", ", response.RootDigests));
+                var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
+                if (files.FollowRoots(info.RootCertificatesPem, manager.Target))
+                {
+                    Console.WriteLine($"ck now trusts the old and the new root ({files.TrustPath}).");
+                }
+            }
+
+            if (manager.Host is not null)
+            {
+                // The admin certificate must leave the old root before the rotation drops it, or ck is locked out.
+                var renewed = await AdminRenewal.RenewAsync(manager, files, ct);
+                Console.WriteLine($"ck's admin certificate renewed until {ClusterInfoText.Time(new DateTimeOffset(renewed.Certificate.NotAfter.ToUniversalTime()))} ({files.AdminPath}).");
+            }
+            else if (files.Exist)
+            {
+                await Console.Error.WriteLineAsync($"note: ck's admin certificate in {files.AdminPath} is still from the old root; renew it before the rotation completes: ck cluster ca --renew-admin --host MANAGER-API-ADDRESS");
+            }
+
             return 0;
         });
         return command;

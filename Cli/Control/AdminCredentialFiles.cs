@@ -103,6 +103,40 @@ internal sealed class AdminCredentialFiles(string directory)
             : throw new ClusterCommandException($"admin certificate file {AdminPath} holds a {NodeIdentity.RoleName(credentials.Identity.Role)} certificate ({credentials.Identity.NodeId}); allowed: an admin certificate from `ck cluster init`");
     }
 
+    /// <summary>
+    /// Follows a CA rotation: replaces trust.pem with <paramref name="rootPems"/> (from a trusted channel) when they are
+    /// roots of the admin certificate's cluster and differ from the saved ones. Without it ck would refuse the managers
+    /// once they present certificates from the new root. False when nothing was written.
+    /// </summary>
+    public bool FollowRoots(IEnumerable<string> rootPems, string source)
+    {
+        if (!Exist)
+        {
+            return false;
+        }
+
+        NodeCredentials current;
+        try
+        {
+            current = Load(source);
+        }
+        catch (ClusterCommandException)
+        {
+            // Unusable files are reported when --host needs them; following roots is a side job.
+            return false;
+        }
+
+        var roots = TrustBundle.FromPem(string.Join('\n', rootPems), $"the roots sent by {source}");
+        if (roots.Digests.SequenceEqual(current.Trust.Digests, StringComparer.Ordinal)
+            || roots.Roots.Any(r => PinnedRoot.ClusterIdOf(r, source) != current.Identity.ClusterId))
+        {
+            return false;
+        }
+
+        WriteAtomically(TrustPath, roots.ToPem());
+        return true;
+    }
+
     private static string ReadPrivate(string path, string what)
     {
         if (OperatingSystem.IsWindows())
