@@ -50,7 +50,11 @@ internal sealed class RemoteJoinManager(string address, TimeProvider time) : IJo
         {
             throw new ClusterCommandException($"refused the TLS handshake with {address}: its certificate is not a manager certificate of the token's cluster: {reason}", e);
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded || IsConnectionFailure(e))
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            throw new ClusterCommandException($"the manager at {address} did not answer within {CallTimeout.TotalSeconds:0} s (has its cluster lost quorum?)", e);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable || IsConnectionFailure(e))
         {
             throw new ClusterCommandException($"the manager at {address} did not answer: {e.Status.Detail.ReplaceLineEndings(" ")}", e);
         }
