@@ -79,7 +79,7 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
         // some scheduling slack; the rest of what the test saw is the Raft commit and its own polling.
         Assert.StartsWith("no heartbeat for ", down.Status.Message, StringComparison.Ordinal);
         var decidedAfter = double.Parse(down.Status.Message["no heartbeat for ".Length..^" s".Length], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(decidedAfter, 0.6, 0.6 + 0.05 + 0.2);
+        Assert.InRange(decidedAfter, 0.6, 1.0);
         Assert.Equal(RawSession.Description("host-b"), down.Description);
 
         // The next heartbeat on the same stream brings it back.
