@@ -15,6 +15,9 @@ internal sealed class NodeScorer
     // (each node's data is touched once per run, not once per task; docs/benchmarks.md).
     private const double PlanRunSlack = 0.02;
 
+    // Under the plan, fullness only breaks ties: a thousandth of a node's room outweighs it.
+    private const double FullerFirst = 1e-3;
+
     private readonly TaskDemand _demand;
     private readonly bool _binPack;
     private readonly bool _antiAffinity;
@@ -57,22 +60,22 @@ internal sealed class NodeScorer
     }
 
     /// <summary>
-    /// The node's fullness in the round's mix once the task is on it, plus twice the room it keeps
-    /// above its planned target. Planned nodes with room to spare score above 1 and take tasks in
-    /// turn, the emptiest first, so every planned node gets a share of every batch. A node at its
-    /// target, or outside the plan, scores its fullness alone (below 1): tasks no planned node holds
-    /// go to the fullest node that fits, and a big service's anti-affinity (a few thousandths) never
-    /// outweighs a planned node, while a small one's can still spread its tasks over the plan.
+    /// The room, in the round's mix, that the node keeps above its planned target once the task is on
+    /// it (a node outside the plan, or already at its target, is to keep the room it has, so the task
+    /// scores minus its own size). Planned nodes take tasks in turn, the one furthest above its
+    /// target first, so every planned node gets a share of every batch. Among equals the fuller node
+    /// wins, and opening an empty node the plan leaves empty costs a whole node: tasks that no planned
+    /// node holds pack onto nodes in use, whatever a big service's anti-affinity says. Only
+    /// anti-affinity may open the next nodes of the plan's ranking, as many as the service has tasks,
+    /// so a small service still spreads.
     /// </summary>
     internal static double PlanScore(PackingPlan plan, NodeInfo node, int nodeIndex, TaskDemand demand, long spreadOver)
     {
-        var after = plan.Shape.Room(node, demand.NanoCpus, demand.MemoryBytes);
+        var shape = plan.Shape;
+        var now = shape.Room(node, 0, 0);
+        var after = shape.Room(node, demand.NanoCpus, demand.MemoryBytes);
         var target = plan.TargetRoom(nodeIndex);
-        var score = 1 - after + (2 * Math.Max(0, after - target));
-
-        // Opening an empty node the plan leaves empty costs a whole node, so tasks no planned node
-        // holds pack onto nodes in use; only anti-affinity may open the next nodes of the ranking,
-        // as many as the service has tasks, so a small service can still spread.
+        var score = after - Math.Min(target, now) + (FullerFirst * (1 - after));
         return double.IsPositiveInfinity(target) && node.TaskCount == 0 && !plan.OpensFor(nodeIndex, spreadOver) ? score - 1 : score;
     }
 }
