@@ -1,6 +1,7 @@
 using Task = System.Threading.Tasks.Task;
 using System.Net;
 using ClusterKit.Manager.Host.Membership;
+using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
@@ -57,7 +58,7 @@ internal sealed partial class ManagerNodeService(
         var files = new CertificateFiles(Bootstrap.IdentityDirectory);
         if (!files.Exist)
         {
-            LogWaiting(logger, options.SocketPath, options.DataDirectory);
+            LogWaiting(logger, options.SocketPath ?? "(none)", options.DataDirectory);
             return;
         }
 
@@ -187,13 +188,17 @@ internal sealed partial class ManagerNodeService(
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"--force-new-cluster recovers from this manager's data, but {options.DataDirectory} holds no cluster identity; allowed: on a manager that was part of a cluster"));
         }
 
+        // DotNext keeps the member list in its log as well as in members.bin, so the old log would
+        // bring the lost managers back: start a fresh log and commit everything this manager holds.
+        var held = _node?.Store.Memory.CreateSnapshot();
         if (_node is not null)
         {
             await _node.DisposeAsync();
             _node = null;
         }
 
-        File.Delete(MemberListFile.PathIn(options.DataDirectory));
+        held ??= await ReadHeldStateAsync(token);
+        var backup = Bootstrap.SetAsideRaftState(Time.GetUtcNow());
         var credentials = files.Load();
         await StartMemberAsync(credentials, files, RaftBootstrap.NewCluster, token);
         var node = Node;
@@ -206,16 +211,19 @@ internal sealed partial class ManagerNodeService(
         await node.Store.UpdateAsync(
             tx =>
             {
-                foreach (var other in tx.List<Node>().Where(n => n.Role == Proto.Manager.V1.NodeRole.Manager && n.Id != self))
+                StoreRestore.PutAll(tx, held);
+                foreach (var other in held.Nodes.Where(n => n.Role == Proto.Manager.V1.NodeRole.Manager && n.Id != self))
                 {
                     var demoted = other.Clone();
                     demoted.Role = Proto.Manager.V1.NodeRole.Worker;
+                    demoted.Spec ??= new NodeSpec { Availability = NodeAvailability.Active };
                     demoted.Spec.DesiredRole = Proto.Manager.V1.NodeRole.Worker;
                     demoted.Status = new NodeStatus { State = NodeState.Down, Message = "removed from raft by --force-new-cluster", Address = other.Status?.Address ?? string.Empty };
-                    tx.Update(demoted);
+                    tx.Put(demoted);
                 }
             },
             token);
+        LogSetAside(logger, backup);
         var cluster = CurrentCluster() ?? throw new RpcException(new Status(StatusCode.DataLoss, "the recovered store has no cluster object"));
         var authority = ClusterAuthority.FromStore(cluster);
         LogForcedNewCluster(logger, cluster.Id, self);
@@ -227,6 +235,12 @@ internal sealed partial class ManagerNodeService(
             ManagerToken = authority.Tokens.Token(Shared.Identity.NodeRole.Manager, authority.TokenDigest).ToString(),
             RootCertificatesPem = { authority.Trust.Roots.Select(r => r.ExportCertificatePem()) },
         };
+    }
+
+    private Task<StoreSnapshot> ReadHeldStateAsync(CancellationToken token)
+    {
+        token.ThrowIfCancellationRequested();
+        throw new RpcException(new Status(StatusCode.FailedPrecondition, "this manager's raft member is not running, so its data cannot be read; restart ck-manager and run `ck cluster init --force-new-cluster` again"));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -269,6 +283,9 @@ internal sealed partial class ManagerNodeService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {ClusterId} recovered as a one-manager cluster on node {NodeId} (--force-new-cluster)")]
     private static partial void LogForcedNewCluster(ILogger logger, string clusterId, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The raft log from before --force-new-cluster is kept in {Backup}")]
+    private static partial void LogSetAside(ILogger logger, string backup);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "TLS peer refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string reason);

@@ -15,8 +15,11 @@ public sealed class ManagerOptions
     /// <summary>Only with a fixed member list; otherwise the cluster gives the id at init or join.</summary>
     public string? NodeId { get; init; }
 
-    /// <summary>The root-only local control socket (`ck cluster init|join` and operators on this host).</summary>
-    public string SocketPath { get; init; } = DefaultSocketPath;
+    /// <summary>
+    /// The root-only local control socket (`ck cluster init|join` and operators on this host);
+    /// with a fixed member list there is none unless --socket asks for one.
+    /// </summary>
+    public string? SocketPath { get; init; }
 
     public const string DefaultSocketPath = "/run/clusterkit/manager.sock";
 
@@ -152,8 +155,8 @@ public sealed class ManagerOptions
             throw new ArgumentException("option --node-id is required with --peers or --cold-start");
         }
 
-        var socket = values.TryGetValue("--socket", out var socketPath) ? socketPath : DefaultSocketPath;
-        if (!Path.IsPathFullyQualified(socket) || System.Text.Encoding.UTF8.GetByteCount(socket) > 107)
+        var socket = values.TryGetValue("--socket", out var socketPath) ? socketPath : members.Count > 0 ? null : DefaultSocketPath;
+        if (socket is not null && (!Path.IsPathFullyQualified(socket) || System.Text.Encoding.UTF8.GetByteCount(socket) > 107))
         {
             throw new ArgumentException($"--socket '{socket}' is invalid; allowed: an absolute path of at most 107 bytes");
         }

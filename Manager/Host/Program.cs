@@ -31,8 +31,15 @@ builder.Logging.SetMinimumLevel(options.LogLevel);
 builder.Logging.AddFilter("DotNext", LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
+// A failed start is reported in one line below; the host's own stack trace would bury it.
+builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
+
 var tls = new ManagerTlsSlot();
-LocalSocket.Prepare(options.SocketPath);
+if (options.SocketPath is not null)
+{
+    LocalSocket.Prepare(options.SocketPath);
+}
+
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Listen(options.ApiEndPoint, listen =>
@@ -48,7 +55,10 @@ builder.WebHost.ConfigureKestrel(kestrel =>
             });
         }
     });
-    kestrel.ListenUnixSocket(options.SocketPath, listen => listen.Protocols = HttpProtocols.Http2);
+    if (options.SocketPath is not null)
+    {
+        kestrel.ListenUnixSocket(options.SocketPath, listen => listen.Protocols = HttpProtocols.Http2);
+    }
 });
 builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<CallerAuthorizationInterceptor>());
 builder.Services.AddSingleton(options);
@@ -56,6 +66,7 @@ builder.Services.AddSingleton(tls);
 builder.Services.AddSingleton<ManagerNodeService>();
 builder.Services.AddSingleton<LeaderCalls>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ManagerNodeService>());
+builder.Services.AddHostedService<CertificateRenewalService>();
 builder.Services.AddSingleton<ISessionIdentity, CertificateSessionIdentity>();
 builder.Services.AddClusterKitDispatcher(
     new DispatcherOptions { HeartbeatPeriod = options.HeartbeatPeriod },
@@ -71,7 +82,11 @@ app.MapClusterKitDispatcher();
 try
 {
     await app.StartAsync();
-    LocalSocket.RestrictToRoot(options.SocketPath);
+    if (options.SocketPath is not null)
+    {
+        LocalSocket.RestrictToRoot(options.SocketPath);
+    }
+
     await app.WaitForShutdownAsync();
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)

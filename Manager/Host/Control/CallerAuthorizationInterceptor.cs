@@ -1,8 +1,6 @@
-using System.Net.Sockets;
 using ClusterKit.Shared.Identity;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.AspNetCore.Connections.Features;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
 
 namespace ClusterKit.Manager.Host.Control;
@@ -76,7 +74,8 @@ internal sealed class CallerAuthorizationInterceptor(ManagerNodeService manager)
     private static Caller Identify(ServerCallContext context)
     {
         var http = context.GetHttpContext();
-        if (http.Features.Get<IConnectionEndPointFeature>()?.LocalEndPoint is UnixDomainSocketEndPoint)
+        // Kestrel gives TCP connections their addresses and a Unix socket's none; the API port is TLS only.
+        if (!http.Request.IsHttps && http.Connection.LocalIpAddress is null && http.Connection.RemoteIpAddress is null)
         {
             return new Caller(CallerKind.LocalSocket, null);
         }

@@ -41,13 +41,11 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
     {
         var raft = manager.RequireNode();
         var found = await FindAsync(raft, request.Node, context.CancellationToken);
-        var (changed, error) = NodeSpecChange.Apply(found, request);
-        if (changed is null)
+        var changed = await ChangeNodeAsync(raft, found.Id, current =>
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, error!));
-        }
-
-        await CommitAsync(raft, tx => tx.Update(changed), context.CancellationToken);
+            var (next, error) = NodeSpecChange.Apply(current, request);
+            return next ?? throw new RpcException(new Status(StatusCode.InvalidArgument, error!));
+        }, context.CancellationToken);
         LogUpdated(logger, found.Id, changed.Spec.Availability.ToString());
         return Details(await FindAsync(raft, found.Id, context.CancellationToken), raft.Members);
     }
@@ -66,11 +64,8 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node {found.Id} runs no manager process (it joined as a worker): start ck-manager on that host and join it with the manager token (`ck cluster join-token manager`)"));
         }
 
-        var changed = found.Clone();
-        changed.Role = NodeRole.Manager;
-        changed.Spec.DesiredRole = NodeRole.Manager;
         await leader.AddManagerAsync(found.Id, context.CancellationToken);
-        await CommitAsync(raft, tx => tx.Update(changed), context.CancellationToken);
+        await ChangeNodeAsync(raft, found.Id, current => WithRole(current, NodeRole.Manager), context.CancellationToken);
         LogPromoted(logger, found.Id);
         return Details(await FindAsync(raft, found.Id, context.CancellationToken), raft.Members);
     }
@@ -84,11 +79,6 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node {found.Id} is not a manager; allowed: demoting a manager"));
         }
 
-        // Write the role first: a demoted manager's node object must not claim a vote it no longer has,
-        // and if the removal fails the operator sees the node as a worker with a raft member to retry.
-        var changed = found.Clone();
-        changed.Role = NodeRole.Worker;
-        changed.Spec.DesiredRole = NodeRole.Worker;
         var members = raft.Members;
         var rule = MembershipRules.CheckRemoval(members, ParseRaft(found));
         if (rule is not null && IsRaftMember(raft, found))
@@ -101,7 +91,7 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
             await leader.RemoveManagerAsync(found.Id, context.CancellationToken);
         }
 
-        await CommitAsync(raft, tx => tx.Update(changed), context.CancellationToken);
+        await ChangeNodeAsync(raft, found.Id, current => WithRole(current, NodeRole.Worker), context.CancellationToken);
         LogDemoted(logger, found.Id);
         return Details(await FindAsync(raft, found.Id, context.CancellationToken), raft.Members);
     }
@@ -136,6 +126,46 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
             context.CancellationToken);
         LogRemoved(logger, found.Id, request.Force);
         return new RemoveNodeResponse();
+    }
+
+    private static Node WithRole(Node node, NodeRole role)
+    {
+        var changed = node.Clone();
+        changed.Role = role;
+        changed.Spec ??= new NodeSpec { Availability = NodeAvailability.Active };
+        changed.Spec.DesiredRole = role;
+        return changed;
+    }
+
+    /// <summary>
+    /// Read, change and write one node, again if someone else (a heartbeat-driven status change,
+    /// another operator) wrote it in between: the change is applied to the node as it is now.
+    /// </summary>
+    private static async Task<Node> ChangeNodeAsync(RaftNode raft, string nodeId, Func<Node, Node> change, CancellationToken token)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await raft.Store.ReadAsync(tx => tx.Get<Node>(nodeId), token)
+                ?? throw new RpcException(new Status(StatusCode.NotFound, $"node {nodeId} was removed while this request ran"));
+            var changed = change(current);
+            try
+            {
+                await raft.Store.UpdateAsync(tx => tx.Update(changed), token);
+                return changed;
+            }
+            catch (StoreConflictException) when (attempt < 5)
+            {
+                // Written in between: apply the change to the newer node.
+            }
+            catch (StoreConflictException e)
+            {
+                throw new RpcException(new Status(StatusCode.Aborted, $"node {nodeId} kept changing while this request ran ({e.Message}); run the command again"));
+            }
+            catch (LeaderUnavailableException e)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster has no reachable leader (quorum lost?): {e.Message}"));
+            }
+        }
     }
 
     internal static NodeDetails Details(Node node, IReadOnlyList<RaftMemberView> members)

@@ -43,6 +43,29 @@ internal sealed class BootstrapFiles(string dataDirectory)
 
     public void DeletePendingJoin() => File.Delete(PendingJoinPath);
 
+    /// <summary>Moves the raft log, snapshots and member list into a dated directory (kept, never deleted); returns its path.</summary>
+    public string SetAsideRaftState(DateTimeOffset now)
+    {
+        var backup = Path.Combine(dataDirectory, "before-force-new-cluster-" + now.ToString("yyyyMMddTHHmmssZ", System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(backup);
+        foreach (var name in (string[])["wal", "snapshots"])
+        {
+            var path = Path.Combine(dataDirectory, name);
+            if (Directory.Exists(path))
+            {
+                Directory.Move(path, Path.Combine(backup, name));
+            }
+        }
+
+        var members = Path.Combine(dataDirectory, "members.bin");
+        if (File.Exists(members))
+        {
+            File.Move(members, Path.Combine(backup, "members.bin"));
+        }
+
+        return backup;
+    }
+
     private static void WriteDurably(string path, byte[] content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

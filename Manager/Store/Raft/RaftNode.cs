@@ -101,10 +101,38 @@ public sealed partial class RaftNode : IAsyncDisposable
         var cluster = new RaftCluster(configuration) { AuditTrail = wal };
         var node = new RaftNode(options, cluster, members, wal, stateMachine, memory, loggers, time, onStuck);
         cluster.LeaderChanged += node.OnLeaderChanged;
-        await cluster.StartAsync(token).ConfigureAwait(false);
+        try
+        {
+            await cluster.StartAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Damage(e) is { } damage)
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            await wal.DisposeAsync().ConfigureAwait(false);
+            await stateMachine.DisposeAsync().ConfigureAwait(false);
+            members.Dispose();
+            throw new InvalidDataException(
+                $"the raft log in {Path.Combine(options.DataDirectory, "wal")} is damaged ({damage.Message}); nothing was changed on disk. " +
+                "If other managers hold the data, move this manager's wal/, snapshots/ and members.bin aside and start it again to catch up from the leader; otherwise restore the data directory from a backup",
+                e);
+        }
         LogStarted(logger, options.NodeId, options.RaftEndPoint.ToString(), options.Members.Count, memory.Version, wal.LastCommittedEntryIndex);
         node._watchdog?.Start();
         return node;
+    }
+
+    /// <summary>The corrupt-data cause inside DotNext's wrapping, if that is what stopped the start.</summary>
+    private static InvalidDataException? Damage(Exception? error)
+    {
+        for (; error is not null; error = error.InnerException)
+        {
+            if (error is InvalidDataException damage)
+            {
+                return damage;
+            }
+        }
+
+        return null;
     }
 
     public async Task<bool> WaitForLeaderAsync(TimeSpan timeout, CancellationToken token)
