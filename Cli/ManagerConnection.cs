@@ -172,6 +172,15 @@ internal sealed class ManagerConnection : IDisposable
             return new ClusterCommandException($"the manager at {Host} refused the TLS handshake (it did not accept ck's admin certificate, or speaks no TLS 1.3): {OneLine(authentication.Message)}", error);
         }
 
+        if (_answeringNodeId is not null && Find<HttpRequestException>(error) is not null && Find<SocketException>(error) is null)
+        {
+            // ck accepted the manager, and the manager hung up right after the handshake: it refused ck's certificate.
+            return new ClusterCommandException(
+                $"the manager at {Host} ({_answeringNodeId}) closed the connection after the TLS handshake: it did not accept ck's admin certificate " +
+                "(expired, or issued by a root the cluster dropped after a CA rotation); use the local socket on a manager host, or renew it with `ck cluster ca --renew-admin` while it is still valid",
+                error);
+        }
+
         var socket = Find<SocketException>(error);
         if (socket is not null || Find<HttpRequestException>(error) is not null)
         {
