@@ -1,4 +1,5 @@
 using ClusterKit.Proto.Manager.V1;
+using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Task = System.Threading.Tasks.Task;
 
@@ -20,6 +21,10 @@ public sealed class RaftStore : IStore
     private readonly TimeProvider _time;
     private readonly TimeSpan _proposeTimeout;
 
+    // Completed (and replaced) whenever the leader changes, so that writers waiting out a failover
+    // retry as soon as a new leader is known instead of at the next step of their back-off.
+    private TaskCompletionSource _leaderChanged = NewSignal();
+
     internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, LeaderForwarder forwarder, TimeProvider time, TimeSpan proposeTimeout)
     {
         _cluster = cluster;
@@ -28,6 +33,7 @@ public sealed class RaftStore : IStore
         _forwarder = forwarder;
         _time = time;
         _proposeTimeout = proposeTimeout;
+        cluster.LeaderChanged += OnLeaderChanged;
     }
 
     public MemoryStore Memory { get; }
@@ -90,6 +96,8 @@ public sealed class RaftStore : IStore
         Exception? last = null;
         while (true)
         {
+            // Taken before the attempt: a leader elected while it fails still wakes the wait below.
+            var leaderChanged = Volatile.Read(ref _leaderChanged).Task;
             try
             {
                 switch (_cluster.Leader)
@@ -117,16 +125,18 @@ public sealed class RaftStore : IStore
                 throw TimedOut(last);
             }
 
+            bool newLeader;
             try
             {
-                await Task.Delay(delay, _time, deadline.Token).ConfigureAwait(false);
+                newLeader = await WaitBeforeRetryAsync(delay, leaderChanged, deadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
             {
                 throw TimedOut(last);
             }
 
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            // A new leader starts a new back-off: its first moments (no-op entry, API connection) may still refuse.
+            delay = newLeader ? FirstRetryDelay : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
         }
     }
 
@@ -147,6 +157,22 @@ public sealed class RaftStore : IStore
             throw new LeaderUnavailableException("this manager lost the leadership before the write was appended", e);
         }
     }
+
+    /// <summary>The back-off delay, cut short when the leader changes; true when it was.</summary>
+    private async Task<bool> WaitBeforeRetryAsync(TimeSpan delay, Task leaderChanged, CancellationToken token)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var sleep = Task.Delay(delay, _time, wait.Token);
+        var first = await Task.WhenAny(sleep, leaderChanged).ConfigureAwait(false);
+        await wait.CancelAsync().ConfigureAwait(false);
+        token.ThrowIfCancellationRequested();
+        return first == leaderChanged;
+    }
+
+    private void OnLeaderChanged(ICluster cluster, IClusterMember? leader)
+        => Interlocked.Exchange(ref _leaderChanged, NewSignal()).TrySetResult();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private LeaderUnavailableException TimedOut(Exception? last)
         => new($"no leader committed the write within {_proposeTimeout.TotalSeconds:0.#} s: {last?.Message ?? "no answer"}", last!);
