@@ -74,20 +74,17 @@ public sealed class PackingPlanTests
 
         // a (4 free) and b planned; b is to keep 6 of 10. c is outside the plan and empty.
         Assert.Equal(2, plan.PlannedNodes);
-        var a = NodeScorer.PlanScore(plan, cluster.Nodes[0], 0, demand, spreadOver: 0);
-        var b = NodeScorer.PlanScore(plan, cluster.Nodes[1], 1, demand, spreadOver: 0);
-        var c = NodeScorer.PlanScore(plan, cluster.Nodes[2], 2, demand, spreadOver: 0);
+        var a = NodeScorer.PlanScore(plan, cluster.Nodes[0], 0, demand);
+        var b = NodeScorer.PlanScore(plan, cluster.Nodes[1], 1, demand);
+        var c = NodeScorer.PlanScore(plan, cluster.Nodes[2], 2, demand);
         Assert.Equal(0.3, a, 2);
         Assert.Equal(0.3, b, 2);
         Assert.True(a > b, "equally far above their targets, the fuller node first");
-        Assert.Equal(-0.1 - 1, c, 2);
-
-        // Anti-affinity of a service with 3 tasks may open the next node of the ranking.
-        Assert.Equal(-0.1, NodeScorer.PlanScore(plan, cluster.Nodes[2], 2, demand, spreadOver: 3), 2);
+        Assert.Equal(-0.1 - 0.5, c, 2);
 
         // A planned node at its target scores like any node in use: minus the task's size.
         cluster.AddTask("b", "fill", new TaskDemand("y", 4 * Core, 4 * GiB));
-        Assert.Equal(-0.1, NodeScorer.PlanScore(plan, cluster.Nodes[1], 1, demand, spreadOver: 0), 2);
+        Assert.Equal(-0.1, NodeScorer.PlanScore(plan, cluster.Nodes[1], 1, demand), 2);
     }
 
     [Fact]

@@ -18,6 +18,12 @@ internal sealed class NodeScorer
     // Under the plan, fullness only breaks ties: a thousandth of a node's room outweighs it.
     private const double FullerFirst = 1e-3;
 
+    // Opening an empty node outside the plan costs half a node. That is more than the anti-affinity
+    // penalty ((n + 1) / tasks) of a service with fewer than half its tasks on one node, so tasks
+    // that no planned node holds pack onto nodes in use instead of one new node each; a service of
+    // two or three tasks still spreads.
+    private const double OpeningCost = 0.5;
+
     private readonly TaskDemand _demand;
     private readonly bool _binPack;
     private readonly bool _antiAffinity;
@@ -46,7 +52,7 @@ internal sealed class NodeScorer
         double score;
         if (_binPack && _plan is not null)
         {
-            score = PlanScore(_plan, node, nodeIndex, _demand, _antiAffinity ? (long)_desired : 0);
+            score = PlanScore(_plan, node, nodeIndex, _demand);
         }
         else
         {
@@ -64,18 +70,15 @@ internal sealed class NodeScorer
     /// it (a node outside the plan, or already at its target, is to keep the room it has, so the task
     /// scores minus its own size). Planned nodes take tasks in turn, the one furthest above its
     /// target first, so every planned node gets a share of every batch. Among equals the fuller node
-    /// wins, and opening an empty node the plan leaves empty costs a whole node: tasks that no planned
-    /// node holds pack onto nodes in use, whatever a big service's anti-affinity says. Only
-    /// anti-affinity may open the next nodes of the plan's ranking, as many as the service has tasks,
-    /// so a small service still spreads.
+    /// wins, and opening an empty node the plan leaves empty costs half a node.
     /// </summary>
-    internal static double PlanScore(PackingPlan plan, NodeInfo node, int nodeIndex, TaskDemand demand, long spreadOver)
+    internal static double PlanScore(PackingPlan plan, NodeInfo node, int nodeIndex, TaskDemand demand)
     {
         var shape = plan.Shape;
         var now = shape.Room(node, 0, 0);
         var after = shape.Room(node, demand.NanoCpus, demand.MemoryBytes);
         var target = plan.TargetRoom(nodeIndex);
         var score = after - Math.Min(target, now) + (FullerFirst * (1 - after));
-        return double.IsPositiveInfinity(target) && node.TaskCount == 0 && !plan.OpensFor(nodeIndex, spreadOver) ? score - 1 : score;
+        return double.IsPositiveInfinity(target) && node.TaskCount == 0 ? score - OpeningCost : score;
     }
 }

@@ -2,7 +2,7 @@ namespace ClusterKit.Manager.Scheduling.Scoring;
 
 /// <summary>
 /// Which nodes a round's bin-pack tasks should fill and how much room each should keep at the end.
-/// The plan ranks schedulable nodes fullest first (ties in seeded order) and takes them until their
+/// The plan takes schedulable nodes, fullest first (ties in seeded order), until their
 /// room, measured in the round's <see cref="PackingShape"/>, holds the round's bin-pack demand.
 /// Every planned node is to be filled up except the last one, which keeps what the round does not
 /// need; nodes outside the plan are to keep the room they have, and an empty one to stay empty.
@@ -13,13 +13,11 @@ namespace ClusterKit.Manager.Scheduling.Scoring;
 internal sealed class PackingPlan
 {
     private readonly double[] _targetRoom;
-    private readonly int[] _rank;
 
-    private PackingPlan(PackingShape shape, double[] targetRoom, int[] rank, int plannedNodes)
+    private PackingPlan(PackingShape shape, double[] targetRoom, int plannedNodes)
     {
         Shape = shape;
         _targetRoom = targetRoom;
-        _rank = rank;
         PlannedNodes = plannedNodes;
     }
 
@@ -31,12 +29,6 @@ internal sealed class PackingPlan
     /// <summary>The room node <paramref name="nodeIndex"/> should keep; infinite outside the plan.</summary>
     public double TargetRoom(int nodeIndex) => _targetRoom[nodeIndex];
 
-    /// <summary>
-    /// Whether a service that wants its tasks on <paramref name="spreadOver"/> different nodes (its
-    /// anti-affinity) may open this node, one of the next that many in the plan's ranking.
-    /// </summary>
-    public bool OpensFor(int nodeIndex, long spreadOver) => _rank[nodeIndex] < spreadOver;
-
     /// <param name="nodes">The cluster's nodes as they are now (global tasks already placed).</param>
     /// <param name="shape">The round's bin-pack demand and its mix.</param>
     /// <param name="tieBreak">A seeded order per node index, for nodes with equal room (e.g. empty ones).</param>
@@ -44,8 +36,6 @@ internal sealed class PackingPlan
     {
         var target = new double[nodes.Count];
         Array.Fill(target, double.PositiveInfinity);
-        var rank = new int[nodes.Count];
-        Array.Fill(rank, int.MaxValue);
         var room = new double[nodes.Count];
         var order = new List<int>(nodes.Count);
         for (var i = 0; i < nodes.Count; i++)
@@ -61,11 +51,6 @@ internal sealed class PackingPlan
         }
 
         order.Sort((a, b) => room[a] != room[b] ? room[a].CompareTo(room[b]) : tieBreak[a].CompareTo(tieBreak[b]));
-        for (var k = 0; k < order.Count; k++)
-        {
-            rank[order[k]] = k;
-        }
-
         double cpu = 0, memory = 0;
         var planned = 0;
         foreach (var i in order)
@@ -87,7 +72,7 @@ internal sealed class PackingPlan
             memory += holdsMemory;
         }
 
-        return new PackingPlan(shape, target, rank, planned);
+        return new PackingPlan(shape, target, planned);
     }
 
     // The fraction of what a node holds that a remaining demand needs.
