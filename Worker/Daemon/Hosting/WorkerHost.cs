@@ -1,4 +1,5 @@
 using ClusterKit.Worker.Api;
+using ClusterKit.Worker.Cluster;
 using ClusterKit.Worker.Session;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,7 @@ public static class WorkerHost
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
         builder.Services.AddClusterKitWorker();
+        builder.Services.AddWorkerCluster();
         if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{WorkerOptions.Section}:Managers"]))
         {
             builder.Services.AddManagerSession();
@@ -62,6 +64,7 @@ public static class WorkerHost
         var app = builder.Build();
         app.MapGrpcService<ContainersApi>();
         app.MapGrpcService<ImagesApi>();
+        app.MapWorkerCluster();
         app.Lifetime.ApplicationStarted.Register(() => File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite));
         return app;
     }
