@@ -34,7 +34,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<WaitContainerResponse>> _nextExit = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<Task, string> _trashDeletions = new();
+    private readonly TrashDeleter _trash;
 
     public ContainerManager(
         IOptions<WorkerOptions> options,
@@ -56,6 +56,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
         _systemCalls = systemCalls;
         _time = time;
         _logger = logger;
+        _trash = new TrashDeleter(LogTrashDeleteFailed);
     }
 
     /// <summary>A started run of a container: the runtime's handle and the end of its exit handling.</summary>
@@ -573,22 +574,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
         DeleteTrashLater(trash);
     }
 
-    private void DeleteTrashLater(string trash)
-    {
-        var deletion = Task.Run(() =>
-        {
-            try
-            {
-                Directory.Delete(trash, recursive: true);
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-            {
-                LogTrashDeleteFailed(trash, error);
-            }
-        });
-        _trashDeletions[deletion] = trash;
-        _ = deletion.ContinueWith(t => _trashDeletions.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
+    private void DeleteTrashLater(string trash) => _trash.Enqueue(trash);
 
     // ------------------------------------------------------------------ recovery
 
@@ -684,7 +670,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
         }
 
         // Let background deletions finish; any cut short (a kill) are retried at the next start.
-        await Task.WhenAll(_trashDeletions.Keys);
+        _trash.Dispose();
 
         _shutdown.Dispose();
         _createGate.Dispose();
