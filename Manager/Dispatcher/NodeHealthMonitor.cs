@@ -38,11 +38,13 @@ internal sealed partial class NodeHealthMonitor(
 
     private async System.Threading.Tasks.Task EveryAsync(Func<TimeSpan> interval, Func<CancellationToken, System.Threading.Tasks.Task> step, CancellationToken stoppingToken)
     {
+        string? lastError = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await step(stoppingToken);
+                lastError = null;
                 await System.Threading.Tasks.Task.Delay(interval(), time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -52,7 +54,12 @@ internal sealed partial class NodeHealthMonitor(
             catch (Exception e)
             {
                 // A leader change or a slow store: the next round decides again from scratch.
-                LogCheckFailed(logger, e.GetType().Name, e.Message);
+                // The same failure every tick (a manager not yet in a cluster) is told once.
+                if (e.Message != lastError)
+                {
+                    LogCheckFailed(logger, e.GetType().Name, e.Message);
+                    lastError = e.Message;
+                }
                 try
                 {
                     await System.Threading.Tasks.Task.Delay(interval(), time, stoppingToken);

@@ -80,6 +80,8 @@ internal sealed partial class ManagerNodeService(
             }
 
             EnsureNotJoined();
+            EnsureAdvertised("--advertise-addr", request.AdvertiseApiAddress, options.ApiAddress, "--api-address");
+            EnsureAdvertised("--advertise-raft-addr", request.AdvertiseRaftAddress, options.RaftEndPoint.ToString(), "--raft-address");
             var init = ClusterInit.Create(options, Time);
             Bootstrap.WritePendingInit(init.Transaction);
             var files = new CertificateFiles(Bootstrap.IdentityDirectory);
@@ -88,6 +90,10 @@ internal sealed partial class ManagerNodeService(
             await CompletePendingAsync(token);
             LogInitialized(logger, init.Cluster.Id, init.Credentials.Identity.NodeId);
             return init.Response();
+        }
+        catch (LeaderUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the cluster could not commit its first write: " + e.Message));
         }
         finally
         {
@@ -114,6 +120,15 @@ internal sealed partial class ManagerNodeService(
         finally
         {
             _lifecycle.Release();
+        }
+    }
+
+    /// <summary>The manager advertises the addresses it listens on; another one given to init is a mistake to name.</summary>
+    private static void EnsureAdvertised(string flag, string requested, string actual, string option)
+    {
+        if (!string.IsNullOrEmpty(requested) && requested != actual)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{flag} {requested} differs from this manager's {option} {actual}; allowed: the address the manager listens on (start ck-manager with {option} {requested})"));
         }
     }
 

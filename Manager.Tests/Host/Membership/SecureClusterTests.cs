@@ -108,11 +108,12 @@ public sealed class SecureClusterTests
             Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);
             Assert.Contains(init.ClusterId, again.Status.Detail, StringComparison.Ordinal);
 
-            // The other cluster's admin certificate does not pass this cluster's TLS.
-            using var stranger = SecureManager.TlsChannel(managers[0].Api, SecureManager.AdminCredentials(other));
-            var refused = await Assert.ThrowsAsync<RpcException>(() => new NodeService.NodeServiceClient(stranger).ListAsync(new ListNodesRequest()).ResponseAsync);
+            // The other cluster's admin certificate does not pass this cluster's TLS, even from a
+            // client that accepts the manager's certificate: the manager refuses it and says why.
+            using var stranger = SecureManager.UncheckedTlsChannel(managers[0].Api, SecureManager.AdminCredentials(other).Certificate);
+            var refused = await Assert.ThrowsAsync<RpcException>(() => new NodeService.NodeServiceClient(stranger).ListAsync(new ListNodesRequest(), deadline: DateTime.UtcNow + Wait).ResponseAsync);
             Assert.NotEqual(StatusCode.OK, refused.StatusCode);
-            Assert.Contains("was issued by another CA", managers[0].RecentOutput(200), StringComparison.Ordinal);
+            await WaitForAsync(() => Task.FromResult(managers[0].RecentOutput(400)), o => o.Contains("was issued by another CA", StringComparison.Ordinal), managers);
 
             // Without a certificate only the join methods answer.
             using var anonymous = SecureManager.AnonymousChannel(managers[0].Api, SecureManager.AdminCredentials(init).Trust, init.ClusterId);
@@ -240,6 +241,34 @@ public sealed class SecureClusterTests
                 managers);
             Assert.Equal("majority", read.Object.Kv.Value.ToStringUtf8());
             await cut.LocalStore.ProposeAsync(new ProposeRequest { Transaction = Put("after", "heal") }, deadline: DateTime.UtcNow + Wait);
+        });
+    }
+
+    [Fact]
+    public async Task A_CA_rotation_moves_every_manager_to_the_new_root_and_then_drops_the_old_one()
+    {
+        await using var managers = SecureManagers.Create(3);
+        await ExplainAsync(managers, async () =>
+        {
+            var init = await managers.FormAsync();
+            var cluster = managers[0].LocalCluster;
+            var before = await WaitForAsync(() => cluster.InspectAsync(new InspectClusterRequest()).ResponseAsync, i => i.HasQuorum && i.ReachableManagers == 3, managers);
+            var oldDigest = Assert.Single(before.RootDigests);
+
+            var rotating = await cluster.RotateCaAsync(new RotateCaRequest(), deadline: DateTime.UtcNow + Wait);
+            Assert.Equal(2, rotating.RootDigests.Count);
+
+            // Each manager renews from the new root by itself; then only the new root is trusted.
+            var after = await WaitForAsync(() => cluster.InspectAsync(new InspectClusterRequest()).ResponseAsync, i => i.RootDigests.Count == 1, managers);
+            Assert.NotEqual(oldDigest, after.RootDigests[0]);
+            await WaitForAsync(
+                () => managers[2].LocalStore.ProposeAsync(new ProposeRequest { Transaction = Put("after", "rotation") }, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync,
+                _ => true,
+                managers);
+
+            // The admin certificate from init was signed by the old root: no longer accepted.
+            using var stale = SecureManager.TlsChannel(managers[0].Api, SecureManager.AdminCredentials(init));
+            await Assert.ThrowsAsync<RpcException>(() => new NodeService.NodeServiceClient(stale).ListAsync(new ListNodesRequest(), deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync);
         });
     }
 

@@ -182,6 +182,19 @@ public sealed class SecureManager : IAsyncDisposable
         return GrpcChannel.ForAddress("https://" + api, new GrpcChannelOptions { HttpHandler = factory.CreateHttpHandler([IdentityRole.Manager]) });
     }
 
+    /// <summary>A client that presents <paramref name="certificate"/> and accepts any server: to see what the server refuses.</summary>
+    public static GrpcChannel UncheckedTlsChannel(IPEndPoint api, X509Certificate2 certificate)
+    {
+#pragma warning disable CA5359 // The test looks at the server's decision, not the client's.
+        var options = new System.Net.Security.SslClientAuthenticationOptions
+        {
+            LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        };
+#pragma warning restore CA5359
+        return GrpcChannel.ForAddress("https://" + api, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { SslOptions = options } });
+    }
+
     /// <summary>A channel with no client certificate that trusts the cluster's roots (what a joiner has).</summary>
     public static GrpcChannel AnonymousChannel(IPEndPoint api, TrustBundle trust, string clusterId)
         => GrpcChannel.ForAddress("https://" + api, new GrpcChannelOptions

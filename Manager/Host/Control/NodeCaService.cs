@@ -17,12 +17,15 @@ namespace ClusterKit.Manager.Host.Control;
 /// <summary>The cluster's CA as a service: roots for joiners, token checks, certificates for joiners and renewals.</summary>
 internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<NodeCaService> logger) : NodeCa.NodeCaBase
 {
-    public override async Task<GetRootCertificatesResponse> GetRootCertificates(GetRootCertificatesRequest request, ServerCallContext context)
+    public override Task<GetRootCertificatesResponse> GetRootCertificates(GetRootCertificatesRequest request, ServerCallContext context)
     {
-        var authority = await AuthorityAsync(context.CancellationToken);
+        // This manager's own copy: a joiner checks the roots against its token's digest anyway,
+        // and a manager without quorum should still say which cluster it belongs to.
+        var stored = manager.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still being created; try again"));
+        var authority = ClusterAuthority.FromStore(stored);
         var response = new GetRootCertificatesResponse();
         response.RootCertificatesPem.AddRange(authority.Trust.Roots.Select(r => r.ExportCertificatePem()));
-        return response;
+        return Task.FromResult(response);
     }
 
     public override async Task<TokenRoleResponse> TokenRole(TokenRoleRequest request, ServerCallContext context)
