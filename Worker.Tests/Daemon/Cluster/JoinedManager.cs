@@ -53,13 +53,23 @@ internal sealed class JoinedManager : IAsyncDisposable
 
     private string SocketPath => Path.Combine(_directory, "manager.sock");
 
-    public static async Task<(JoinedManager Manager, InitResponse Init)> StartInitialisedAsync(string networkNamespace, int heartbeatMs)
+    /// <param name="networkNamespace">The namespace to run in, or null for this machine's loopback (then give free ports).</param>
+    /// <summary>A loopback address with a port free right now.</summary>
+    public static string FreeLoopbackAddress()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return "127.0.0.1:" + ((System.Net.IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+    }
+
+    public static async Task<(JoinedManager Manager, InitResponse Init)> StartInitialisedAsync(string? networkNamespace, int heartbeatMs, string raftAddress = "127.0.0.1:4001", string apiAddress = ApiAddress)
     {
         var directory = Directory.CreateTempSubdirectory("ckt-mgr-").FullName;
-        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string[] prefix = networkNamespace is null ? [] : ["netns", "exec", networkNamespace, "dotnet"];
         foreach (var arg in (string[])[
-            "netns", "exec", networkNamespace, "dotnet", ManagerDll(), "--data-dir", Path.Combine(directory, "data"),
-            "--raft-address", "127.0.0.1:4001", "--api-address", ApiAddress, "--socket", Path.Combine(directory, "manager.sock"),
+            .. prefix, ManagerDll(), "--data-dir", Path.Combine(directory, "data"),
+            "--raft-address", raftAddress, "--api-address", apiAddress, "--socket", Path.Combine(directory, "manager.sock"),
             "--heartbeat-period-ms", heartbeatMs.ToString(CultureInfo.InvariantCulture)])
         {
             start.ArgumentList.Add(arg);
