@@ -48,12 +48,25 @@ internal sealed partial class CertificateRenewalService(ManagerNodeService manag
             return;
         }
 
+        // Managers move to the new root last: a worker still trusting only the old root must keep
+        // reaching a manager it trusts until it has renewed (and learned the new root) itself.
+        if (rotating && WorkersOnRetiringRoot(rotation) > 0 && manager.Time.GetUtcNow() < _renewAt)
+        {
+            return;
+        }
+
         using var key = NodeKey.Create();
         var identity = tls.Identity;
         var (issued, trust) = await NodeCaService.RenewAsync(manager.RequireNode(), manager.Time, identity, NodeKey.CreateSigningRequestPem(key), token);
         tls.Replace(new NodeCredentials(NodeKey.WithCertificate(key, issued.ExportCertificatePem()), trust));
         _renewAt = null;
         LogRenewed(logger, identity.NodeId, rotating ? "the CA is rotating" : "renewal time", issued.NotAfter.ToUniversalTime());
+    }
+
+    private int WorkersOnRetiringRoot(Ca.CaRotation rotation)
+    {
+        var nodes = manager.RequireNode().Store.View(tx => tx.List<Proto.Manager.V1.Node>());
+        return rotation.NodesOnRetiringRoot.Count(id => nodes.Any(n => n.Id == id && n.Role != Proto.Manager.V1.NodeRole.Manager));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Manager {NodeId} renewed its certificate ({Why}); valid until {NotAfter:u}")]

@@ -54,6 +54,23 @@ public sealed class WorkerJoinTests
                 Assert.Equal(joined.NodeId, status.NodeId);
                 await WaitForStateAsync(manager, joined.NodeId, NodeState.Ready, TimeSpan.FromSeconds(30));
 
+                // A CA rotation: the worker sees the new root and renews first, the manager moves last,
+                // the old root is dropped, and the node never loses its session.
+                var clusterApi = new ClusterService.ClusterServiceClient(manager.Local);
+                var oldRoot = Assert.Single((await clusterApi.InspectAsync(new InspectClusterRequest())).RootDigests);
+                await clusterApi.RotateCaAsync(new RotateCaRequest());
+                var until = DateTime.UtcNow.AddSeconds(60);
+                ClusterInfo info;
+                do
+                {
+                    await Task.Delay(500);
+                    info = await clusterApi.InspectAsync(new InspectClusterRequest());
+                }
+                while (info.RootDigests.Count != 1 && DateTime.UtcNow < until);
+                Assert.True(info.RootDigests.Count == 1 && info.RootDigests[0] != oldRoot, $"the rotation did not finish within 60 s: {info.CaRotationPhase}\n{manager.RecentOutput()}");
+                await WaitForStateAsync(manager, joined.NodeId, NodeState.Ready, TimeSpan.FromSeconds(30));
+                Assert.Equal(joined.NodeId, (await WaitForConnectedAsync(new Proto.Worker.V1.Cluster.ClusterClient(again), TimeSpan.FromSeconds(30))).NodeId);
+
                 // Killed: down after 3 heartbeat periods (plus the leader's check interval and slack for a loaded machine).
                 worker.KillProcess();
                 await WaitForStateAsync(manager, joined.NodeId, NodeState.Down, TimeSpan.FromMilliseconds(HeartbeatMs * 3) + TimeSpan.FromSeconds(10));

@@ -172,12 +172,21 @@ public sealed partial class WorkerMembership : IHostedService, IAsyncDisposable
         while (!stopping.IsCancellationRequested)
         {
             var current = holder.Current.Certificate;
+            var untilRenewal = _renewal.DelayUntilRenewal(current, _time.GetUtcNow(), random);
             var delay = failures == 0
-                ? _renewal.DelayUntilRenewal(current, _time.GetUtcNow(), random)
+                ? untilRenewal < RootCheckPeriod ? untilRenewal : RootCheckPeriod
                 : TimeSpan.FromSeconds(Math.Min(60, 1 << Math.Min(failures, 6)));
             try
             {
                 await Task.Delay(delay, _time, stopping);
+
+                // Between renewals, look for a CA rotation: a root this worker does not trust yet
+                // means renewing now, while the managers still present certificates it trusts.
+                if (failures == 0 && untilRenewal > delay && !await NewRootAnnouncedAsync(holder, session, tls, stopping))
+                {
+                    continue;
+                }
+
                 var renewed = await RenewOnceAsync(holder, session, tls, stopping);
                 holder.Replace(renewed);
                 _files.Save(renewed);
@@ -194,6 +203,29 @@ public sealed partial class WorkerMembership : IHostedService, IAsyncDisposable
                 LogRenewalFailed(e.Message);
             }
         }
+    }
+
+    /// <summary>How often a joined worker asks for the cluster's roots (a CA rotation waits for every worker).</summary>
+    private static readonly TimeSpan RootCheckPeriod = TimeSpan.FromSeconds(10);
+
+    private static async Task<bool> NewRootAnnouncedAsync(NodeCredentialsHolder holder, ManagerSession session, TlsOptionsFactory tls, CancellationToken cancellationToken)
+    {
+        var status = session.Status;
+        var address = status.ManagerAddress ?? (status.Managers.Count > 0 ? status.Managers[0] : null);
+        if (address is null)
+        {
+            return false;
+        }
+
+        using var channel = new TlsManagerChannelFactory(tls).Create(address);
+        var roots = await new NodeCa.NodeCaClient(channel).GetRootCertificatesAsync(
+            new GetRootCertificatesRequest(),
+            deadline: DateTime.UtcNow.AddSeconds(10),
+            cancellationToken: cancellationToken);
+        var trusted = holder.Current.Trust;
+        return roots.RootCertificatesPem
+            .Select(pem => System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem))
+            .Any(root => !trusted.Contains(CertificateDigest.Of(root)));
     }
 
     private static async Task<NodeCredentials> RenewOnceAsync(NodeCredentialsHolder holder, ManagerSession session, TlsOptionsFactory tls, CancellationToken cancellationToken)
