@@ -145,17 +145,22 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
     {
         for (var attempt = 1; ; attempt++)
         {
-            var current = await raft.Store.ReadAsync(tx => tx.Get<Node>(nodeId), token)
-                ?? throw new RpcException(new Status(StatusCode.NotFound, $"node {nodeId} was removed while this request ran"));
-            var changed = change(current);
             try
             {
+                var current = await raft.Store.ReadAsync(tx => tx.Get<Node>(nodeId), token)
+                    ?? throw new RpcException(new Status(StatusCode.NotFound, $"node {nodeId} was removed while this request ran"));
+                var changed = change(current);
                 await raft.Store.UpdateAsync(tx => tx.Update(changed), token);
                 return changed;
             }
             catch (StoreConflictException) when (attempt < 5)
             {
                 // Written in between: apply the change to the newer node.
+            }
+            catch (LeaderUnavailableException) when (attempt < 20)
+            {
+                // A membership change just made the managers elect again: wait for the new leader.
+                await Task.Delay(TimeSpan.FromMilliseconds(250), token);
             }
             catch (StoreConflictException e)
             {
