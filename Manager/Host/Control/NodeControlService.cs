@@ -118,7 +118,9 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
                 var cluster = StoredCluster.Find(tx);
                 if (cluster is not null && !cluster.RemovedNodeIds.Contains(found.Id))
                 {
-                    var updated = cluster.Clone();
+                    // A removed node no longer holds up a CA rotation.
+                    var authority = ClusterAuthority.FromStore(cluster);
+                    var updated = authority.With(authority.Rotation.NodeRemoved(found.Id));
                     updated.RemovedNodeIds.Add(found.Id);
                     tx.Update(updated);
                 }
