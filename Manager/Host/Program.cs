@@ -67,6 +67,8 @@ builder.Services.AddSingleton<ManagerNodeService>();
 builder.Services.AddSingleton<LeaderCalls>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ManagerNodeService>());
 builder.Services.AddHostedService<CertificateRenewalService>();
+builder.Services.AddSingleton<NodeStateClock>();
+builder.Services.AddHostedService<NodeStateClockService>();
 builder.Services.AddSingleton<ISessionIdentity, CertificateSessionIdentity>();
 builder.Services.AddClusterKitDispatcher(
     new DispatcherOptions { HeartbeatPeriod = options.HeartbeatPeriod },

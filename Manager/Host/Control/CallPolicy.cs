@@ -25,6 +25,10 @@ public static class CallPolicy
             // They act on this host's manager daemon: root on this host only.
             "clusterkit.manager.v1.ClusterService" when name is "Init" or "Join" => [CallerKind.LocalSocket],
 
+            // An admin certificate is the operator's key to every manager: only root on a manager's
+            // host or an operator who holds one already may get one; a manager process never needs it.
+            "clusterkit.manager.v1.ClusterService" when name is "IssueAdminCertificate" => [CallerKind.LocalSocket, CallerKind.Admin],
+
             // A joiner has no certificate yet: the join token is its proof.
             "clusterkit.manager.v1.NodeCa" when name is "GetRootCertificates" or "TokenRole" or "IssueNodeCertificate"
                 => [CallerKind.Anonymous, CallerKind.LocalSocket, CallerKind.Worker, CallerKind.Manager, CallerKind.Admin],

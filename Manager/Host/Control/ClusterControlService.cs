@@ -1,4 +1,5 @@
 using Task = System.Threading.Tasks.Task;
+using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Ca;
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store;
@@ -12,8 +13,8 @@ using StoreRole = ClusterKit.Proto.Manager.V1.NodeRole;
 
 namespace ClusterKit.Manager.Host.Control;
 
-/// <summary>`ck cluster ...`: init and join (local socket), inspect, join tokens, CA rotation.</summary>
-internal sealed partial class ClusterControlService(ManagerNodeService manager, ILogger<ClusterControlService> logger) : ClusterService.ClusterServiceBase
+/// <summary>`ck cluster ...`: init and join (local socket), inspect, join tokens, CA rotation, admin certificates.</summary>
+internal sealed partial class ClusterControlService(ManagerNodeService manager, NodeStateClock stateClock, ILogger<ClusterControlService> logger) : ClusterService.ClusterServiceBase
 {
     private static readonly TimeSpan QuorumProbe = TimeSpan.FromSeconds(2);
 
@@ -43,6 +44,9 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
         };
         info.RootCertificatesPem.AddRange(authority.Trust.Roots.Select(r => r.ExportCertificatePem()));
         info.RootDigests.AddRange(authority.Trust.Digests);
+        var nodes = raft.Store.View(tx => tx.List<Node>());
+        info.Nodes = nodes.Count;
+        info.NodesOnRetiringRoot.AddRange(RotationProgress.Pending(authority.Rotation, nodes, stateClock.Of));
         return info;
     }
 
@@ -96,6 +100,44 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
         return response;
     }
 
+    public override async Task<IssueAdminCertificateResponse> IssueAdminCertificate(IssueAdminCertificateRequest request, ServerCallContext context)
+    {
+        var raft = manager.RequireNode();
+        ClusterObject? stored;
+        try
+        {
+            // A linearizable read: the signing root as the leader has it, never a root a rotation just replaced.
+            stored = await raft.Store.ReadAsync(tx => StoredCluster.Find(tx), context.CancellationToken);
+        }
+        catch (LeaderUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no reachable leader (quorum lost?), so the current root is not known: " + e.Message));
+        }
+
+        if (stored is null)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no CA yet; try again"));
+        }
+
+        var authority = ClusterAuthority.FromStore(stored);
+        var caller = CallerAuthorizationInterceptor.CallerOf(context);
+        var identity = AdminCertificates.IdentityFor(caller, authority.ClusterId);
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = authority.Issuer(manager.Time).Issue(identity, request.CsrPem);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the admin certificate signing request was refused: " + e.Message));
+        }
+
+        LogIssuedAdmin(logger, identity.NodeId, caller.Describe());
+        var response = new IssueAdminCertificateResponse { ClusterId = authority.ClusterId, CertificatePem = certificate.ExportCertificatePem() };
+        response.RootCertificatesPem.AddRange(authority.Trust.Roots.Select(r => r.ExportCertificatePem()));
+        return response;
+    }
+
     private static async Task CommitAsync(RaftNode raft, Action<WriteTransaction> update, CancellationToken token)
     {
         try
@@ -114,6 +156,9 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Role} join token was rotated; earlier tokens are refused")]
     private static partial void LogRotatedToken(ILogger logger, string role);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Issued admin certificate {AdminId} to {Caller}")]
+    private static partial void LogIssuedAdmin(ILogger logger, string adminId, string caller);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "CA rotation started: {State}")]
     private static partial void LogRotatingCa(ILogger logger, string state);

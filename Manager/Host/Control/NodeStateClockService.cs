@@ -1,0 +1,24 @@
+using Task = System.Threading.Tasks.Task;
+using ClusterKit.Proto.Manager.V1;
+
+namespace ClusterKit.Manager.Host.Control;
+
+/// <summary>Feeds <see cref="NodeStateClock"/> from this manager's copy of the store once a second (cheap: an in-memory view).</summary>
+internal sealed class NodeStateClockService(ManagerNodeService manager, NodeStateClock clock) : BackgroundService
+{
+    private static readonly TimeSpan LookEvery = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(LookEvery, manager.Time);
+        do
+        {
+            // Until init or join there is no store to look at.
+            if (manager.CurrentCluster() is not null)
+            {
+                clock.Observe(manager.Node.Store.View(tx => tx.List<Node>()), manager.Time.GetUtcNow());
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
