@@ -46,7 +46,7 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
         info.RootDigests.AddRange(authority.Trust.Digests);
         var nodes = raft.Store.View(tx => tx.List<Node>());
         info.Nodes = nodes.Count;
-        info.NodesOnRetiringRoot.AddRange(RotationProgress.Pending(authority.Rotation, nodes, stateClock.Of));
+        info.NodesOnRetiringRoot.AddRange(RotationProgress.Pending(authority.Rotation, nodes, members, stateClock.Of));
         return info;
     }
 

@@ -16,17 +16,16 @@ internal sealed class NodeStateClock
     private Dictionary<string, NodeStateSince> _seen = new(StringComparer.Ordinal);
     private bool _looked;
 
-    /// <summary>Takes in every node as the store has it now; nodes gone from the store are forgotten.</summary>
-    public void Observe(IEnumerable<Node> nodes, DateTimeOffset now)
+    /// <summary>Takes in every node's state now (see <see cref="NodeStates.Effective"/>); nodes not given are forgotten.</summary>
+    public void Observe(IEnumerable<(string NodeId, NodeState State)> nodes, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         lock (_gate)
         {
             var next = new Dictionary<string, NodeStateSince>(StringComparer.Ordinal);
-            foreach (var node in nodes)
+            foreach (var (id, state) in nodes)
             {
-                var state = node.Status?.State ?? NodeState.Unspecified;
-                next[node.Id] = _seen.TryGetValue(node.Id, out var before) && before.State == state
+                next[id] = _seen.TryGetValue(id, out var before) && before.State == state
                     ? before
                     : new NodeStateSince(state, now, BeganEarlier: !_looked);
             }

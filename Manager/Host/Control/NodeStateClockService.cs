@@ -16,7 +16,9 @@ internal sealed class NodeStateClockService(ManagerNodeService manager, NodeStat
             // Until init or join there is no store to look at.
             if (manager.CurrentCluster() is not null)
             {
-                clock.Observe(manager.Node.Store.View(tx => tx.List<Node>()), manager.Time.GetUtcNow());
+                var raft = manager.Node;
+                var members = raft.Members;
+                clock.Observe(raft.Store.View(tx => tx.List<Node>()).Select(n => (n.Id, NodeStates.Effective(n, members))), manager.Time.GetUtcNow());
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

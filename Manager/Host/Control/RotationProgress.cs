@@ -1,4 +1,5 @@
 using ClusterKit.Manager.Ca;
+using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 
 namespace ClusterKit.Manager.Host.Control;
@@ -7,13 +8,15 @@ namespace ClusterKit.Manager.Host.Control;
 internal static class RotationProgress
 {
     /// <summary>
-    /// Every node still on the retiring root, with its hostname, role and state from <paramref name="nodes"/>
-    /// and since when it is in that state from <paramref name="clock"/>; empty when the CA is stable.
+    /// Every node still on the retiring root, with its hostname, role and state from <paramref name="nodes"/> and
+    /// <paramref name="members"/>, and since when it is in that state from <paramref name="clock"/>; empty when the CA is stable.
     /// </summary>
-    public static IReadOnlyList<RotationPendingNode> Pending(CaRotation rotation, IReadOnlyCollection<Node> nodes, Func<string, NodeStateSince?> clock)
+    public static IReadOnlyList<RotationPendingNode> Pending(
+        CaRotation rotation, IReadOnlyCollection<Node> nodes, IReadOnlyList<RaftMemberView> members, Func<string, NodeStateSince?> clock)
     {
         ArgumentNullException.ThrowIfNull(rotation);
         ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(clock);
         var byId = nodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
         return rotation.NodesOnRetiringRoot.Select(id =>
@@ -23,7 +26,7 @@ internal static class RotationProgress
             {
                 pending.Hostname = node.Description?.Hostname ?? string.Empty;
                 pending.Role = node.Role;
-                pending.State = node.Status?.State ?? NodeState.Unspecified;
+                pending.State = NodeStates.Effective(node, members);
             }
             else
             {
