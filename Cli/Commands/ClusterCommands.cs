@@ -81,7 +81,13 @@ internal static class ClusterCommands
             var joiner = new ClusterJoiner(
                 new RemoteJoinManager(remote, TimeProvider.System),
                 new LocalJoiners(ManagerContext.SocketPath(result), WorkerConnection.ResolveSocket(result.GetValue(CliContext.WorkerSocket))));
-            Console.WriteLine(await joiner.JoinAsync(joinToken, remote, ct));
+            var joined = await joiner.JoinAsync(joinToken, remote, ct);
+            Console.WriteLine(joined);
+            if (joined.Role == Proto.Manager.V1.NodeRole.Manager)
+            {
+                await KeepAdminCertificateAfterJoinAsync(result, joined.ClusterId, ct);
+            }
+
             return 0;
         });
         return command;
@@ -96,7 +102,7 @@ internal static class ClusterCommands
             var json = ManagerContext.IsJson(result.GetValue(format), jsonByDefault: false);
             using var manager = ManagerContext.Connect(result);
             var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
-            Console.Write(json ? Json.Format(info) + "\n" : ClusterInfoText.Format(info));
+            Console.Write(json ? Json.Format(info) + "\n" : ClusterInfoText.Format(info, DateTimeOffset.UtcNow));
             if (ManagerContext.TryAdminFiles(result)?.FollowRoots(info.RootCertificatesPem, manager.Target) == true)
             {
                 await Console.Error.WriteLineAsync($"note: the cluster's roots changed (CA rotation); ck's {AdminCredentialFiles.TrustFileName} now holds them");
@@ -137,23 +143,30 @@ internal static class ClusterCommands
 
     private static Command Ca()
     {
-        var rotate = new Option<bool>("--rotate") { Description = "Start a CA rotation: a new root, every node re-issued, then the old root dropped" };
-        var renewAdmin = new Option<bool>("--renew-admin") { Description = "Renew ck's admin certificate from the current root (needs --host)" };
-        var command = new Command("ca", "Print the cluster's root CA certificates, rotate the CA, or renew ck's admin certificate") { rotate, renewAdmin };
+        var rotate = new Option<bool>("--rotate") { Description = "Rotate the CA: a new root, every node re-issued, then the old root dropped; waits until it completes" };
+        var detach = new Option<bool>("--detach", "-d") { Description = "With --rotate: return once the rotation has started (it goes on on the managers)" };
+        var renewAdmin = new Option<bool>("--renew-admin") { Description = "Get ck an admin certificate from the current root (on a manager host, or with --host)" };
+        var command = new Command("ca", "Print the cluster's root CA certificates, rotate the CA, or renew ck's admin certificate") { rotate, detach, renewAdmin };
         command.SetAction(async (result, ct) =>
         {
-            if (result.GetValue(renewAdmin) && ManagerContext.HostAddress(result) is null)
+            if (result.GetValue(detach) && !result.GetValue(rotate))
             {
-                throw new SpecFormatException("--renew-admin needs --host HOST:PORT (or $CK_HOST): the manager renews the certificate ck presents over TLS");
+                throw new SpecFormatException("--detach: allowed only with --rotate (it returns without waiting for the rotation to complete)");
             }
 
             using var manager = ManagerContext.Connect(result);
+            var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
             if (!result.GetValue(rotate) && !result.GetValue(renewAdmin))
             {
-                var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
                 foreach (var pem in info.RootCertificatesPem)
                 {
                     Console.WriteLine(pem.TrimEnd());
+                }
+
+                // On stderr: stdout stays a PEM bundle that can be redirected to a file.
+                if (RotationProgressText.Summary(info, DateTimeOffset.UtcNow) is { } progress)
+                {
+                    await Console.Error.WriteLineAsync(progress);
                 }
 
                 return 0;
@@ -165,27 +178,101 @@ internal static class ClusterCommands
                 var response = await manager.CallAsync(c => manager.Cluster.RotateCaAsync(new RotateCaRequest(), c), ct);
                 Console.WriteLine($"CA rotation started: {response.Phase}");
                 Console.WriteLine("Root CA digests: " + string.Join(", ", response.RootDigests));
-                var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
+                info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
                 if (files.FollowRoots(info.RootCertificatesPem, manager.Target))
                 {
                     Console.WriteLine($"ck now trusts the old and the new root ({files.TrustPath}).");
                 }
             }
 
-            if (manager.Host is not null)
+            // The admin certificate must leave the old root before the rotation drops it, or ck is locked out;
+            // over the local socket only when ck keeps one (or was asked to get one).
+            NodeCredentials? renewed = null;
+            if (result.GetValue(renewAdmin) || manager.Host is not null || !files.Saved().IsEmpty)
             {
-                // The admin certificate must leave the old root before the rotation drops it, or ck is locked out.
-                var renewed = await AdminRenewal.RenewAsync(manager, files, ct);
-                Console.WriteLine($"ck's admin certificate renewed until {ClusterInfoText.Time(new DateTimeOffset(renewed.Certificate.NotAfter.ToUniversalTime()))} ({files.AdminPath}).");
-            }
-            else if (files.Exist)
-            {
-                await Console.Error.WriteLineAsync($"note: ck's admin certificate in {files.AdminPath} is still from the old root; renew it before the rotation completes: ck cluster ca --renew-admin --host MANAGER-API-ADDRESS");
+                var outcome = await new AdminCertificateKeeper(files).ObtainAsync(
+                    (request, c) => manager.CallAsync(o => manager.Cluster.IssueAdminCertificateAsync(request, o), c),
+                    info.ClusterId,
+                    renew: true,
+                    manager.Target,
+                    ct);
+                if (outcome.Written is null && result.GetValue(renewAdmin))
+                {
+                    throw new ClusterCommandException(outcome.Message);
+                }
+
+                renewed = outcome.Written;
+                await (renewed is null ? Console.Error.WriteLineAsync("note: " + outcome.Message) : Console.Out.WriteLineAsync(outcome.Message));
             }
 
-            return 0;
+            if (!result.GetValue(rotate) || result.GetValue(detach))
+            {
+                if (result.GetValue(rotate))
+                {
+                    Console.WriteLine("Follow the rotation with `ck cluster ca` or `ck cluster inspect`.");
+                }
+
+                return 0;
+            }
+
+            return await WaitForRotationAsync(manager, renewed, files, info, ct);
         });
         return command;
+    }
+
+    /// <summary>Prints the rotation's progress until every node moved and the old root is gone; Ctrl+C stops only the waiting.</summary>
+    private static async Task<int> WaitForRotationAsync(ManagerConnection manager, NodeCredentials? renewed, AdminCredentialFiles files, ClusterInfo started, CancellationToken ct)
+    {
+        // Over TLS, ask with the renewed certificate: once the old root is dropped the first one is refused.
+        using var renewedConnection = manager.Host is { } host && renewed is not null ? ManagerConnection.ForHost(host, renewed, TimeProvider.System) : null;
+        var asking = renewedConnection ?? manager;
+        var watcher = new RotationWatcher(
+            c => asking.CallAsync(o => asking.Cluster.InspectAsync(new InspectClusterRequest(), o), c),
+            Console.Out,
+            TimeProvider.System,
+            TimeSpan.FromSeconds(1));
+        ClusterInfo done;
+        try
+        {
+            done = await watcher.WaitAsync(started, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("Stopped waiting; the CA rotation goes on on the managers. Follow it with `ck cluster ca` or `ck cluster inspect`.");
+            return 130;
+        }
+
+        Console.WriteLine($"CA rotation complete: every node is on root {string.Join(", ", done.RootDigests)}; the old root was dropped.");
+        if (files.FollowRoots(done.RootCertificatesPem, asking.Target))
+        {
+            Console.WriteLine($"ck now trusts only the new root ({files.TrustPath}).");
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// After a manager join: an admin certificate from the new manager into ck's config directory, so that `--host` works
+    /// from this host; never over another cluster's files. The join itself already succeeded, so a failure here only warns.
+    /// </summary>
+    private static async System.Threading.Tasks.Task KeepAdminCertificateAfterJoinAsync(ParseResult result, string clusterId, CancellationToken ct)
+    {
+        try
+        {
+            using var manager = ManagerConnection.ForSocket(ManagerContext.SocketPath(result));
+            var outcome = await new AdminCertificateKeeper(ManagerContext.AdminFiles(result)).ObtainAsync(
+                (request, c) => manager.CallAsync(o => manager.Cluster.IssueAdminCertificateAsync(request, o), c),
+                clusterId,
+                renew: false,
+                manager.Target,
+                ct);
+            Console.WriteLine(outcome.Message);
+        }
+        catch (Exception e) when (e is ClusterCommandException or SpecFormatException or RpcException or IOException or UnauthorizedAccessException)
+        {
+            var reason = e is RpcException rpc ? rpc.Status.Detail : e.Message;
+            await Console.Error.WriteLineAsync($"warning: joined, but ck got no admin certificate ({reason}); get one later on this host with `ck cluster ca --renew-admin`");
+        }
     }
 
     /// <summary>Where joiners reach the manager that answered init: its API address as the store records it.</summary>

@@ -103,6 +103,31 @@ internal sealed class AdminCredentialFiles(string directory)
             : throw new ClusterCommandException($"admin certificate file {AdminPath} holds a {NodeIdentity.RoleName(credentials.Identity.Role)} certificate ({credentials.Identity.NodeId}); allowed: an admin certificate from `ck cluster init`");
     }
 
+    /// <summary>What the directory holds now, without throwing: nothing, an admin certificate of some cluster, or why the files are unusable.</summary>
+    public SavedAdmin Saved()
+    {
+        var admin = File.Exists(AdminPath);
+        var trust = File.Exists(TrustPath);
+        if (!admin && !trust)
+        {
+            return SavedAdmin.None;
+        }
+
+        if (admin != trust)
+        {
+            return new SavedAdmin(null, $"{(admin ? TrustPath : AdminPath)} is missing");
+        }
+
+        try
+        {
+            return new SavedAdmin(Load(Directory).Identity.ClusterId, null);
+        }
+        catch (ClusterCommandException e)
+        {
+            return new SavedAdmin(null, e.Message);
+        }
+    }
+
     /// <summary>
     /// Follows a CA rotation: replaces trust.pem with <paramref name="rootPems"/> (from a trusted channel) when they are
     /// roots of the admin certificate's cluster and differ from the saved ones. Without it ck would refuse the managers

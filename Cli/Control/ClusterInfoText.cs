@@ -7,7 +7,10 @@ namespace ClusterKit.Cli.Control;
 /// <summary>`ck cluster inspect` as text: one "Key: value" line per fact (pure).</summary>
 internal static class ClusterInfoText
 {
-    public static string Format(ClusterInfo info)
+    public static string Format(ClusterInfo info) => Format(info, DateTimeOffset.UtcNow);
+
+    /// <param name="now">To write the times of today's node state changes short.</param>
+    public static string Format(ClusterInfo info, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(info);
         var text = new StringBuilder();
@@ -20,6 +23,16 @@ internal static class ClusterInfoText
         Line(text, "Heartbeat period", Duration(info.HeartbeatPeriodMs));
         Line(text, "Certificate validity", Duration(info.CertificateValidityMs));
         Line(text, "CA rotation", info.CaRotationPhase.Length > 0 ? info.CaRotationPhase : "none");
+        var waiting = RotationProgressText.NodeLines(info, now);
+        if (waiting.Count > 0)
+        {
+            var of = info.Nodes >= waiting.Count ? string.Create(CultureInfo.InvariantCulture, $" of {info.Nodes}") : string.Empty;
+            text.Append(CultureInfo.InvariantCulture, $"Rotation waits for: {waiting.Count}{of} node{(waiting.Count == 1 ? string.Empty : "s")}\n");
+            foreach (var line in waiting)
+            {
+                text.Append("  ").Append(line).Append('\n');
+            }
+        }
         text.Append("Root CA digests:\n");
         foreach (var digest in info.RootDigests)
         {
