@@ -1,0 +1,41 @@
+using ClusterKit.Manager.Host.Control;
+
+namespace ClusterKit.Manager.Tests.Host.Control;
+
+public sealed class CallPolicyTests
+{
+    private const string IssueAdmin = "/clusterkit.manager.v1.ClusterService/IssueAdminCertificate";
+
+    [Fact]
+    public void An_admin_certificate_is_issued_over_the_local_socket_and_to_an_admin_only()
+    {
+        var allowed = CallPolicy.AllowedCallers(IssueAdmin);
+
+        Assert.Equal([CallerKind.LocalSocket, CallerKind.Admin], allowed.Order());
+        Assert.DoesNotContain(CallerKind.Worker, allowed);
+        Assert.DoesNotContain(CallerKind.Anonymous, allowed);
+        Assert.DoesNotContain(CallerKind.Manager, allowed);
+    }
+
+    [Fact]
+    public void The_other_cluster_methods_still_admit_every_operator()
+    {
+        foreach (var method in (string[])["Inspect", "RotateCa", "GetJoinToken"])
+        {
+            Assert.Equal(
+                [CallerKind.LocalSocket, CallerKind.Manager, CallerKind.Admin],
+                CallPolicy.AllowedCallers("/clusterkit.manager.v1.ClusterService/" + method).Order());
+        }
+
+        Assert.Equal([CallerKind.LocalSocket], CallPolicy.AllowedCallers("/clusterkit.manager.v1.ClusterService/Init"));
+    }
+
+    [Fact]
+    public void A_method_without_a_rule_is_closed_and_says_so()
+    {
+        var allowed = CallPolicy.AllowedCallers("/clusterkit.manager.v1.Unknown/Anything");
+
+        Assert.Empty(allowed);
+        Assert.Equal("nobody (the method has no access rule)", CallPolicy.Describe(allowed));
+    }
+}
