@@ -3,6 +3,7 @@ using ClusterKit.Manager.Dispatcher;
 using ClusterKit.Manager.Host;
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Host.Control;
+using ClusterKit.Manager.Host.Logging;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -26,6 +27,7 @@ builder.Logging.AddSimpleConsole(o =>
     o.TimestampFormat = "HH:mm:ss.fff ";
 });
 builder.Logging.SetMinimumLevel(options.LogLevel);
+PeerFailureLogging.Install(builder.Services);
 
 // DotNext logs every failed heartbeat to a dead peer; keep it to warnings.
 builder.Logging.AddFilter("DotNext", LogLevel.Warning);

@@ -113,6 +113,26 @@ public sealed class ManagerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the process to end on its own and for its output to be read to the end; false on timeout.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        if (_process is not { } p)
+        {
+            return true;
+        }
+
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            await p.WaitForExitAsync(limit.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public string RecentOutput(int lines = 40)
     {
         lock (_outputGate)

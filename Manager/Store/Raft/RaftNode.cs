@@ -105,6 +105,16 @@ public sealed partial class RaftNode : IAsyncDisposable
         {
             await cluster.StartAsync(token).ConfigureAwait(false);
         }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressAlreadyInUse or System.Net.Sockets.SocketError.AddressNotAvailable)
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            await wal.DisposeAsync().ConfigureAwait(false);
+            await stateMachine.DisposeAsync().ConfigureAwait(false);
+            members.Dispose();
+            throw new IOException(
+                $"raft address {options.RaftEndPoint} cannot be bound ({e.Message}); allowed: an address of this host whose port no other process (or another ck-manager) listens on",
+                e);
+        }
         catch (Exception e) when (Damage(e) is { } damage)
         {
             await cluster.DisposeAsync().ConfigureAwait(false);
