@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/runtime-start: create+start+wait+delete of /bin/true in the busybox image, for
 # ClusterKit, crun and runc (and bare unshare as the floor) in one run; prints JSON.
-#   bench/runtime-start/run.sh [--runs 50]
+#   bench/runtime-start/run.sh [--runs 50] [--rounds 10]   (rounds alternate the runtimes; runs is a multiple of rounds)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/setup.sh --bench >&2

@@ -21,14 +21,14 @@ internal sealed class ContainersApi(
     public override async Task<ContainerInfo> Create(CreateContainerRequest request, ServerCallContext context) =>
         await containers.SnapshotAsync(await containers.CreateAsync(request.Spec ?? throw new ArgumentException("the request has no container spec"), context.CancellationToken), context.CancellationToken);
 
-    public override async Task<ContainerInfo> Start(ContainerRef request, ServerCallContext context) =>
-        await containers.SnapshotAsync(await containers.StartAsync(request.Id, context.CancellationToken), context.CancellationToken);
+    public override Task<ContainerInfo> Start(ContainerRef request, ServerCallContext context) =>
+        containers.StartAsync(request.Id, context.CancellationToken);
 
     public override async Task<ContainerInfo> Stop(StopContainerRequest request, ServerCallContext context) =>
         await containers.SnapshotAsync(await containers.StopAsync(request.Id, request.TimeoutSeconds, context.CancellationToken), context.CancellationToken);
 
-    public override async Task<ContainerInfo> Restart(StopContainerRequest request, ServerCallContext context) =>
-        await containers.SnapshotAsync(await containers.RestartAsync(request.Id, request.TimeoutSeconds, context.CancellationToken), context.CancellationToken);
+    public override Task<ContainerInfo> Restart(StopContainerRequest request, ServerCallContext context) =>
+        containers.RestartAsync(request.Id, request.TimeoutSeconds, context.CancellationToken);
 
     public override async Task<ContainerInfo> Kill(KillContainerRequest request, ServerCallContext context) =>
         await containers.SnapshotAsync(await containers.KillAsync(request.Id, request.Signal, context.CancellationToken), context.CancellationToken);

@@ -182,18 +182,21 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     // ------------------------------------------------------------------ start, stop, kill
 
-    public async Task<ContainerRecord> StartAsync(string idOrName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the container and returns it as it was when started: a short-lived process may have exited by the time
+    /// the caller reads it again, and the reply must not wait for that exit to be recorded.
+    /// </summary>
+    public async Task<ContainerInfo> StartAsync(string idOrName, CancellationToken cancellationToken)
     {
         var record = _records.Find(idOrName);
         using var held = await LockAsync(record.Info.Id, cancellationToken);
-        if (_instances.ContainsKey(record.Info.Id))
+        if (!_instances.ContainsKey(record.Info.Id))
         {
-            return record;
+            record.StoppedByUser = false;
+            await LaunchAsync(record, cancellationToken);
         }
 
-        record.StoppedByUser = false;
-        await LaunchAsync(record, cancellationToken);
-        return record;
+        return record.Info.Clone();
     }
 
     /// <summary>Sends the stop signal, waits the grace period, then SIGKILL; returns once the exit is recorded.</summary>
@@ -219,7 +222,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
         return record;
     }
 
-    public async Task<ContainerRecord> RestartAsync(string idOrName, int timeoutSeconds, CancellationToken cancellationToken)
+    public async Task<ContainerInfo> RestartAsync(string idOrName, int timeoutSeconds, CancellationToken cancellationToken)
     {
         var record = await StopAsync(idOrName, timeoutSeconds, cancellationToken);
         return await StartAsync(record.Info.Id, cancellationToken);
