@@ -110,10 +110,22 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Renewing_the_admin_certificate_needs_a_host()
+    public async Task Renewing_the_admin_certificate_without_a_host_asks_the_local_manager()
     {
-        var error = await Assert.ThrowsAsync<SpecFormatException>(() => RunAsync("cluster", "ca", "--renew-admin"));
+        using var directory = new TempDirectory();
+        var socket = Path.Combine(directory.Path, "m.sock");
 
-        Assert.StartsWith("--renew-admin needs --host HOST:PORT", error.Message, StringComparison.Ordinal);
+        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => RunAsync("cluster", "ca", "--renew-admin", "--manager-socket", socket, "--config-dir", directory.Path));
+
+        Assert.StartsWith($"no manager on this host: nothing answers on {socket}", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(directory.Path, "admin.pem")));
+    }
+
+    [Fact]
+    public async Task Detach_belongs_to_a_rotation()
+    {
+        var error = await Assert.ThrowsAsync<SpecFormatException>(() => RunAsync("cluster", "ca", "-d"));
+
+        Assert.Equal("--detach: allowed only with --rotate (it returns without waiting for the rotation to complete)", error.Message);
     }
 }

@@ -40,6 +40,27 @@ public sealed class ClusterInfoTextTests
             text);
     }
 
+    [Fact]
+    public void Inspect_lists_the_nodes_a_CA_rotation_waits_for()
+    {
+        var now = new DateTimeOffset(2026, 11, 28, 19, 30, 0, TimeSpan.Zero);
+        var info = RotationProgressTextTests.Rotating(
+            4,
+            RotationProgressTextTests.Pending("id3", "w3", NodeRole.Worker, NodeState.Down, new DateTimeOffset(2026, 11, 28, 19, 2, 11, TimeSpan.Zero), earlier: false),
+            RotationProgressTextTests.Pending("idm", "m1", NodeRole.Manager, NodeState.Ready, now, earlier: true));
+
+        var text = ClusterInfoText.Format(info, now);
+
+        Assert.Contains(
+            "CA rotation: CA rotating\n" +
+            "Rotation waits for: 2 of 4 nodes\n" +
+            "  w3: worker, down since 19:02:11Z, will move when it returns, or remove it with `ck node rm id3`\n" +
+            "  m1: manager, ready, moves after the workers\n" +
+            "Root CA digests:\n  old\n  new\n",
+            text,
+            StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(1500, "1.5s")]
     [InlineData(59_000, "59s")]
