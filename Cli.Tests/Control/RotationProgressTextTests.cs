@@ -69,7 +69,7 @@ public sealed class RotationProgressTextTests
         var before = Rotating(3, Pending("a", "w1", NodeRole.Worker, NodeState.Ready, Now, false), Pending("b", "w2", NodeRole.Worker, NodeState.Ready, Now, false));
         var after = Rotating(3, Pending("b", "w2", NodeRole.Worker, NodeState.Ready, Now, false));
 
-        Assert.Equal(["w1 (worker) moved to the new root"], RotationProgressText.Moved(before, after));
+        Assert.Equal(["w1 (worker) is off the old root (renewed, or removed from the cluster)"], RotationProgressText.Moved(before, after));
         Assert.Empty(RotationProgressText.Moved(after, after));
     }
 

@@ -34,9 +34,9 @@ public sealed class RotationWatcherTests
         Assert.Equal(
             "CA rotation: waiting for 2 of 3 nodes: w1 (worker, ready, renewing), m1 (manager, ready, moves after the workers)\n" +
             "(the manager cannot answer just now: no leader; asking again)\n" +
-            "w1 (worker) moved to the new root\n" +
+            "w1 (worker) is off the old root (renewed, or removed from the cluster)\n" +
             "CA rotation: waiting for 1 of 3 nodes: m1 (manager, ready, renewing)\n" +
-            "m1 (manager) moved to the new root\n",
+            "m1 (manager) is off the old root (renewed, or removed from the cluster)\n",
             output.ToString());
     }
 

@@ -26,8 +26,7 @@ internal static class ClusterInfoText
         var waiting = RotationProgressText.NodeLines(info, now);
         if (waiting.Count > 0)
         {
-            var of = info.Nodes >= waiting.Count ? string.Create(CultureInfo.InvariantCulture, $" of {info.Nodes}") : string.Empty;
-            text.Append(CultureInfo.InvariantCulture, $"Rotation waits for: {waiting.Count}{of} node{(waiting.Count == 1 ? string.Empty : "s")}\n");
+            Line(text, "Rotation waits for", RotationProgressText.Count(waiting.Count, info.Nodes));
             foreach (var line in waiting)
             {
                 text.Append("  ").Append(line).Append('\n');

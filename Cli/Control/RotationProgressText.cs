@@ -29,8 +29,7 @@ internal static class RotationProgressText
             return "CA rotation: every node has moved to the new root; the old root is being dropped";
         }
 
-        var of = info.Nodes >= pending.Count ? string.Create(CultureInfo.InvariantCulture, $" of {info.Nodes}") : string.Empty;
-        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"CA rotation: waiting for {pending.Count}{of} node{(pending.Count == 1 ? string.Empty : "s")}: "));
+        var text = new StringBuilder("CA rotation: waiting for ").Append(Count(pending.Count, info.Nodes)).Append(": ");
         var workersLeft = pending.Any(p => p.Role != NodeRole.Manager);
         text.AppendJoin(", ", pending.Select(p => $"{Name(p)} ({Describe(p, workersLeft, now)})"));
         return text.ToString();
@@ -44,6 +43,11 @@ internal static class RotationProgressText
         return info.NodesOnRetiringRoot.Select(p => $"{Name(p)}: {Describe(p, workersLeft, now)}").ToArray();
     }
 
+    /// <summary>"1 node", "2 of 5 nodes" (the total when the manager sent one that makes sense).</summary>
+    public static string Count(int waiting, int nodes) => nodes >= waiting && nodes > 0
+        ? string.Create(CultureInfo.InvariantCulture, $"{waiting} of {nodes} node{(nodes == 1 ? string.Empty : "s")}")
+        : string.Create(CultureInfo.InvariantCulture, $"{waiting} node{(waiting == 1 ? string.Empty : "s")}");
+
     /// <summary>One line per node that left the waiting list between <paramref name="before"/> and <paramref name="after"/>.</summary>
     public static IReadOnlyList<string> Moved(ClusterInfo before, ClusterInfo after)
     {
@@ -52,7 +56,7 @@ internal static class RotationProgressText
         var still = after.NodesOnRetiringRoot.Select(p => p.NodeId).ToHashSet(StringComparer.Ordinal);
         return before.NodesOnRetiringRoot
             .Where(p => !still.Contains(p.NodeId))
-            .Select(p => $"{Name(p)} ({RoleName(p.Role)}) moved to the new root")
+            .Select(p => $"{Name(p)} ({RoleName(p.Role)}) is off the old root (renewed, or removed from the cluster)")
             .ToArray();
     }
 
