@@ -415,7 +415,9 @@ public sealed partial class ContainerManager : IAsyncDisposable
         info.State.OomKilled = false;
         info.State.Signal = 0;
         info.Network = attachment is null ? new Proto.Worker.V1.NetworkAttachment { Mode = spec.NetworkMode.Length > 0 ? spec.NetworkMode : "bridge" } : ToProto(attachment);
-        _records.Save(record);
+
+        // The run directory holds the plan and pid: a worker that dies before this write adopts the container anyway.
+        _records.SaveState(record);
         steps.Lap("save");
         LogStarted(info.Id, running.InitPid);
         LogSteps("start", info.Id, steps);
@@ -471,9 +473,10 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
             await ReleaseAsync(record, instance.Running);
             steps.Lap("release");
-            if (_records.All.Any(r => r.Info.Id == id))
+            if (_records.Contains(id))
             {
-                _records.Save(record);
+                // The shim's exit record in the run directory is what a restarted worker reads first.
+                _records.SaveState(record);
             }
 
             steps.Lap("save");

@@ -9,8 +9,11 @@ namespace ClusterKit.Worker.Containers;
 /// The worker's table of containers: in memory for lookups, one JSON file per container on
 /// disk, written atomically (temp file + rename) after every change. Each container also has a
 /// run directory of the same name under the run root (a tmpfs) for the runtime's state files.
+/// Most changes are written before the call returns (<see cref="Save"/>); a start or an exit,
+/// which the run directory records as well, is written just after on a thread of its own
+/// (<see cref="SaveState"/>), so that answering the caller does not wait on the disk.
 /// </summary>
-public sealed class ContainerRecordStore
+public sealed class ContainerRecordStore : IDisposable
 {
     private const string FileName = "container.json";
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithIndentation().WithFormatDefaultValues(true));
@@ -20,13 +23,27 @@ public sealed class ContainerRecordStore
     private readonly string _root;
     private readonly string _runRoot;
 
+    // Writes of either kind are numbered; a file is never overwritten by an older text.
+    private readonly Lock _pendingGate = new();
+    private readonly Dictionary<string, (long Sequence, string Text)> _pendingStates = new(StringComparer.Ordinal);
+    private readonly Lock _fileGate = new();
+    private readonly Dictionary<string, long> _writtenSequence = new(StringComparer.Ordinal);
+    private readonly BlockingCollection<string> _stateQueue = [];
+    private readonly Thread _stateWriter;
+    private readonly Action<string, Exception> _onStateWriteFailure;
+    private long _sequence;
+
     /// <param name="containersDirectory">On disk: records, logs, overlay upper and work dirs.</param>
     /// <param name="runDirectory">The containers' run directories; null keeps them in their container directories.</param>
-    public ContainerRecordStore(string containersDirectory, string? runDirectory = null)
+    /// <param name="onStateWriteFailure">Told about a state that could not be written (the next change writes the whole record again).</param>
+    public ContainerRecordStore(string containersDirectory, string? runDirectory = null, Action<string, Exception>? onStateWriteFailure = null)
     {
         _root = containersDirectory;
         _runRoot = runDirectory ?? containersDirectory;
+        _onStateWriteFailure = onStateWriteFailure ?? ((_, _) => { });
         Directory.CreateDirectory(_root);
+        _stateWriter = new Thread(WriteStates) { IsBackground = true, Name = "ck-record-writer" };
+        _stateWriter.Start();
     }
 
     /// <summary>
@@ -116,19 +133,134 @@ public sealed class ContainerRecordStore
         };
     }
 
+    public bool Contains(string id) => _records.ContainsKey(id);
+
+    /// <summary>Writes the record before returning (a created container must survive a crash of the worker).</summary>
     public void Save(ContainerRecord record)
     {
-        var dir = DirectoryOf(record.Info.Id);
+        ArgumentNullException.ThrowIfNull(record);
+        var id = record.Info.Id;
+        var sequence = Interlocked.Increment(ref _sequence);
+        var text = Formatter.Format(record);
+        lock (_pendingGate)
+        {
+            _pendingStates.Remove(id);
+        }
+
+        var dir = DirectoryOf(id);
         Directory.CreateDirectory(dir);
-        var file = Path.Combine(dir, FileName);
-        var temp = file + ".tmp";
-        File.WriteAllText(temp, Formatter.Format(record));
-        File.Move(temp, file, overwrite: true);
-        _records[record.Info.Id] = record;
+        lock (_fileGate)
+        {
+            WriteAtomically(dir, text);
+            _writtenSequence[id] = sequence;
+        }
+
+        _records[id] = record;
+    }
+
+    /// <summary>
+    /// Records a start or an exit: the text is taken now (the caller holds the container's lock) and written on the
+    /// writer thread. Only for states the run directory also holds, so that a worker that dies before the write finds
+    /// them there; the latest of several queued states is the one written. A record whose directory is gone (the
+    /// container was removed meanwhile) is not written back.
+    /// </summary>
+    public void SaveState(ContainerRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var id = record.Info.Id;
+        var sequence = Interlocked.Increment(ref _sequence);
+        var text = Formatter.Format(record);
+        bool queued;
+        lock (_pendingGate)
+        {
+            queued = _pendingStates.ContainsKey(id);
+            _pendingStates[id] = (sequence, text);
+        }
+
+        _records[id] = record;
+        try
+        {
+            if (!queued)
+            {
+                _stateQueue.Add(id);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The store is being disposed: write it here instead.
+            WriteState(id);
+        }
     }
 
     public void Forget(string id)
     {
         _records.TryRemove(id, out _);
+        lock (_pendingGate)
+        {
+            _pendingStates.Remove(id);
+        }
+
+        lock (_fileGate)
+        {
+            _writtenSequence.Remove(id);
+        }
+    }
+
+    /// <summary>Writes the queued states, then stops the writer thread.</summary>
+    public void Dispose()
+    {
+        _stateQueue.CompleteAdding();
+        _stateWriter.Join();
+        _stateQueue.Dispose();
+    }
+
+    private void WriteStates()
+    {
+        foreach (var id in _stateQueue.GetConsumingEnumerable())
+        {
+            WriteState(id);
+        }
+    }
+
+    private void WriteState(string id)
+    {
+        (long Sequence, string Text) pending;
+        lock (_pendingGate)
+        {
+            if (!_pendingStates.Remove(id, out pending))
+            {
+                return;
+            }
+        }
+
+        lock (_fileGate)
+        {
+            if (_writtenSequence.TryGetValue(id, out var written) && written > pending.Sequence)
+            {
+                return;
+            }
+
+            try
+            {
+                WriteAtomically(DirectoryOf(id), pending.Text);
+                _writtenSequence[id] = pending.Sequence;
+            }
+            catch (Exception error) when (error is DirectoryNotFoundException or FileNotFoundException)
+            {
+                // Removed meanwhile: its directory was renamed to trash.
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                _onStateWriteFailure(id, error);
+            }
+        }
+    }
+
+    private static void WriteAtomically(string directory, string text)
+    {
+        var file = Path.Combine(directory, FileName);
+        var temp = file + ".tmp";
+        File.WriteAllText(temp, text);
+        File.Move(temp, file, overwrite: true);
     }
 }

@@ -35,7 +35,14 @@ public static class WorkerServiceCollectionExtensions
             new BridgeNetworkOptions { BridgeName = Options(sp).BridgeName, Subnet = Options(sp).BridgeSubnet, TableName = Options(sp).NftablesTable },
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<BridgeNetwork>>()));
-        services.AddSingleton(sp => new ContainerRecordStore(Options(sp).ContainersDirectory, Options(sp).ContainersRunDirectory));
+        services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILogger<ContainerRecordStore>>();
+            return new ContainerRecordStore(
+                Options(sp).ContainersDirectory,
+                Options(sp).ContainersRunDirectory,
+                (id, error) => ContainerRecordLog.StateWriteFailed(logger, id, error));
+        });
         services.AddSingleton<AttachBroker>();
         services.AddSingleton<ContainerManager>();
         services.AddSingleton<ErrorMappingInterceptor>();
