@@ -48,6 +48,66 @@ internal sealed partial class StoreGrpcService(ManagerNodeService manager, ILogg
         }
     }
 
+    public override async Task<ProposeBatchResponse> ProposeBatch(ProposeBatchRequest request, ServerCallContext context)
+    {
+        var response = new ProposeBatchResponse();
+        var outcomes = new ProposeOutcome[request.Transactions.Count];
+        var valid = new List<Transaction>(outcomes.Length);
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            if (request.Transactions[i].Mutations.Count == 0)
+            {
+                // One malformed write fails alone, not the writes of other callers sent with it.
+                outcomes[i] = new ProposeOutcome { Rejected = $"propose batch: transaction {i} has no mutations; at least one is required" };
+            }
+            else
+            {
+                valid.Add(request.Transactions[i]);
+            }
+        }
+
+        IReadOnlyList<Task<ulong>> verdicts;
+        try
+        {
+            verdicts = valid.Count == 0 ? [] : Node.Store.ProposeBatchAsLeader(valid, context.CancellationToken);
+        }
+        catch (LeaderUnavailableException e)
+        {
+            LogProposeUnavailable(logger, true, e.Message);
+            verdicts = [.. valid.Select(_ => System.Threading.Tasks.Task.FromException<ulong>(e))];
+        }
+
+        var next = 0;
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] ??= await OutcomeAsync(verdicts[next++]);
+        }
+
+        response.Outcomes.Add(outcomes);
+        return response;
+    }
+
+    /// <summary>
+    /// A verdict as an outcome. Other failures (outcome unknown: leadership lost while replicating,
+    /// shutdown) fail the whole call, as they failed a single forwarded Propose.
+    /// </summary>
+    private async Task<ProposeOutcome> OutcomeAsync(Task<ulong> verdict)
+    {
+        try
+        {
+            return new ProposeOutcome { Version = await verdict };
+        }
+        catch (StoreConflictException e)
+        {
+            return new ProposeOutcome { Conflict = e.Message };
+        }
+        catch (LeaderUnavailableException e)
+        {
+            LogProposeUnavailable(logger, true, e.Message);
+            return new ProposeOutcome { Retry = e.Message };
+        }
+    }
+
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         // The cluster object holds the CA's signing key: it is read through ClusterService.Inspect, without the key.
@@ -98,6 +158,8 @@ internal sealed partial class StoreGrpcService(ManagerNodeService manager, ILogg
             SnapshotsInstalled = status.SnapshotsInstalled,
             Batches = status.Batches,
             BatchedTransactions = status.BatchedTransactions,
+            ForwardedBatches = status.ForwardedBatches,
+            ForwardedTransactions = status.ForwardedTransactions,
         };
     }
 

@@ -31,6 +31,15 @@ public sealed class CallPolicyTests
     }
 
     [Fact]
+    public void A_forwarded_batch_of_writes_is_taken_from_managers_only()
+    {
+        Assert.Equal([CallerKind.Manager], CallPolicy.AllowedCallers("/clusterkit.manager.v1.StoreService/ProposeBatch"));
+        Assert.Equal(
+            [CallerKind.LocalSocket, CallerKind.Manager, CallerKind.Admin],
+            CallPolicy.AllowedCallers("/clusterkit.manager.v1.StoreService/Propose").Order());
+    }
+
+    [Fact]
     public void A_method_without_a_rule_is_closed_and_says_so()
     {
         var allowed = CallPolicy.AllowedCallers("/clusterkit.manager.v1.Unknown/Anything");

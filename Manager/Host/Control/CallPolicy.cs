@@ -36,6 +36,8 @@ public static class CallPolicy
 
             "clusterkit.manager.v1.MembershipService" => [CallerKind.Manager],
             "clusterkit.manager.v1.Dispatcher" => [CallerKind.Worker, CallerKind.Manager],
+            // A follower's forwarded writes: manager to manager only.
+            "clusterkit.manager.v1.StoreService" when name is "ProposeBatch" => [CallerKind.Manager],
             "clusterkit.manager.v1.StoreService" => Operators,
             "clusterkit.manager.v1.ClusterService" or "clusterkit.manager.v1.NodeService" => Operators,
 

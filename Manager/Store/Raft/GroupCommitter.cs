@@ -43,7 +43,7 @@ public sealed class GroupCommitOptions
 /// </summary>
 internal sealed partial class GroupCommitter : IAsyncDisposable
 {
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Group> _queue = Channel.CreateUnbounded<Group>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<ReadOnlyMemory<byte>, BatchContext, CancellationToken, ValueTask> _replicate;
     private readonly GroupCommitOptions _options;
     private readonly ILogger _logger;
@@ -71,20 +71,56 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
 
     public Task<StoreCommitResult> SubmitAsync(Transaction transaction, CancellationToken token)
     {
-        var pending = new Pending(transaction, transaction.CalculateSize());
-        if (!_queue.Writer.TryWrite(pending))
+        var pending = new Pending(transaction);
+        Enqueue([pending], pending.Size, token);
+        return pending.Completion.Task;
+    }
+
+    /// <summary>
+    /// Queues transactions that must stay together (a follower's forwarded batch): each part of
+    /// at most the entry limits goes into one log entry whole. One verdict task per transaction, in order.
+    /// </summary>
+    public Task<StoreCommitResult>[] SubmitGroup(IReadOnlyList<Transaction> transactions, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(transactions);
+        var all = new Pending[transactions.Count];
+        var start = 0;
+        var bytes = 0;
+        for (var i = 0; i < all.Length; i++)
+        {
+            all[i] = new Pending(transactions[i]);
+            if (i > start && (i - start == _options.MaxTransactions || bytes + all[i].Size > _options.MaxBytes))
+            {
+                Enqueue(all[start..i], bytes, token);
+                start = i;
+                bytes = 0;
+            }
+
+            bytes += all[i].Size;
+        }
+
+        if (start < all.Length)
+        {
+            Enqueue(all[start..], bytes, token);
+        }
+
+        return [.. all.Select(p => p.Completion.Task)];
+    }
+
+    private void Enqueue(Pending[] group, int bytes, CancellationToken token)
+    {
+        if (!_queue.Writer.TryWrite(new Group(group, bytes)))
         {
             throw new ObjectDisposedException(nameof(GroupCommitter), "the manager is shutting down");
         }
 
         if (token.CanBeCanceled)
         {
-            // The transaction may still commit; the caller just stops waiting for the verdict.
-            var registration = token.Register(static p => ((Pending)p!).Completion.TrySetCanceled(), pending);
-            pending.Completion.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, TaskScheduler.Default);
+            // The transactions may still commit; the callers just stop waiting for the verdicts.
+            var registration = token.Register(static g => Array.ForEach((Pending[])g!, p => p.Completion.TrySetCanceled()), group);
+            Task done = group.Length == 1 ? group[0].Completion.Task : Task.WhenAll(group.Select(p => p.Completion.Task));
+            done.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, TaskScheduler.Default);
         }
-
-        return pending.Completion.Task;
     }
 
     private async Task RunAsync()
@@ -97,10 +133,11 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
                 await _inFlight.WaitAsync(_stop.Token).ConfigureAwait(false);
                 var batch = new List<Pending>();
                 var bytes = 0;
-                while (batch.Count < _options.MaxTransactions && reader.TryPeek(out var next)
-                    && (batch.Count == 0 || bytes + next.Size <= _options.MaxBytes) && reader.TryRead(out next))
+                while (reader.TryPeek(out var next)
+                    && (batch.Count == 0 || (batch.Count + next.Items.Length <= _options.MaxTransactions && bytes + next.Size <= _options.MaxBytes))
+                    && reader.TryRead(out next))
                 {
-                    batch.Add(next);
+                    batch.AddRange(next.Items);
                     bytes += next.Size;
                 }
 
@@ -119,7 +156,7 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
 
         while (reader.TryRead(out var left))
         {
-            left.Completion.TrySetException(new ObjectDisposedException(nameof(GroupCommitter), "the manager is shutting down"));
+            Array.ForEach(left.Items, p => p.Completion.TrySetException(new ObjectDisposedException(nameof(GroupCommitter), "the manager is shutting down")));
         }
     }
 
@@ -189,12 +226,20 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Debug, Message = "A store batch of {Count} transactions failed to replicate: {Error}: {Message}")]
     private static partial void LogBatchFailed(ILogger logger, int count, string error, string message);
 
-    private sealed class Pending(Transaction transaction, int size)
+    private sealed class Pending(Transaction transaction)
     {
         public Transaction Transaction { get; } = transaction;
 
-        public int Size { get; } = size;
+        public int Size { get; } = transaction.CalculateSize();
 
         public TaskCompletionSource<StoreCommitResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Transactions queued as one item: a batch takes all of them or none.</summary>
+    private sealed class Group(Pending[] items, int size)
+    {
+        public Pending[] Items { get; } = items;
+
+        public int Size { get; } = size;
     }
 }

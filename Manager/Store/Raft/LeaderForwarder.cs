@@ -7,10 +7,10 @@ using Grpc.Net.Client;
 namespace ClusterKit.Manager.Store.Raft;
 
 /// <summary>
-/// Sends a follower's write to the leader's store API (its address is in the leader's Raft
-/// member metadata), so that callers of any manager never see "not leader".
+/// Sends a follower's batched writes to the leader's store API (its address is in the leader's
+/// Raft member metadata), so that callers of any manager never see "not leader".
 /// </summary>
-internal sealed class LeaderForwarder : IDisposable
+internal sealed class LeaderForwarder : ILeaderBatchSender, IDisposable
 {
     public const string ApiAddressKey = "ck-api";
     public const string NodeIdKey = "ck-node-id";
@@ -25,26 +25,21 @@ internal sealed class LeaderForwarder : IDisposable
         _channelFactory = channelFactory ?? CreateChannel;
     }
 
-    /// <summary>Returns the committed version; throws <see cref="LeaderUnavailableException"/> when the call should be retried.</summary>
-    public async Task<ulong> ForwardAsync(RaftClusterMember leader, Transaction transaction, CancellationToken token)
+    public async Task<IReadOnlyList<ProposeOutcome>> SendAsync(string leaderApi, IReadOnlyList<Transaction> transactions, CancellationToken token)
     {
-        var api = await ApiAddressAsync(leader, token).ConfigureAwait(false);
-        var client = new StoreService.StoreServiceClient(_channels.GetOrAdd(api, _channelFactory));
+        var client = new StoreService.StoreServiceClient(_channels.GetOrAdd(leaderApi, _channelFactory));
         try
         {
-            var response = await client.ProposeAsync(
-                new ProposeRequest { Transaction = transaction, Forwarded = true },
+            var response = await client.ProposeBatchAsync(
+                new ProposeBatchRequest { Transactions = { transactions } },
                 deadline: DateTime.UtcNow + _callTimeout,
                 cancellationToken: token).ConfigureAwait(false);
-            return response.Version;
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
-        {
-            throw new StoreConflictException(e.Status.Detail);
+            return response.Outcomes;
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted)
         {
-            throw new LeaderUnavailableException($"forwarding to the leader at {api} failed: {e.StatusCode}: {e.Status.Detail}", e);
+            // The same codes a single forwarded Propose was retried on.
+            throw new LeaderUnavailableException($"forwarding to the leader at {leaderApi} failed: {e.StatusCode}: {e.Status.Detail}", e);
         }
     }
 

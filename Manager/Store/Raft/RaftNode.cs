@@ -19,6 +19,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     private readonly StoreStateMachine _stateMachine;
     private readonly GroupCommitter _committer;
     private readonly LeaderForwarder _forwarder;
+    private readonly ForwardBatcher _batcher;
     private readonly FollowerWatchdog? _watchdog;
     private readonly MemberListFile _members;
     private readonly ILogger _logger;
@@ -33,11 +34,12 @@ public sealed partial class RaftNode : IAsyncDisposable
         _stateMachine = stateMachine;
         _logger = loggers.CreateLogger<RaftNode>();
         _forwarder = new LeaderForwarder(options.ProposeTimeout, options.ApiChannelFactory);
+        _batcher = new ForwardBatcher(_forwarder, options.ForwardBatch, loggers.CreateLogger<ForwardBatcher>());
         _committer = new GroupCommitter(
             (payload, context, token) => _cluster.ReplicateAsync(payload, context, token),
             options.GroupCommit,
             loggers.CreateLogger<GroupCommitter>());
-        Store = new RaftStore(cluster, memory, _committer, _forwarder, time, options.ProposeTimeout);
+        Store = new RaftStore(cluster, memory, _committer, _batcher, time, options.ProposeTimeout);
         if (options.StuckFollowerAfter > TimeSpan.Zero && onStuck is not null)
         {
             _watchdog = new FollowerWatchdog(
@@ -60,6 +62,8 @@ public sealed partial class RaftNode : IAsyncDisposable
     internal IRaftCluster Cluster => _cluster;
 
     internal GroupCommitter Committer => _committer;
+
+    internal ForwardBatcher Forwarder => _batcher;
 
     /// <summary>Starts the member: restores the latest snapshot, replays the log tail, joins the others.</summary>
     /// <param name="onStuck">Called when the watchdog finds this follower stuck; the host restarts the process.</param>
@@ -180,7 +184,11 @@ public sealed partial class RaftNode : IAsyncDisposable
             _stateMachine.SnapshotsTaken,
             _stateMachine.SnapshotsInstalled,
             _committer.Batches,
-            _committer.Transactions);
+            _committer.Transactions)
+        {
+            ForwardedBatches = _batcher.Batches,
+            ForwardedTransactions = _batcher.Transactions,
+        };
     }
 
     private void OnLeaderChanged(ICluster cluster, IClusterMember? leader)
@@ -207,6 +215,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             await _watchdog.DisposeAsync().ConfigureAwait(false);
         }
 
+        await _batcher.DisposeAsync().ConfigureAwait(false);
         await _committer.DisposeAsync().ConfigureAwait(false);
         _cluster.LeaderChanged -= OnLeaderChanged;
         try
@@ -253,4 +262,10 @@ public sealed record RaftStatus(
     long SnapshotsTaken,
     long SnapshotsInstalled,
     long Batches,
-    long BatchedTransactions);
+    long BatchedTransactions)
+{
+    /// <summary>Batch calls this manager made to the leader as a follower, and the transactions in them.</summary>
+    public long ForwardedBatches { get; init; }
+
+    public long ForwardedTransactions { get; init; }
+}

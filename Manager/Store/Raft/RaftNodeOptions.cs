@@ -45,6 +45,9 @@ public sealed class RaftNodeOptions
 
     public GroupCommitOptions GroupCommit { get; init; } = new();
 
+    /// <summary>How a follower batches the writes it forwards to the leader.</summary>
+    public ForwardBatchOptions ForwardBatch { get; init; } = new();
+
     /// <summary>A follower whose read barrier fails this long while a leader is known is reported stuck (0: off).</summary>
     public TimeSpan StuckFollowerAfter { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -103,6 +106,7 @@ public sealed class RaftNodeOptions
         }
 
         GroupCommit.Validate();
+        ForwardBatch.Validate();
     }
 }
 

@@ -17,7 +17,7 @@ public sealed class RaftStore : IStore
 
     private readonly IRaftCluster _cluster;
     private readonly GroupCommitter _committer;
-    private readonly LeaderForwarder _forwarder;
+    private readonly ForwardBatcher _forwarder;
     private readonly TimeProvider _time;
     private readonly TimeSpan _proposeTimeout;
 
@@ -25,7 +25,7 @@ public sealed class RaftStore : IStore
     // retry as soon as a new leader is known instead of at the next step of their back-off.
     private TaskCompletionSource _leaderChanged = NewSignal();
 
-    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, LeaderForwarder forwarder, TimeProvider time, TimeSpan proposeTimeout)
+    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, ForwardBatcher forwarder, TimeProvider time, TimeSpan proposeTimeout)
     {
         _cluster = cluster;
         Memory = memory;
@@ -105,7 +105,8 @@ public sealed class RaftStore : IStore
                     case { IsRemote: false }:
                         return (await _committer.SubmitAsync(transaction, deadline.Token).ConfigureAwait(false)).VersionOrThrow();
                     case RaftClusterMember leader:
-                        return await _forwarder.ForwardAsync(leader, transaction, deadline.Token).ConfigureAwait(false);
+                        var api = await LeaderForwarder.ApiAddressAsync(leader, deadline.Token).ConfigureAwait(false);
+                        return await _forwarder.ForwardAsync(api, transaction, deadline.Token).ConfigureAwait(false);
                     default:
                         last = new LeaderUnavailableException("no leader is elected");
                         break;
@@ -151,6 +152,34 @@ public sealed class RaftStore : IStore
         try
         {
             return (await _committer.SubmitAsync(transaction, token).ConfigureAwait(false)).VersionOrThrow();
+        }
+        catch (NotLeaderException e)
+        {
+            throw new LeaderUnavailableException("this manager lost the leadership before the write was appended", e);
+        }
+    }
+
+    /// <summary>
+    /// A follower's forwarded batch: only the leader takes it. The transactions are queued for group
+    /// commit together, so they share log entries; one verdict task per transaction, in order. Throws
+    /// <see cref="LeaderUnavailableException"/> when this manager is not the leader; a verdict task
+    /// fails with it when leadership was lost before its entry was appended.
+    /// </summary>
+    public IReadOnlyList<Task<ulong>> ProposeBatchAsLeader(IReadOnlyList<Transaction> transactions, CancellationToken token = default)
+    {
+        if (!IsLeader)
+        {
+            throw new LeaderUnavailableException("this manager is no longer the leader");
+        }
+
+        return [.. _committer.SubmitGroup(transactions, token).Select(VersionAsLeaderAsync)];
+    }
+
+    private static async Task<ulong> VersionAsLeaderAsync(Task<StoreCommitResult> verdict)
+    {
+        try
+        {
+            return (await verdict.ConfigureAwait(false)).VersionOrThrow();
         }
         catch (NotLeaderException e)
         {

@@ -1,0 +1,247 @@
+using System.Collections.Concurrent;
+using ClusterKit.Proto.Manager.V1;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Task = System.Threading.Tasks.Task;
+
+namespace ClusterKit.Manager.Store.Raft;
+
+public sealed class ForwardBatchOptions
+{
+    /// <summary>Transactions in one call to the leader at most.</summary>
+    public int MaxTransactions { get; init; } = 256;
+
+    /// <summary>Bytes of transactions in one call at most (a single larger transaction still goes alone).</summary>
+    public int MaxBytes { get; init; } = 512 * 1024;
+
+    public void Validate()
+    {
+        if (MaxTransactions < 1)
+        {
+            throw new ArgumentException($"forward batch: MaxTransactions {MaxTransactions} is invalid; allowed: 1 or more");
+        }
+
+        // gRPC refuses messages above 4 MiB by default; leave room for framing.
+        if (MaxBytes is < 1024 or > 3 * 1024 * 1024)
+        {
+            throw new ArgumentException($"forward batch: MaxBytes {MaxBytes} is invalid; allowed: 1024 to 3145728");
+        }
+    }
+}
+
+/// <summary>Sends a follower's batch to the leader: one outcome per transaction, in order.</summary>
+internal interface ILeaderBatchSender
+{
+    /// <summary>
+    /// Throws <see cref="LeaderUnavailableException"/> when the whole call may be sent again
+    /// (the leader was not reached or refused it before appending); any other exception leaves
+    /// the outcome of every transaction unknown.
+    /// </summary>
+    Task<IReadOnlyList<ProposeOutcome>> SendAsync(string leaderApi, IReadOnlyList<Transaction> transactions, CancellationToken token);
+}
+
+/// <summary>
+/// A follower's side of forwarding: writes queue per leader while one batch is in flight to
+/// it, and the next batch takes whatever queued meanwhile (up to the limits) once the previous
+/// returns. One call to the leader then carries many writes instead of one call each, and each
+/// writer still gets its own verdict.
+/// </summary>
+internal sealed partial class ForwardBatcher : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private readonly ILeaderBatchSender _sender;
+    private readonly ForwardBatchOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationToken _stopping;
+    private long _batches;
+    private long _transactions;
+    private volatile bool _disposed;
+
+    public ForwardBatcher(ILeaderBatchSender sender, ForwardBatchOptions options, ILogger logger)
+    {
+        options.Validate();
+        _sender = sender;
+        _options = options;
+        _logger = logger;
+        _stopping = _stop.Token;
+    }
+
+    /// <summary>Calls made to a leader so far (answered or failed).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Transactions carried by those calls.</summary>
+    public long Transactions => Interlocked.Read(ref _transactions);
+
+    /// <summary>
+    /// Returns the committed version. Throws <see cref="StoreConflictException"/> for a failed
+    /// precondition, <see cref="LeaderUnavailableException"/> when the write was not committed and
+    /// may be sent again, and otherwise what the call failed with (outcome unknown). Cancelling
+    /// stops this caller's wait only: a write already sent may still commit, one still queued is dropped.
+    /// </summary>
+    public Task<ulong> ForwardAsync(string leaderApi, Transaction transaction, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (token.IsCancellationRequested)
+        {
+            return Task.FromCanceled<ulong>(token);
+        }
+
+        var pending = new Pending(transaction);
+        var lane = _lanes.GetOrAdd(leaderApi, static api => new Lane(api));
+        bool start;
+        lock (lane)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            lane.Queue.Enqueue(pending);
+            start = !lane.Sending;
+            lane.Sending = true;
+        }
+
+        if (token.CanBeCanceled)
+        {
+            var registration = token.Register(static p => ((Pending)p!).Completion.TrySetCanceled(), pending);
+            pending.Completion.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, TaskScheduler.Default);
+        }
+
+        if (start)
+        {
+            // Not on the caller's stack: writers arriving meanwhile join the first batch.
+            _ = Task.Run(() => SendLoopAsync(lane), CancellationToken.None);
+        }
+
+        return pending.Completion.Task;
+    }
+
+    /// <summary>Sends batches to one leader, one at a time, until its queue is empty.</summary>
+    private async Task SendLoopAsync(Lane lane)
+    {
+        while (true)
+        {
+            List<Pending> batch;
+            lock (lane)
+            {
+                batch = Take(lane.Queue);
+                if (batch.Count == 0)
+                {
+                    lane.Sending = false;
+                    return;
+                }
+            }
+
+            await SendAsync(lane.LeaderApi, batch).ConfigureAwait(false);
+        }
+    }
+
+    private List<Pending> Take(Queue<Pending> queue)
+    {
+        var batch = new List<Pending>();
+        var bytes = 0;
+        while (batch.Count < _options.MaxTransactions && queue.TryPeek(out var next)
+            && (batch.Count == 0 || bytes + next.Size <= _options.MaxBytes))
+        {
+            queue.Dequeue();
+
+            // A caller that gave up before its write was sent: not sending it is the clean outcome.
+            if (next.Completion.Task.IsCompleted)
+            {
+                continue;
+            }
+
+            batch.Add(next);
+            bytes += next.Size;
+        }
+
+        return batch;
+    }
+
+    private async Task SendAsync(string leaderApi, List<Pending> batch)
+    {
+        try
+        {
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _transactions, batch.Count);
+            var outcomes = await _sender.SendAsync(leaderApi, [.. batch.Select(p => p.Transaction)], _stopping).ConfigureAwait(false);
+            if (outcomes.Count != batch.Count)
+            {
+                throw new InvalidOperationException($"the leader at {leaderApi} answered {outcomes.Count} outcomes for {batch.Count} forwarded transactions; their outcome is unknown");
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                Complete(batch[i], outcomes[i], leaderApi);
+            }
+        }
+        catch (Exception e)
+        {
+            LogBatchFailed(_logger, batch.Count, leaderApi, e.GetType().Name, e.Message);
+            foreach (var p in batch)
+            {
+                p.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    private static void Complete(Pending pending, ProposeOutcome outcome, string leaderApi)
+    {
+        switch (outcome.OutcomeCase)
+        {
+            case ProposeOutcome.OutcomeOneofCase.Version:
+                pending.Completion.TrySetResult(outcome.Version);
+                break;
+            case ProposeOutcome.OutcomeOneofCase.Conflict:
+                pending.Completion.TrySetException(new StoreConflictException(outcome.Conflict));
+                break;
+            case ProposeOutcome.OutcomeOneofCase.Retry:
+                pending.Completion.TrySetException(new LeaderUnavailableException($"the leader at {leaderApi} did not take the write: {outcome.Retry}"));
+                break;
+            case ProposeOutcome.OutcomeOneofCase.Rejected:
+                pending.Completion.TrySetException(new ArgumentException($"the leader at {leaderApi} refused the transaction: {outcome.Rejected}"));
+                break;
+            default:
+                pending.Completion.TrySetException(new InvalidOperationException($"the leader at {leaderApi} answered no outcome for a forwarded transaction; its outcome is unknown"));
+                break;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lane in _lanes.Values)
+        {
+            lock (lane)
+            {
+                _disposed = true;
+                while (lane.Queue.TryDequeue(out var left))
+                {
+                    left.Completion.TrySetException(new ObjectDisposedException(nameof(ForwardBatcher), "the manager is shutting down"));
+                }
+            }
+        }
+
+        _disposed = true;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A forwarded batch of {Count} transactions to the leader at {Leader} failed: {Error}: {Message}")]
+    private static partial void LogBatchFailed(ILogger logger, int count, string leader, string error, string message);
+
+    /// <summary>The queue of writes for one leader, and whether a batch to it is in flight.</summary>
+    private sealed class Lane(string leaderApi)
+    {
+        public string LeaderApi { get; } = leaderApi;
+
+        public Queue<Pending> Queue { get; } = new();
+
+        public bool Sending { get; set; }
+    }
+
+    private sealed class Pending(Transaction transaction)
+    {
+        public Transaction Transaction { get; } = transaction;
+
+        public int Size { get; } = transaction.CalculateSize();
+
+        public TaskCompletionSource<ulong> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
