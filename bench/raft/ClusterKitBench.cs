@@ -6,74 +6,96 @@ using Task = System.Threading.Tasks.Task;
 namespace ClusterKit.Bench.Raft;
 
 /// <summary>Three ck-manager processes (plain TCP, or mutual TLS with --tls); clients spread over all three (followers forward to the leader).</summary>
-internal static class ClusterKitBench
+internal sealed class ClusterKitBench : IBenchSystem
 {
-    public static async Task<SystemResult> RunAsync(BenchOptions options, string root)
+    private readonly BenchOptions _options;
+    private readonly BenchCluster _cluster;
+    private readonly IBenchManager _first;
+    private readonly ByteString _value = ByteString.CopyFrom(Load.Payload);
+
+    private ClusterKitBench(BenchOptions options, BenchCluster cluster, IBenchManager first)
+    {
+        _options = options;
+        _cluster = cluster;
+        _first = first;
+    }
+
+    public string Name => "clusterkit";
+
+    public string Settings =>
+        $"DotNext.Net.Cluster 6.12.0 TCP, election 150-300 ms, request timeout 5 s, group commit max {_options.BatchMax ?? 1024} tx/entry, {new ClusterKit.Manager.Store.Raft.GroupCommitOptions().MaxInFlight} batches in flight; {_cluster.Transport}";
+
+    public static async Task<ClusterKitBench> StartAsync(BenchOptions options, string root)
     {
         string[] extra = options.BatchMax is { } max
             ? [.. options.ManagerArgs, "--batch-max", max.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "Warning"]
             : [.. options.ManagerArgs, "--log-level", "Warning"];
-        await using var cluster = await BenchCluster.StartAsync(options, root, extra);
-        var first = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-        var value = ByteString.CopyFrom(Load.Payload);
-
-        Task Put(int client, long i, CancellationToken token)
-            => (options.LeaderOnly ? first : cluster.Managers[client % 3]).Client.ProposeAsync(
-                new ProposeRequest
-                {
-                    Transaction = new Transaction
-                    {
-                        Mutations = { new Mutation { Kind = Mutation.Types.Kind.Put, Object = new StoreObject { Kv = new KvPair { Key = Load.Key(client, i), Value = value } } } },
-                    },
-                },
-                deadline: DateTime.UtcNow.AddSeconds(10),
-                cancellationToken: token).ResponseAsync;
-
-        var warmUp = await Load.WarmUpAsync("clusterkit", options.WarmUp, Put);
-        var levels = new List<LevelResult>();
-        foreach (var clients in BenchOptions.ClientCounts)
+        var cluster = await BenchCluster.StartAsync(options, root, extra);
+        try
         {
-            var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-            var before = await leader.TryStatusAsync(TimeSpan.FromSeconds(2));
-            var level = await Load.RunAsync(clients, options.Duration, Put);
-            var after = await leader.TryStatusAsync(TimeSpan.FromSeconds(2));
-            double? perEntry = before is not null && after is not null && after.Batches > before.Batches
-                ? Math.Round((double)(after.BatchedTransactions - before.BatchedTransactions) / (after.Batches - before.Batches), 1)
-                : null;
-            levels.Add(level with { TransactionsPerLogEntry = perEntry });
-            await Console.Error.WriteLineAsync($"clusterkit {clients} clients: {level.WritesPerSecond}/s p50 {level.P50Ms} ms p99 {level.P99Ms} ms, {perEntry} tx/entry");
+            return new ClusterKitBench(options, cluster, await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30)));
         }
-
-        var trials = new List<double>();
-        for (var trial = 0; trial < options.Trials; trial++)
+        catch
         {
-            var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-            var survivor = cluster.Managers.First(m => m != leader);
-            await survivor.Client.ProposeAsync(new ProposeRequest { Transaction = PutTx("failover/warm", value) }, deadline: DateTime.UtcNow.AddSeconds(10));
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task<IReadOnlyList<double>> WarmUpAsync() => Load.WarmUpAsync(Name, _options.WarmUp, PutAsync);
+
+    public async Task<LevelResult> MeasureAsync(int clients)
+    {
+        var leader = await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        var before = await leader.TryStatusAsync(TimeSpan.FromSeconds(2));
+        var level = await Load.RunAsync(clients, _options.Duration, PutAsync);
+        var after = await leader.TryStatusAsync(TimeSpan.FromSeconds(2));
+        double? perEntry = before is not null && after is not null && after.Batches > before.Batches
+            ? Math.Round((double)(after.BatchedTransactions - before.BatchedTransactions) / (after.Batches - before.Batches), 1)
+            : null;
+        await Console.Error.WriteLineAsync($"clusterkit {clients} clients: {level.WritesPerSecond}/s p50 {level.P50Ms} ms p99 {level.P99Ms} ms, {perEntry} tx/entry");
+        return level with { TransactionsPerLogEntry = perEntry };
+    }
+
+    public async Task<FailoverResult> FailoverAsync(int trialCount)
+    {
+        var trials = new List<double>();
+        for (var trial = 0; trial < trialCount; trial++)
+        {
+            var leader = await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+            var survivor = _cluster.Managers.First(m => m != leader);
+            await survivor.Client.ProposeAsync(new ProposeRequest { Transaction = PutTx("failover/warm", _value) }, deadline: DateTime.UtcNow.AddSeconds(10));
 
             var clock = Stopwatch.StartNew();
             leader.Kill();
 
             // One call: the survivor retries internally until a new leader commits the write.
-            await survivor.Client.ProposeAsync(new ProposeRequest { Transaction = PutTx($"failover/{trial}", value) }, deadline: DateTime.UtcNow.AddSeconds(20));
+            await survivor.Client.ProposeAsync(new ProposeRequest { Transaction = PutTx($"failover/{trial}", _value) }, deadline: DateTime.UtcNow.AddSeconds(20));
             trials.Add(clock.Elapsed.TotalMilliseconds);
             await Console.Error.WriteLineAsync($"clusterkit failover {trial}: {clock.Elapsed.TotalMilliseconds:0} ms");
 
             leader.Start();
-            await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+            await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
             var status = await survivor.TryStatusAsync(TimeSpan.FromSeconds(2));
             await WaitForVersionAsync(leader, status?.StoreVersion ?? 0, TimeSpan.FromSeconds(30));
         }
 
-        return new SystemResult(
-            "clusterkit",
-            levels,
-            Load.Summarize(trials),
-            $"DotNext.Net.Cluster 6.12.0 TCP, election 150-300 ms, request timeout 5 s, group commit max {options.BatchMax ?? 1024} tx/entry, {new ClusterKit.Manager.Store.Raft.GroupCommitOptions().MaxInFlight} batches in flight; {cluster.Transport}")
-        {
-            WarmUpWritesPerSecond = warmUp,
-        };
+        return Load.Summarize(trials);
     }
+
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
+
+    private Task PutAsync(int client, long i, CancellationToken token)
+        => (_options.LeaderOnly ? _first : _cluster.Managers[client % 3]).Client.ProposeAsync(
+            new ProposeRequest
+            {
+                Transaction = new Transaction
+                {
+                    Mutations = { new Mutation { Kind = Mutation.Types.Kind.Put, Object = new StoreObject { Kv = new KvPair { Key = Load.Key(client, i), Value = _value } } } },
+                },
+            },
+            deadline: DateTime.UtcNow.AddSeconds(10),
+            cancellationToken: token).ResponseAsync;
 
     private static Transaction PutTx(string key, ByteString value) => new()
     {

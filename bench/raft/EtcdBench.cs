@@ -10,97 +10,123 @@ namespace ClusterKit.Bench.Raft;
 /// driven with the same client counts through etcd's JSON gateway (POST /v3/kv/put), clients
 /// spread over all three members as for ClusterKit.
 /// </summary>
-internal static class EtcdBench
+internal sealed class EtcdBench : IBenchSystem
 {
-    public static async Task<SystemResult> RunAsync(BenchOptions options, string root)
+    private readonly BenchOptions _options;
+    private readonly EtcdMember[] _members;
+    private readonly string _initialCluster;
+    private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    {
+        Timeout = TimeSpan.FromSeconds(10),
+    };
+
+    private readonly string _value = Convert.ToBase64String(Load.Payload);
+
+    private EtcdBench(BenchOptions options, EtcdMember[] members, string initialCluster)
+    {
+        _options = options;
+        _members = members;
+        _initialCluster = initialCluster;
+    }
+
+    public string Name => "etcd";
+
+    public string Settings => "etcd 3.4.23 (Debian), defaults: heartbeat 100 ms, election 1000 ms; JSON gateway over HTTP/1.1";
+
+    public static async Task<EtcdBench> StartAsync(BenchOptions options, string root)
     {
         var ports = ManagerCluster.FreePorts(6);
         var members = Enumerable.Range(0, 3).Select(i => new EtcdMember($"e{i + 1}", Path.Combine(root, $"e{i + 1}"), ports[i], ports[3 + i])).ToArray();
-        var initialCluster = string.Join(',', members.Select(m => $"{m.Name}=http://127.0.0.1:{m.PeerPort}"));
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
-        {
-            Timeout = TimeSpan.FromSeconds(10),
-        };
+        var bench = new EtcdBench(options, members, string.Join(',', members.Select(m => $"{m.Name}=http://127.0.0.1:{m.PeerPort}")));
         try
         {
             foreach (var m in members)
             {
-                m.Start(initialCluster);
+                m.Start(bench._initialCluster);
             }
 
-            await WaitForLeaderAsync(http, members, null, TimeSpan.FromSeconds(30));
-            var value = Convert.ToBase64String(Load.Payload);
+            await WaitForLeaderAsync(bench._http, members, null, TimeSpan.FromSeconds(30));
+            return bench;
+        }
+        catch
+        {
+            await bench.DisposeAsync();
+            throw;
+        }
+    }
 
-            async Task Put(int client, long i, CancellationToken token)
-            {
-                var member = members[client % 3];
-                using var response = await http.PostAsJsonAsync(
-                    $"http://127.0.0.1:{member.ClientPort}/v3/kv/put",
-                    new Dictionary<string, string> { ["key"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Load.Key(client, i))), ["value"] = value },
-                    token);
-                response.EnsureSuccessStatusCode();
-            }
+    public Task<IReadOnlyList<double>> WarmUpAsync() => Load.WarmUpAsync(Name, _options.WarmUp, PutAsync);
 
-            var warmUp = await Load.WarmUpAsync("etcd", options.WarmUp, Put);
-            var levels = new List<LevelResult>();
-            foreach (var clients in BenchOptions.ClientCounts)
-            {
-                var level = await Load.RunAsync(clients, options.Duration, Put);
-                levels.Add(level);
-                await Console.Error.WriteLineAsync($"etcd {clients} clients: {level.WritesPerSecond}/s p50 {level.P50Ms} ms p99 {level.P99Ms} ms");
-            }
+    public async Task<LevelResult> MeasureAsync(int clients)
+    {
+        var level = await Load.RunAsync(clients, _options.Duration, PutAsync);
+        await Console.Error.WriteLineAsync($"etcd {clients} clients: {level.WritesPerSecond}/s p50 {level.P50Ms} ms p99 {level.P99Ms} ms");
+        return level;
+    }
 
-            var trials = new List<double>();
-            for (var trial = 0; trial < options.Trials; trial++)
+    public async Task<FailoverResult> FailoverAsync(int trialCount)
+    {
+        var trials = new List<double>();
+        for (var trial = 0; trial < trialCount; trial++)
+        {
+            var leader = await WaitForLeaderAsync(_http, _members, null, TimeSpan.FromSeconds(30));
+            var survivor = _members.First(m => m != leader);
+            var clock = Stopwatch.StartNew();
+            leader.Kill();
+            while (true)
             {
-                var leader = await WaitForLeaderAsync(http, members, null, TimeSpan.FromSeconds(30));
-                var survivor = members.First(m => m != leader);
-                var clock = Stopwatch.StartNew();
-                leader.Kill();
-                while (true)
+                try
                 {
-                    try
+                    using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                    using var response = await _http.PostAsJsonAsync(
+                        $"http://127.0.0.1:{survivor.ClientPort}/v3/kv/put",
+                        new Dictionary<string, string> { ["key"] = Convert.ToBase64String("failover"u8.ToArray()), ["value"] = _value },
+                        attempt.Token);
+                    if (response.IsSuccessStatusCode)
                     {
-                        using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                        using var response = await http.PostAsJsonAsync(
-                            $"http://127.0.0.1:{survivor.ClientPort}/v3/kv/put",
-                            new Dictionary<string, string> { ["key"] = Convert.ToBase64String("failover"u8.ToArray()), ["value"] = value },
-                            attempt.Token);
-                        if (response.IsSuccessStatusCode)
-                        {
-                            break;
-                        }
+                        break;
                     }
-                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
-                    {
-                    }
-
-                    if (clock.Elapsed > TimeSpan.FromSeconds(30))
-                    {
-                        throw new TimeoutException("etcd did not commit a write within 30 s of losing its leader");
-                    }
-
-                    await Task.Delay(5);
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                {
                 }
 
-                trials.Add(clock.Elapsed.TotalMilliseconds);
-                await Console.Error.WriteLineAsync($"etcd failover {trial}: {clock.Elapsed.TotalMilliseconds:0} ms");
-                leader.Start(initialCluster);
-                await WaitForLeaderAsync(http, members, null, TimeSpan.FromSeconds(30));
+                if (clock.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    throw new TimeoutException("etcd did not commit a write within 30 s of losing its leader");
+                }
+
+                await Task.Delay(5);
             }
 
-            return new SystemResult("etcd", levels, Load.Summarize(trials), "etcd 3.4.23 (Debian), defaults: heartbeat 100 ms, election 1000 ms; JSON gateway over HTTP/1.1")
-            {
-                WarmUpWritesPerSecond = warmUp,
-            };
+            trials.Add(clock.Elapsed.TotalMilliseconds);
+            await Console.Error.WriteLineAsync($"etcd failover {trial}: {clock.Elapsed.TotalMilliseconds:0} ms");
+            leader.Start(_initialCluster);
+            await WaitForLeaderAsync(_http, _members, null, TimeSpan.FromSeconds(30));
         }
-        finally
+
+        return Load.Summarize(trials);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var m in _members)
         {
-            foreach (var m in members)
-            {
-                m.Kill();
-            }
+            m.Kill();
         }
+
+        _http.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task PutAsync(int client, long i, CancellationToken token)
+    {
+        var member = _members[client % 3];
+        using var response = await _http.PostAsJsonAsync(
+            $"http://127.0.0.1:{member.ClientPort}/v3/kv/put",
+            new Dictionary<string, string> { ["key"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Load.Key(client, i))), ["value"] = _value },
+            token);
+        response.EnsureSuccessStatusCode();
     }
 
     /// <summary>Waits until every running member names the same leader; returns that member.</summary>

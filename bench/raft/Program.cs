@@ -47,16 +47,40 @@ Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { W
 
 async Task RunLevelsAsync()
 {
-    var clusterKit = await ClusterKitBench.RunAsync(options, Path.Combine(root, "ck"));
-    report["clusterkit"] = clusterKit;
-    if (!options.SkipEtcd)
+    // Both systems run side by side and take turns at each client count, so that a change in the load of this
+    // shared machine falls on both within seconds instead of on whichever ran at that minute.
+    await using var clusterKit = await ClusterKitBench.StartAsync(options, Path.Combine(root, "ck"));
+    await using var etcd = options.SkipEtcd ? null : await EtcdBench.StartAsync(options, Path.Combine(root, "etcd"));
+    IBenchSystem[] systems = etcd is null ? [clusterKit] : [clusterKit, etcd];
+    var warmUps = new Dictionary<IBenchSystem, IReadOnlyList<double>>();
+    foreach (var system in systems)
     {
-        var etcd = await EtcdBench.RunAsync(options, Path.Combine(root, "etcd"));
-        report["etcd"] = etcd;
-        report["ratio_writes_per_s_clusterkit_over_etcd"] = clusterKit.Writes.Zip(etcd.Writes).ToDictionary(
+        warmUps[system] = await system.WarmUpAsync();
+    }
+
+    var levels = systems.ToDictionary(s => s, _ => new List<LevelResult>());
+    foreach (var clients in BenchOptions.ClientCounts)
+    {
+        foreach (var system in systems)
+        {
+            levels[system].Add(await system.MeasureAsync(clients));
+        }
+    }
+
+    var results = new Dictionary<IBenchSystem, SystemResult>();
+    foreach (var system in systems)
+    {
+        results[system] = new SystemResult(system.Name, levels[system], await system.FailoverAsync(options.Trials), system.Settings) { WarmUpWritesPerSecond = warmUps[system] };
+    }
+
+    report["clusterkit"] = results[clusterKit];
+    if (etcd is not null)
+    {
+        report["etcd"] = results[etcd];
+        report["ratio_writes_per_s_clusterkit_over_etcd"] = results[clusterKit].Writes.Zip(results[etcd].Writes).ToDictionary(
             p => p.First.Clients.ToString(CultureInfo.InvariantCulture),
             p => Math.Round(p.First.WritesPerSecond / p.Second.WritesPerSecond, 2));
-        report["ratio_failover_median_clusterkit_over_etcd"] = Math.Round(clusterKit.Failover.MedianMs / etcd.Failover.MedianMs, 2);
+        report["ratio_failover_median_clusterkit_over_etcd"] = Math.Round(results[clusterKit].Failover.MedianMs / results[etcd].Failover.MedianMs, 2);
     }
 }
 
@@ -115,6 +139,20 @@ namespace ClusterKit.Bench.Raft
 
             return new BenchOptions(duration, trials, dataRoot, skipEtcd, batchMax, leaderOnly) { Probe = probe, WalProbe = walProbe, WarmUp = warmUp, Tls = tls, ManagerArgs = managerArgs };
         }
+    }
+
+    /// <summary>One system under test: started once, then asked for a warm-up, each load level and the failover trials.</summary>
+    internal interface IBenchSystem : IAsyncDisposable
+    {
+        string Name { get; }
+
+        string Settings { get; }
+
+        Task<IReadOnlyList<double>> WarmUpAsync();
+
+        Task<LevelResult> MeasureAsync(int clients);
+
+        Task<FailoverResult> FailoverAsync(int trialCount);
     }
 
     internal sealed record LevelResult(int Clients, long Writes, long Errors, double WritesPerSecond, double P50Ms, double P99Ms, double MaxMs)
