@@ -63,7 +63,7 @@ public sealed class GroupCommitterGroupTests
 
         Assert.All(log.Entries, e => Assert.InRange(e.Count, 1, 16));
         Assert.StartsWith("create kv single0: already exists", (await groups[3][4]).Error, StringComparison.Ordinal);
-        Assert.Equal(65, groups.SelectMany(g => g).Count(t => t.Result.IsCommitted));
+        Assert.Equal(59, groups.SelectMany(g => g).Count(t => t.Result.IsCommitted));
         var versions = groups[2].Select(t => t.Result.Version).ToArray();
         Assert.Equal(versions.Order(), versions);
     }
