@@ -74,7 +74,9 @@ public sealed class WorkerProcess : IDisposable
         }
 
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
+        // The worker's log goes to stdout; CK_TEST_WORKER_LOG=1 shows it (with CK_Logging__LogLevel__ClusterKit=Debug: step timings).
+        var showLog = Environment.GetEnvironmentVariable("CK_TEST_WORKER_LOG") == "1";
+        process.OutputDataReceived += (_, e) => { if (showLog && e.Data is not null) { Console.Error.WriteLine("ck-worker: " + e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("ck-worker: " + e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
