@@ -1,6 +1,8 @@
 using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.TestKit;
 using ClusterKit.Proto.Manager.V1;
+using NodeCredentials = ClusterKit.Shared.Identity.NodeCredentials;
+using NodeKey = ClusterKit.Shared.Identity.NodeKey;
 using Google.Protobuf;
 using Grpc.Core;
 using Task = System.Threading.Tasks.Task;
@@ -47,6 +49,13 @@ public sealed class SecureClusterTests
 
             var info = await new ClusterService.ClusterServiceClient(admin).InspectAsync(new InspectClusterRequest());
             Assert.Equal(init.ClusterId, info.ClusterId);
+
+            // The admin renews its own identity on any manager, for a key it keeps.
+            using var renewalKey = NodeKey.Create();
+            var renewed = await new ClusterService.ClusterServiceClient(admin).IssueAdminCertificateAsync(new IssueAdminCertificateRequest { CsrPem = NodeKey.CreateSigningRequestPem(renewalKey) });
+            var renewedIdentity = new NodeCredentials(NodeKey.WithCertificate(renewalKey, renewed.CertificatePem), SecureManager.AdminCredentials(init).Trust).Identity;
+            Assert.Equal(SecureManager.AdminCredentials(init).Identity, renewedIdentity);
+            Assert.Equal(init.ClusterId, renewed.ClusterId);
             Assert.Equal(3, info.Managers);
             Assert.True(info.HasQuorum);
 
@@ -122,6 +131,20 @@ public sealed class SecureClusterTests
             Assert.Contains("may not call it", denied.Status.Detail, StringComparison.Ordinal);
             var roots = await new NodeCa.NodeCaClient(anonymous).GetRootCertificatesAsync(new GetRootCertificatesRequest());
             Assert.Single(roots.RootCertificatesPem);
+
+            // An admin certificate goes to neither an anonymous TLS caller nor a worker certificate.
+            using var adminKey = NodeKey.Create();
+            var askAdmin = new IssueAdminCertificateRequest { CsrPem = NodeKey.CreateSigningRequestPem(adminKey) };
+            var anonymousAdmin = await Assert.ThrowsAsync<RpcException>(() => new ClusterService.ClusterServiceClient(anonymous).IssueAdminCertificateAsync(askAdmin).ResponseAsync);
+            Assert.Equal(StatusCode.Unauthenticated, anonymousAdmin.StatusCode);
+            using var workerKey = NodeKey.Create();
+            var worker = await new NodeCa.NodeCaClient(anonymous).IssueNodeCertificateAsync(
+                new IssueNodeCertificateRequest { Token = init.WorkerToken, CsrPem = NodeKey.CreateSigningRequestPem(workerKey), Hostname = "ckt-worker" });
+            var workerCredentials = new NodeCredentials(NodeKey.WithCertificate(workerKey, worker.CertificatePem), SecureManager.AdminCredentials(init).Trust);
+            using var workerChannel = SecureManager.TlsChannel(managers[0].Api, workerCredentials);
+            var workerAdmin = await Assert.ThrowsAsync<RpcException>(() => new ClusterService.ClusterServiceClient(workerChannel).IssueAdminCertificateAsync(askAdmin).ResponseAsync);
+            Assert.Equal(StatusCode.PermissionDenied, workerAdmin.StatusCode);
+            Assert.Contains("IssueAdminCertificate: worker ", workerAdmin.Status.Detail, StringComparison.Ordinal);
         });
     }
 
@@ -248,28 +271,93 @@ public sealed class SecureClusterTests
     public async Task A_CA_rotation_moves_every_manager_to_the_new_root_and_then_drops_the_old_one()
     {
         await using var managers = SecureManagers.Create(3);
-        await ExplainAsync(managers, async () =>
+        var operatorConfig = Directory.CreateTempSubdirectory("ckt-ck-").FullName;
+        var joinerConfig = Directory.CreateTempSubdirectory("ckt-ck-").FullName;
+        try
         {
-            var init = await managers.FormAsync();
-            var cluster = managers[0].LocalCluster;
-            var before = await WaitForAsync(() => cluster.InspectAsync(new InspectClusterRequest()).ResponseAsync, i => i.HasQuorum && i.ReachableManagers == 3, managers);
-            var oldDigest = Assert.Single(before.RootDigests);
+            await ExplainAsync(managers, async () =>
+            {
+                await managers.StartAllAsync();
+                var init = await managers[0].LocalCluster.InitAsync(new InitRequest(), deadline: DateTime.UtcNow + Wait);
+                await managers[1].LocalCluster.JoinAsync(new JoinRequest { Token = init.ManagerToken, RemoteAddress = managers[0].Api.ToString() }, deadline: DateTime.UtcNow.AddSeconds(120));
 
-            var rotating = await cluster.RotateCaAsync(new RotateCaRequest(), deadline: DateTime.UtcNow + Wait);
-            Assert.Equal(2, rotating.RootDigests.Count);
+                // The third manager joins with ck, which keeps an admin certificate for --host from that host.
+                var joined = await Ck(managers, "cluster", "join", "--token", init.ManagerToken, managers[0].Api.ToString(), "--manager-socket", managers[2].SocketPath, "--config-dir", joinerConfig);
+                Assert.Contains($"joined cluster {init.ClusterId} as a manager", joined, StringComparison.Ordinal);
+                Assert.Contains($"ck's admin certificate (valid until ", joined, StringComparison.Ordinal);
+                Assert.Contains(init.ClusterId, await Ck(managers, "cluster", "inspect", "--host", managers[2].Api.ToString(), "--config-dir", joinerConfig), StringComparison.Ordinal);
 
-            // Each manager renews from the new root by itself; then only the new root is trusted.
-            var after = await WaitForAsync(() => cluster.InspectAsync(new InspectClusterRequest()).ResponseAsync, i => i.RootDigests.Count == 1, managers);
-            Assert.NotEqual(oldDigest, after.RootDigests[0]);
-            await WaitForAsync(
-                () => managers[2].LocalStore.ProposeAsync(new ProposeRequest { Transaction = Put("after", "rotation") }, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync,
-                _ => true,
-                managers);
+                // The operator on the first manager's host gets one over the local socket.
+                await Ck(managers, "cluster", "ca", "--renew-admin", "--manager-socket", managers[0].SocketPath, "--config-dir", operatorConfig);
 
-            // The admin certificate from init was signed by the old root: no longer accepted.
-            using var stale = SecureManager.TlsChannel(managers[0].Api, SecureManager.AdminCredentials(init));
-            await Assert.ThrowsAsync<RpcException>(() => new NodeService.NodeServiceClient(stale).ListAsync(new ListNodesRequest(), deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync);
-        });
+                var cluster = managers[0].LocalCluster;
+                var before = await WaitForAsync(() => cluster.InspectAsync(new InspectClusterRequest()).ResponseAsync, i => i.HasQuorum && i.ReachableManagers == 3, managers);
+                var oldDigest = Assert.Single(before.RootDigests);
+
+                // A worker that joined but never came up: the rotation waits for it, and says so.
+                var absent = await JoinAbsentWorkerAsync(managers[0], init);
+
+                using var rotate = CkProcess.Start("cluster", "ca", "--rotate", "--manager-socket", managers[0].SocketPath, "--config-dir", operatorConfig);
+                await rotate.WaitForOutputAsync("CA rotation: waiting for 4 of 4 nodes: ", Wait);
+                await rotate.WaitForOutputAsync($"(worker, not connected since ", Wait);
+                Assert.Contains($"or remove it with `ck node rm {absent}`", rotate.Output, StringComparison.Ordinal);
+                Assert.Contains("(manager, ready, moves after the workers)", rotate.Output, StringComparison.Ordinal);
+                Assert.Contains("ck's admin certificate (valid until ", rotate.Output, StringComparison.Ordinal);
+                var inspect = await Ck(managers, "cluster", "inspect", "--manager-socket", managers[1].SocketPath);
+                Assert.Contains("Rotation waits for: 4 of 4 nodes", inspect, StringComparison.Ordinal);
+
+                // Removing the absent worker lets the managers move; ck reports each and returns when the old root is gone.
+                await managers[0].LocalNodes.RemoveAsync(new RemoveNodeRequest { Node = absent, Force = true }, deadline: DateTime.UtcNow + Wait);
+                Assert.Equal(0, await rotate.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+                Assert.Contains("(worker) is off the old root", rotate.Output, StringComparison.Ordinal);
+                Assert.Contains("CA rotation complete: every node is on root ", rotate.Output, StringComparison.Ordinal);
+
+                var after = await cluster.InspectAsync(new InspectClusterRequest(), deadline: DateTime.UtcNow + Wait);
+                var newDigest = Assert.Single(after.RootDigests);
+                Assert.NotEqual(oldDigest, newDigest);
+                Assert.Empty(after.NodesOnRetiringRoot);
+                await WaitForAsync(
+                    () => managers[2].LocalStore.ProposeAsync(new ProposeRequest { Transaction = Put("after", "rotation") }, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync,
+                    _ => true,
+                    managers);
+
+                // The operator's certificate was renewed by the rotation: --host still works on any manager.
+                Assert.Contains(newDigest, await Ck(managers, "cluster", "inspect", "--host", managers[1].Api.ToString(), "--config-dir", operatorConfig), StringComparison.Ordinal);
+
+                // The admin certificate from init was signed by the old root: no longer accepted.
+                using var stale = SecureManager.TlsChannel(managers[0].Api, SecureManager.AdminCredentials(init));
+                await Assert.ThrowsAsync<RpcException>(() => new NodeService.NodeServiceClient(stale).ListAsync(new ListNodesRequest(), deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync);
+
+                // The joined host's certificate is from the old root too; renewed over its local socket, it works again.
+                await Ck(managers, "cluster", "ca", "--renew-admin", "--manager-socket", managers[2].SocketPath, "--config-dir", joinerConfig);
+                Assert.Contains(newDigest, await Ck(managers, "cluster", "inspect", "--host", managers[0].Api.ToString(), "--config-dir", joinerConfig), StringComparison.Ordinal);
+            });
+        }
+        finally
+        {
+            Directory.Delete(operatorConfig, recursive: true);
+            Directory.Delete(joinerConfig, recursive: true);
+        }
+    }
+
+    /// <summary>Runs ck to its end and returns what it printed; a failure carries its output and the managers'.</summary>
+    private static async Task<string> Ck(SecureManagers managers, params string[] arguments)
+    {
+        var (exit, output) = await CkProcess.RunAsync(TimeSpan.FromSeconds(120), arguments);
+        return exit == 0
+            ? output
+            : throw new InvalidOperationException($"`ck {string.Join(' ', arguments)}` exited {exit}:\n{output}\n{managers.Describe()}");
+    }
+
+    /// <summary>A worker certificate issued with the worker token, for a worker that never starts; its node id.</summary>
+    private static async Task<string> JoinAbsentWorkerAsync(SecureManager manager, InitResponse init)
+    {
+        using var anonymous = SecureManager.AnonymousChannel(manager.Api, SecureManager.AdminCredentials(init).Trust, init.ClusterId);
+        using var key = NodeKey.Create();
+        var issued = await new NodeCa.NodeCaClient(anonymous).IssueNodeCertificateAsync(
+            new IssueNodeCertificateRequest { Token = init.WorkerToken, CsrPem = NodeKey.CreateSigningRequestPem(key), Hostname = "ckt-absent-worker" },
+            deadline: DateTime.UtcNow + Wait);
+        return issued.NodeId;
     }
 
     internal static Transaction Put(string key, string value) => new()
