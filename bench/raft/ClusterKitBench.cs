@@ -97,6 +97,22 @@ internal sealed class ClusterKitBench : IBenchSystem
             deadline: DateTime.UtcNow.AddSeconds(10),
             cancellationToken: token).ResponseAsync;
 
+    /// <summary>Forwarded calls and the transactions in them, summed over every manager (followers forward).</summary>
+    private static async Task<(long Batches, long Transactions)> ForwardedAsync(BenchCluster cluster)
+    {
+        long batches = 0, transactions = 0;
+        foreach (var manager in cluster.Managers)
+        {
+            if (await manager.TryStatusAsync(TimeSpan.FromSeconds(2)) is { } status)
+            {
+                batches += status.ForwardedBatches;
+                transactions += status.ForwardedTransactions;
+            }
+        }
+
+        return (batches, transactions);
+    }
+
     private static Transaction PutTx(string key, ByteString value) => new()
     {
         Mutations = { new Mutation { Kind = Mutation.Types.Kind.Put, Object = new StoreObject { Kv = new KvPair { Key = key, Value = value } } } },

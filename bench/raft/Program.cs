@@ -158,6 +158,8 @@ namespace ClusterKit.Bench.Raft
     internal sealed record LevelResult(int Clients, long Writes, long Errors, double WritesPerSecond, double P50Ms, double P99Ms, double MaxMs)
     {
         public double? TransactionsPerLogEntry { get; init; }
+
+        public double? TransactionsPerForwardedCall { get; init; }
     }
 
     internal sealed record FailoverResult(double[] TrialsMs, double MedianMs, double MinMs, double MaxMs);
