@@ -48,13 +48,18 @@ internal sealed class ClusterKitBench : IBenchSystem
     {
         var leader = await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
         var before = await leader.TryStatusAsync(TimeSpan.FromSeconds(2));
+        var forwardedBefore = await ForwardedAsync(_cluster);
         var level = await Load.RunAsync(clients, _options.Duration, PutAsync);
         var after = await leader.TryStatusAsync(TimeSpan.FromSeconds(2));
+        var forwardedAfter = await ForwardedAsync(_cluster);
         double? perEntry = before is not null && after is not null && after.Batches > before.Batches
             ? Math.Round((double)(after.BatchedTransactions - before.BatchedTransactions) / (after.Batches - before.Batches), 1)
             : null;
-        await Console.Error.WriteLineAsync($"clusterkit {clients} clients: {level.WritesPerSecond}/s p50 {level.P50Ms} ms p99 {level.P99Ms} ms, {perEntry} tx/entry");
-        return level with { TransactionsPerLogEntry = perEntry };
+        double? perCall = forwardedAfter.Batches > forwardedBefore.Batches
+            ? Math.Round((double)(forwardedAfter.Transactions - forwardedBefore.Transactions) / (forwardedAfter.Batches - forwardedBefore.Batches), 1)
+            : null;
+        await Console.Error.WriteLineAsync($"clusterkit {clients} clients: {level.WritesPerSecond}/s p50 {level.P50Ms} ms p99 {level.P99Ms} ms, {perEntry} tx/entry, {perCall} tx/forwarded call");
+        return level with { TransactionsPerLogEntry = perEntry, TransactionsPerForwardedCall = perCall };
     }
 
     public async Task<FailoverResult> FailoverAsync(int trialCount)
