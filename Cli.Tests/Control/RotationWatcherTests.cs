@@ -78,4 +78,22 @@ public sealed class RotationWatcherTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher.WaitAsync(start, interrupt.Token));
         Assert.Equal(2, looks);
     }
+
+    [Fact]
+    public async Task A_call_cut_short_by_the_interrupt_is_an_interrupt_not_an_error()
+    {
+        var start = Rotating(1, Pending("a", "w1", NodeRole.Worker, NodeState.Ready, DateTimeOffset.UtcNow, false));
+        using var interrupt = new CancellationTokenSource();
+        var watcher = new RotationWatcher(
+            _ =>
+            {
+                interrupt.Cancel();
+                throw new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client."));
+            },
+            TextWriter.Null,
+            TimeProvider.System,
+            TimeSpan.FromMilliseconds(1));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher.WaitAsync(start, interrupt.Token));
+    }
 }

@@ -30,6 +30,11 @@ internal sealed class RotationWatcher(Func<CancellationToken, System.Threading.T
             {
                 now = await inspect(cancellationToken);
             }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                // gRPC reports an interrupted call as Cancelled: it is the operator's Ctrl+C, not a manager's error.
+                throw new OperationCanceledException("stopped waiting for the CA rotation", e, cancellationToken);
+            }
             catch (Exception e) when (Passing(e) is { } reason && !cancellationToken.IsCancellationRequested)
             {
                 if (reason != trouble)
