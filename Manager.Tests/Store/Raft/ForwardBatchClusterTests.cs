@@ -58,6 +58,51 @@ public sealed class ForwardBatchClusterTests
         }
     }
 
+    [Fact]
+    public async Task Batched_writes_in_flight_when_the_leader_dies_are_retried_and_all_commit()
+    {
+        await using var cluster = ManagerCluster.Create(ManagerCluster.ManagerDll(), 3);
+        cluster.StartAll();
+        var leader = await cluster.WaitForLeaderAsync(ElectionWait);
+        var follower = cluster.Managers.First(m => m != leader);
+        await ClusterTests.PutAsync(follower, "warm", "up");
+
+        // 16 writers keep a follower's queue full across the kill: every write must still commit,
+        // through the batch that failed with the old leader and the retry with the new one.
+        using var stop = new CancellationTokenSource();
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<(string Key, ulong Version)>();
+        var writers = Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var key = $"w{w}-{i}";
+                acknowledged.Add((key, await ClusterTests.PutAsync(follower, key, key, TimeSpan.FromSeconds(30))));
+            }
+        })).ToArray();
+
+        await Task.Delay(500);
+        var beforeKill = acknowledged.Count;
+        leader.Kill();
+        var next = await cluster.WaitForLeaderAsync(ElectionWait, except: leader);
+        await Task.Delay(1000);
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+
+        Assert.True(beforeKill > 0 && acknowledged.Count > beforeKill, $"{beforeKill} writes before the kill, {acknowledged.Count} in all");
+        Assert.Equal(acknowledged.Count, acknowledged.Select(a => a.Version).Distinct().Count());
+        var last = acknowledged.Max(a => a.Version);
+        foreach (var m in cluster.Managers.Where(m => m != leader))
+        {
+            await ClusterTests.WaitForVersionAsync(m, last, TimeSpan.FromSeconds(30), cluster);
+            foreach (var (key, _) in acknowledged)
+            {
+                Assert.Equal(key, await ClusterTests.GetAsync(m, key, allowStale: true));
+            }
+        }
+
+        Assert.NotEqual(leader.NodeId, next.NodeId);
+    }
+
     private static async Task<(ulong Version, string? Conflict, string Value)> CreateAsync(ManagerProcess manager, string key, string value)
     {
         var create = new Transaction

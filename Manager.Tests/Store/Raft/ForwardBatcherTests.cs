@@ -103,7 +103,7 @@ public sealed class ForwardBatcherTests
     public async Task Writes_queued_while_a_batch_is_in_flight_go_together_in_the_next_call()
     {
         var leader = new FakeLeader { Hold = true };
-        await using var batcher = new ForwardBatcher(leader, new ForwardBatchOptions(), NullLogger.Instance);
+        await using var batcher = new ForwardBatcher(leader, new ForwardBatchOptions { MaxInFlight = 1 }, NullLogger.Instance);
 
         var first = batcher.ForwardAsync(Leader, Put("first"), CancellationToken.None);
         await leader.WaitForCallsAsync(1);
@@ -124,10 +124,31 @@ public sealed class ForwardBatcherTests
     }
 
     [Fact]
+    public async Task With_two_calls_in_flight_the_third_batch_waits_for_one_of_them()
+    {
+        var leader = new FakeLeader { Hold = true };
+        await using var batcher = new ForwardBatcher(leader, new ForwardBatchOptions { MaxInFlight = 2 }, NullLogger.Instance);
+
+        var first = batcher.ForwardAsync(Leader, Put("first"), CancellationToken.None);
+        await leader.WaitForCallsAsync(1);
+        var second = batcher.ForwardAsync(Leader, Put("second"), CancellationToken.None);
+        await leader.WaitForCallsAsync(2);
+        var queued = Enumerable.Range(0, 30).Select(i => batcher.ForwardAsync(Leader, Put($"k{i}"), CancellationToken.None)).ToArray();
+        await Task.Delay(50);
+        Assert.Equal(2, leader.CallCount);
+
+        leader.Release();
+        await Task.WhenAll([first, second, .. queued]).WaitAsync(Wait);
+        Assert.Equal(3, leader.CallCount);
+        Assert.Equal(["second"], leader.Calls[1].Keys);
+        Assert.Equal(30, leader.Calls[2].Keys.Count);
+    }
+
+    [Fact]
     public async Task A_batch_respects_the_transaction_and_byte_limits()
     {
         var leader = new FakeLeader { Hold = true };
-        await using var batcher = new ForwardBatcher(leader, new ForwardBatchOptions { MaxTransactions = 8, MaxBytes = 4096 }, NullLogger.Instance);
+        await using var batcher = new ForwardBatcher(leader, new ForwardBatchOptions { MaxTransactions = 8, MaxBytes = 4096, MaxInFlight = 1 }, NullLogger.Instance);
 
         var first = batcher.ForwardAsync(Leader, Put("first"), CancellationToken.None);
         await leader.WaitForCallsAsync(1);
@@ -154,7 +175,7 @@ public sealed class ForwardBatcherTests
             Answer = key => key == "k3" ? new ProposeOutcome { Conflict = "create kv k3: already exists (version 1)" } : null,
             Hold = true,
         };
-        await using var batcher = new ForwardBatcher(leader, new ForwardBatchOptions(), NullLogger.Instance);
+        await using var batcher = new ForwardBatcher(leader, new ForwardBatchOptions { MaxInFlight = 1 }, NullLogger.Instance);
         var first = batcher.ForwardAsync(Leader, Put("first"), CancellationToken.None);
         await leader.WaitForCallsAsync(1);
         var writes = Enumerable.Range(0, 6).Select(i => batcher.ForwardAsync(Leader, Put($"k{i}"), CancellationToken.None)).ToArray();
@@ -237,7 +258,7 @@ public sealed class ForwardBatcherTests
     public async Task Cancelling_one_writer_does_not_cancel_the_others_and_a_queued_write_is_not_sent()
     {
         var leader = new FakeLeader { Hold = true };
-        await using var batcher = new ForwardBatcher(leader, new ForwardBatchOptions(), NullLogger.Instance);
+        await using var batcher = new ForwardBatcher(leader, new ForwardBatchOptions { MaxInFlight = 1 }, NullLogger.Instance);
         using var inFlightCaller = new CancellationTokenSource();
         using var queuedCaller = new CancellationTokenSource();
 
@@ -282,7 +303,7 @@ public sealed class ForwardBatcherTests
     public async Task Writes_still_queued_at_shutdown_fail_as_shutting_down()
     {
         var leader = new FakeLeader { Hold = true };
-        var batcher = new ForwardBatcher(leader, new ForwardBatchOptions(), NullLogger.Instance);
+        var batcher = new ForwardBatcher(leader, new ForwardBatchOptions { MaxInFlight = 1 }, NullLogger.Instance);
         var first = batcher.ForwardAsync(Leader, Put("first"), CancellationToken.None);
         await leader.WaitForCallsAsync(1);
         var queued = batcher.ForwardAsync(Leader, Put("queued"), CancellationToken.None);
@@ -303,5 +324,7 @@ public sealed class ForwardBatcherTests
         Assert.Equal("forward batch: MaxTransactions 0 is invalid; allowed: 1 or more", e.Message);
         e = Assert.Throws<ArgumentException>(() => new ForwardBatchOptions { MaxBytes = 8 * 1024 * 1024 }.Validate());
         Assert.Equal("forward batch: MaxBytes 8388608 is invalid; allowed: 1024 to 3145728", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new ForwardBatchOptions { MaxInFlight = 0 }.Validate());
+        Assert.Equal("forward batch: MaxInFlight 0 is invalid; allowed: 1 to 16", e.Message);
     }
 }

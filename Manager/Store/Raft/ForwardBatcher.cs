@@ -14,6 +14,9 @@ public sealed class ForwardBatchOptions
     /// <summary>Bytes of transactions in one call at most (a single larger transaction still goes alone).</summary>
     public int MaxBytes { get; init; } = 512 * 1024;
 
+    /// <summary>Calls in flight to one leader at once: with 2, one fills while the other is answered.</summary>
+    public int MaxInFlight { get; init; } = 2;
+
     public void Validate()
     {
         if (MaxTransactions < 1)
@@ -25,6 +28,11 @@ public sealed class ForwardBatchOptions
         if (MaxBytes is < 1024 or > 3 * 1024 * 1024)
         {
             throw new ArgumentException($"forward batch: MaxBytes {MaxBytes} is invalid; allowed: 1024 to 3145728");
+        }
+
+        if (MaxInFlight is < 1 or > 16)
+        {
+            throw new ArgumentException($"forward batch: MaxInFlight {MaxInFlight} is invalid; allowed: 1 to 16");
         }
     }
 }
@@ -41,9 +49,9 @@ internal interface ILeaderBatchSender
 }
 
 /// <summary>
-/// A follower's side of forwarding: writes queue per leader while one batch is in flight to
-/// it, and the next batch takes whatever queued meanwhile (up to the limits) once the previous
-/// returns. One call to the leader then carries many writes instead of one call each, and each
+/// A follower's side of forwarding: writes queue per leader while the calls in flight to it
+/// (<see cref="ForwardBatchOptions.MaxInFlight"/>) are answered, and the next call takes whatever
+/// queued meanwhile (up to the limits) once one returns. One call to the leader then carries many writes instead of one call each, and each
 /// writer still gets its own verdict.
 /// </summary>
 internal sealed partial class ForwardBatcher : IAsyncDisposable
@@ -94,8 +102,11 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             lane.Queue.Enqueue(pending);
-            start = !lane.Sending;
-            lane.Sending = true;
+            start = lane.Senders < _options.MaxInFlight;
+            if (start)
+            {
+                lane.Senders++;
+            }
         }
 
         if (token.CanBeCanceled)
@@ -113,7 +124,7 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
         return pending.Completion.Task;
     }
 
-    /// <summary>Sends batches to one leader, one at a time, until its queue is empty.</summary>
+    /// <summary>Sends batches to one leader, one call at a time, until its queue is empty.</summary>
     private async Task SendLoopAsync(Lane lane)
     {
         while (true)
@@ -124,7 +135,7 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
                 batch = Take(lane.Queue);
                 if (batch.Count == 0)
                 {
-                    lane.Sending = false;
+                    lane.Senders--;
                     return;
                 }
             }
@@ -226,14 +237,14 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Debug, Message = "A forwarded batch of {Count} transactions to the leader at {Leader} failed: {Error}: {Message}")]
     private static partial void LogBatchFailed(ILogger logger, int count, string leader, string error, string message);
 
-    /// <summary>The queue of writes for one leader, and whether a batch to it is in flight.</summary>
+    /// <summary>The queue of writes for one leader, and how many send loops (calls in flight) serve it.</summary>
     private sealed class Lane(string leaderApi)
     {
         public string LeaderApi { get; } = leaderApi;
 
         public Queue<Pending> Queue { get; } = new();
 
-        public bool Sending { get; set; }
+        public int Senders { get; set; }
     }
 
     private sealed class Pending(Transaction transaction)
