@@ -54,9 +54,21 @@ internal static class ClusterCommands
             if (response.AdminCertificatePem.Length > 0)
             {
                 var files = ManagerContext.AdminFiles(result);
-                files.Save(AdminCredentialFiles.FromPem(response.AdminCertificatePem, response.AdminKeyPem, response.RootCertificatesPem));
                 Console.WriteLine();
-                Console.WriteLine($"The admin certificate is in {files.AdminPath} (trust: {files.TrustPath}); from another machine, copy both there and use --host {address}.");
+
+                // A new cluster never replaces another cluster's admin files (or files ck cannot read) behind the operator's back.
+                var saved = files.Saved();
+                if (AdminCertificateKeeper.Decide(saved, response.ClusterId, renew: true) == AdminFilesAction.Write)
+                {
+                    files.Save(AdminCredentialFiles.FromPem(response.AdminCertificatePem, response.AdminKeyPem, response.RootCertificatesPem));
+                    Console.WriteLine($"The admin certificate is in {files.AdminPath} (trust: {files.TrustPath}); from another machine, copy both there and use --host {address}.");
+                }
+                else
+                {
+                    await Console.Error.WriteLineAsync(
+                        $"note: {files.Directory} holds {(saved.Problem is null ? $"the admin certificate of another cluster ({saved.ClusterId})" : $"files ck cannot use ({saved.Problem})")}; left them alone. " +
+                        $"For this cluster run `ck cluster ca --renew-admin --config-dir DIR` on this host (or move the old files away and run `ck cluster ca --renew-admin`).");
+                }
             }
 
             return 0;

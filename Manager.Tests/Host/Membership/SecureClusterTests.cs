@@ -268,6 +268,46 @@ public sealed class SecureClusterTests
     }
 
     [Fact]
+    public async Task Ck_cluster_init_leaves_another_clusters_admin_files_alone_and_a_new_certificate_comes_over_the_local_socket()
+    {
+        await using var managers = SecureManagers.Create(2);
+        var config = Directory.CreateTempSubdirectory("ckt-ck-").FullName;
+        var fresh = Directory.CreateTempSubdirectory("ckt-ck-").FullName;
+        try
+        {
+            await ExplainAsync(managers, async () =>
+            {
+                await managers.StartAllAsync();
+
+                // The operator's config directory holds cluster A's admin files.
+                var first = await managers[0].LocalCluster.InitAsync(new InitRequest(), deadline: DateTime.UtcNow + Wait);
+                var admin = Path.Combine(config, "admin.pem");
+                var trust = Path.Combine(config, "trust.pem");
+                await File.WriteAllTextAsync(admin, first.AdminCertificatePem + "\n" + first.AdminKeyPem + "\n");
+                await File.WriteAllTextAsync(trust, string.Join('\n', first.RootCertificatesPem));
+                File.SetUnixFileMode(admin, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                File.SetUnixFileMode(trust, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                var before = await File.ReadAllBytesAsync(admin);
+
+                // `ck cluster init` of cluster B on the other manager keeps them and says what to do.
+                var output = await Ck(managers, "cluster", "init", "--manager-socket", managers[1].SocketPath, "--config-dir", config);
+                Assert.Contains($"holds the admin certificate of another cluster ({first.ClusterId}); left them alone", output, StringComparison.Ordinal);
+                Assert.Equal(before, await File.ReadAllBytesAsync(admin));
+
+                // As it says: an admin certificate of B into another directory, over the local socket, works with --host.
+                await Ck(managers, "cluster", "ca", "--renew-admin", "--manager-socket", managers[1].SocketPath, "--config-dir", fresh);
+                var inspect = await Ck(managers, "cluster", "inspect", "--host", managers[1].Api.ToString(), "--config-dir", fresh);
+                Assert.DoesNotContain(first.ClusterId, inspect, StringComparison.Ordinal);
+            });
+        }
+        finally
+        {
+            Directory.Delete(config, recursive: true);
+            Directory.Delete(fresh, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_CA_rotation_moves_every_manager_to_the_new_root_and_then_drops_the_old_one()
     {
         await using var managers = SecureManagers.Create(3);
