@@ -39,7 +39,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             (payload, context, token) => _cluster.ReplicateAsync(payload, context, token),
             options.GroupCommit,
             loggers.CreateLogger<GroupCommitter>());
-        Store = new RaftStore(cluster, memory, _committer, _batcher, time, options.ProposeTimeout);
+        Store = new RaftStore(cluster, memory, _committer, _batcher, time, options.ProposeTimeout, () => stateMachine.LastAppliedTerm);
         if (options.StuckFollowerAfter > TimeSpan.Zero && onStuck is not null)
         {
             _watchdog = new FollowerWatchdog(
@@ -200,6 +200,48 @@ public sealed partial class RaftNode : IAsyncDisposable
         else
         {
             LogLeaderChanged(_logger, Options.NodeId, leader.EndPoint?.ToString() ?? "?", !leader.IsRemote, _cluster.Term);
+            if (!leader.IsRemote)
+            {
+                _ = CommitTermStartAsync(_cluster.Term);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A new leader commits an entry of its own term at once (Raft section 8): only then does it know that everything
+    /// the previous leader committed is committed, and read barriers wait for it (<see cref="RaftStore.ReadBarrierAsync"/>).
+    /// DotNext neither writes such an entry itself nor applies an empty one, so it carries a marker. Right after the
+    /// election DotNext may not accept writes yet: retried while this manager still leads the term.
+    /// </summary>
+    private async Task CommitTermStartAsync(long term)
+    {
+        var payload = Google.Protobuf.MessageExtensions.ToByteArray(new Proto.Manager.V1.LogBatch { TermStart = term });
+        using var limit = new CancellationTokenSource(Options.ProposeTimeout);
+        while (_cluster.Term == term && _cluster.Leader is { IsRemote: false } && Volatile.Read(ref _disposed) == 0)
+        {
+            try
+            {
+                await _cluster.ReplicateAsync(payload, null, limit.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                if (limit.IsCancellationRequested)
+                {
+                    LogTermStartNotCommitted(_logger, Options.NodeId, term, e.Message);
+                    return;
+                }
+
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), limit.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    LogTermStartNotCommitted(_logger, Options.NodeId, term, e.Message);
+                    return;
+                }
+            }
         }
     }
 
@@ -237,6 +279,9 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Manager {NodeId}: leader is {Leader} (this manager: {IsSelf}), term {Term}")]
     private static partial void LogLeaderChanged(ILogger logger, string nodeId, string leader, bool isSelf, long term);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Manager {NodeId}: the empty entry that starts term {Term} was not committed ({Reason}); a later leader commits its own")]
+    private static partial void LogTermStartNotCommitted(ILogger logger, string nodeId, long term, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Manager {NodeId}: no leader")]
     private static partial void LogNoLeader(ILogger logger, string nodeId);

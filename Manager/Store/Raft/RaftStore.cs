@@ -25,8 +25,11 @@ public sealed class RaftStore : IStore
     // retry as soon as a new leader is known instead of at the next step of their back-off.
     private TaskCompletionSource _leaderChanged = NewSignal();
 
-    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, ForwardBatcher forwarder, TimeProvider time, TimeSpan proposeTimeout)
+    private readonly Func<long> _lastAppliedTerm;
+
+    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, ForwardBatcher forwarder, TimeProvider time, TimeSpan proposeTimeout, Func<long> lastAppliedTerm)
     {
+        _lastAppliedTerm = lastAppliedTerm;
         _cluster = cluster;
         Memory = memory;
         _committer = committer;
@@ -54,6 +57,15 @@ public sealed class RaftStore : IStore
         try
         {
             await _cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token).ConfigureAwait(false);
+
+            // A leader new to its term may not yet count the last entries of the term before as committed (Raft
+            // section 8), so the barrier may have waited for too little: it is complete only once this manager has
+            // applied an entry of the current term (the new leader's first, empty one).
+            while (_lastAppliedTerm() < _cluster.Term)
+            {
+                await Task.Delay(FirstRetryDelay, _time, token).ConfigureAwait(false);
+                await _cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token).ConfigureAwait(false);
+            }
         }
         catch (QuorumUnreachableException e)
         {

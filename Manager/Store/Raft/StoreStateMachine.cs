@@ -28,6 +28,9 @@ internal sealed partial class StoreStateMachine : SimpleStateMachine
         _logger = logger;
     }
 
+    private long _lastAppliedTerm;
+    private long _snapshotTerm;
+
     public long SnapshotsTaken { get; private set; }
 
     /// <summary>Snapshots restored after start-up: installs sent by a leader.</summary>
@@ -36,9 +39,17 @@ internal sealed partial class StoreStateMachine : SimpleStateMachine
     /// <summary>Set once the local snapshot (if any) is restored; later restores are installs.</summary>
     public bool Started { get; set; }
 
+    /// <summary>
+    /// Raft term of the last entry applied here (or of the restored snapshot's last entry). A read barrier is complete
+    /// only once this reaches the current term: see <see cref="RaftStore.ReadBarrierAsync"/>.
+    /// </summary>
+    public long LastAppliedTerm => Volatile.Read(ref _lastAppliedTerm);
+
     protected override ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
     {
-        // Membership changes and the no-op entry of a new term carry no payload.
+        Volatile.Write(ref _lastAppliedTerm, entry.Term);
+
+        // Membership changes and the empty entry a new leader commits (RaftNode.CommitTermStartAsync) carry no payload.
         if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
         {
             return ValueTask.FromResult(false);
@@ -74,13 +85,16 @@ internal sealed partial class StoreStateMachine : SimpleStateMachine
         // The snapshot is written in the background; capture the state of exactly this entry.
         _sinceSnapshot = 0;
         _snapshotState = _store.State;
+        _snapshotTerm = entry.Term;
         return ValueTask.FromResult(true);
     }
 
     protected override async ValueTask PersistAsync(IAsyncBinaryWriter writer, CancellationToken token)
     {
         var state = _snapshotState ?? _store.State;
-        var bytes = StoreSnapshots.Capture(state).ToByteArray();
+        var captured = StoreSnapshots.Capture(state);
+        captured.RaftTerm = (ulong)(_snapshotState is null ? LastAppliedTerm : _snapshotTerm);
+        var bytes = captured.ToByteArray();
         await writer.Invoke(bytes, token).ConfigureAwait(false);
         SnapshotsTaken++;
         LogSnapshotWritten(_logger, state.Version, bytes.Length);
@@ -101,6 +115,7 @@ internal sealed partial class StoreStateMachine : SimpleStateMachine
         }
 
         _store.Restore(snapshot);
+        Volatile.Write(ref _lastAppliedTerm, (long)snapshot.RaftTerm);
         _sinceSnapshot = 0;
         if (Started)
         {
