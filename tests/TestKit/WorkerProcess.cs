@@ -80,18 +80,7 @@ public sealed class WorkerProcess : IDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("ck-worker: " + e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var channel = GrpcChannel.ForAddress("http://worker", new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (_, ct) =>
-                {
-                    var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                    await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
-                    return new NetworkStream(s, ownsSocket: true);
-                },
-            },
-        });
+        var channel = UnixSocketChannel.For(socket, "http://worker");
         var worker = new WorkerProcess(tag, root, process, channel);
         for (var attempt = 0; ; attempt++)
         {

@@ -1,3 +1,4 @@
+using ClusterKit.TestKit;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -153,26 +154,7 @@ public sealed class SecureManager : IAsyncDisposable
         }
     }
 
-    public static GrpcChannel LocalChannel(string socketPath) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), token);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        },
-    });
+    public static GrpcChannel LocalChannel(string socketPath) => UnixSocketChannel.For(socketPath);
 
     /// <summary>A channel to a manager's TLS API presenting <paramref name="credentials"/> (e.g. the admin certificate from init).</summary>
     public static GrpcChannel TlsChannel(IPEndPoint api, NodeCredentials credentials)

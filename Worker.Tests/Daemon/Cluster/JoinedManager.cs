@@ -25,26 +25,7 @@ internal sealed class JoinedManager : IAsyncDisposable
     {
         _process = process;
         _directory = directory;
-        Local = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (_, token) =>
-                {
-                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                    try
-                    {
-                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), token);
-                        return new NetworkStream(socket, ownsSocket: true);
-                    }
-                    catch
-                    {
-                        socket.Dispose();
-                        throw;
-                    }
-                },
-            },
-        });
+        Local = UnixSocketChannel.For(SocketPath);
     }
 
     public GrpcChannel Local { get; }

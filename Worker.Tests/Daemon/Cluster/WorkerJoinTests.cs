@@ -82,26 +82,7 @@ public sealed class WorkerJoinTests
         }
     }
 
-    private static GrpcChannel WorkerSocketChannel(string socketPath) => GrpcChannel.ForAddress("http://worker", new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), token);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        },
-    });
+    private static GrpcChannel WorkerSocketChannel(string socketPath) => UnixSocketChannel.For(socketPath, "http://worker");
 
     private static async Task<ClusterStatusResponse> WaitForConnectedAsync(Proto.Worker.V1.Cluster.ClusterClient cluster, TimeSpan timeout)
     {
