@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
+using ClusterKit.TestKit;
 using Grpc.Core;
 using Grpc.Net.Client;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
@@ -146,17 +147,9 @@ internal sealed class SecureBenchCluster : BenchCluster
             var until = DateTime.UtcNow + timeout;
             while (DateTime.UtcNow < until)
             {
-                if (File.Exists(_socketPath))
+                if (await UnixSocketChannel.AnswersAsync(_socketPath))
                 {
-                    try
-                    {
-                        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                        await probe.ConnectAsync(new UnixDomainSocketEndPoint(_socketPath));
-                        return;
-                    }
-                    catch (SocketException)
-                    {
-                    }
+                    return;
                 }
 
                 if (_process is { HasExited: true } p)
@@ -229,26 +222,7 @@ internal sealed class SecureBenchCluster : BenchCluster
             return ValueTask.CompletedTask;
         }
 
-        private static GrpcChannel LocalChannel(string socketPath) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (_, token) =>
-                {
-                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                    try
-                    {
-                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), token);
-                        return new NetworkStream(socket, ownsSocket: true);
-                    }
-                    catch
-                    {
-                        socket.Dispose();
-                        throw;
-                    }
-                },
-            },
-        });
+        private static GrpcChannel LocalChannel(string socketPath) => UnixSocketChannel.For(socketPath);
 
         private void Keep(string? line)
         {

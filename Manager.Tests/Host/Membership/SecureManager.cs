@@ -91,17 +91,9 @@ public sealed class SecureManager : IAsyncDisposable
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
         {
-            if (File.Exists(SocketPath))
+            if (await UnixSocketChannel.AnswersAsync(SocketPath))
             {
-                try
-                {
-                    using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                    await probe.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath));
-                    return;
-                }
-                catch (SocketException)
-                {
-                }
+                return;
             }
 
             if (!IsRunning)
