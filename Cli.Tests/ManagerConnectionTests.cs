@@ -1,4 +1,3 @@
-using Task = System.Threading.Tasks.Task;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;

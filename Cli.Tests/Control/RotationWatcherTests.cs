@@ -1,4 +1,3 @@
-using Task = System.Threading.Tasks.Task;
 using ClusterKit.Cli.Control;
 using ClusterKit.Proto.Manager.V1;
 using Grpc.Core;
@@ -25,7 +24,7 @@ public sealed class RotationWatcherTests
             () => done,
         ]);
         var output = new StringWriter { NewLine = "\n" };
-        var watcher = new RotationWatcher(_ => System.Threading.Tasks.Task.FromResult(looks.Dequeue()()), output, TimeProvider.System, TimeSpan.FromMilliseconds(1));
+        var watcher = new RotationWatcher(_ => Task.FromResult(looks.Dequeue()()), output, TimeProvider.System, TimeSpan.FromMilliseconds(1));
 
         var last = await watcher.WaitAsync(start, CancellationToken.None);
 
@@ -69,7 +68,7 @@ public sealed class RotationWatcherTests
                     interrupt.Cancel();
                 }
 
-                return System.Threading.Tasks.Task.FromResult(start);
+                return Task.FromResult(start);
             },
             TextWriter.Null,
             TimeProvider.System,

@@ -267,7 +267,7 @@ internal static class ClusterCommands
     /// After a manager join: an admin certificate from the new manager into ck's config directory, so that `--host` works
     /// from this host; never over another cluster's files. The join itself already succeeded, so a failure here only warns.
     /// </summary>
-    private static async System.Threading.Tasks.Task KeepAdminCertificateAfterJoinAsync(ParseResult result, string clusterId, CancellationToken ct)
+    private static async Task KeepAdminCertificateAfterJoinAsync(ParseResult result, string clusterId, CancellationToken ct)
     {
         try
         {

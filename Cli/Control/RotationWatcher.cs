@@ -1,4 +1,3 @@
-using Task = System.Threading.Tasks.Task;
 using ClusterKit.Proto.Manager.V1;
 using Grpc.Core;
 
@@ -8,10 +7,10 @@ namespace ClusterKit.Cli.Control;
 /// Follows a CA rotation until it completes, writing a line whenever a node moves to the new root or what the
 /// rotation waits for changes. A manager that cannot answer for a moment (an election, a restart) is asked again.
 /// </summary>
-internal sealed class RotationWatcher(Func<CancellationToken, System.Threading.Tasks.Task<ClusterInfo>> inspect, TextWriter output, TimeProvider time, TimeSpan lookEvery)
+internal sealed class RotationWatcher(Func<CancellationToken, Task<ClusterInfo>> inspect, TextWriter output, TimeProvider time, TimeSpan lookEvery)
 {
     /// <summary>Waits from <paramref name="start"/> until no node is on the retiring root and one root is left; returns the last look.</summary>
-    public async System.Threading.Tasks.Task<ClusterInfo> WaitAsync(ClusterInfo start, CancellationToken cancellationToken)
+    public async Task<ClusterInfo> WaitAsync(ClusterInfo start, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(start);
         var last = start;

@@ -3,7 +3,6 @@ using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using Grpc.Core;
 using Xunit.Abstractions;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Dispatcher;
 

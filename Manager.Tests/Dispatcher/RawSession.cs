@@ -1,7 +1,6 @@
 using ClusterKit.Proto.Manager.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Dispatcher;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Dispatcher;
 

@@ -6,7 +6,6 @@ using ClusterKit.TestKit;
 using ClusterKit.Worker.Session;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Dispatcher;
 

@@ -1,7 +1,6 @@
 using ClusterKit.Manager.Store;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
-using StoreTask = ClusterKit.Proto.Manager.V1.Task;
 
 namespace ClusterKit.Manager.Tests.Store;
 
@@ -22,7 +21,7 @@ public sealed class MemoryStoreTests
         {
             tx.Create(NewNode("n1"));
             tx.Create(new Service { Id = "s1", Spec = new ServiceSpec { Name = "web", Replicas = 3 } });
-            tx.Create(new StoreTask { Id = "t1", ServiceId = "s1", Slot = 1 });
+            tx.Create(new ClusterTask { Id = "t1", ServiceId = "s1", Slot = 1 });
             tx.Create(new Network { Id = "net1", Name = "front", Driver = "overlay", Vni = 4097 });
             tx.Create(new Secret { Id = "sec1", Name = "db", Data = ByteString.CopyFromUtf8("pw") });
             tx.Create(new Config { Id = "c1", Name = "nginx.conf" });
@@ -35,7 +34,7 @@ public sealed class MemoryStoreTests
             Assert.Equal("h", tx.Get<Node>("n1")!.Description.Hostname);
             Assert.Equal(1UL, tx.Get<Node>("n1")!.Version);
             Assert.Equal(3UL, tx.Get<Service>("s1")!.Spec.Replicas);
-            Assert.Equal("s1", tx.Get<StoreTask>("t1")!.ServiceId);
+            Assert.Equal("s1", tx.Get<ClusterTask>("t1")!.ServiceId);
             Assert.Equal(4097U, tx.Get<Network>("net1")!.Vni);
             Assert.Equal("pw", tx.Get<Secret>("sec1")!.Data.ToStringUtf8());
             Assert.Equal("nginx.conf", tx.Get<Config>("c1")!.Name);
@@ -170,10 +169,10 @@ public sealed class MemoryStoreTests
         {
             foreach (var id in new[] { "t3", "t1", "t2" })
             {
-                tx.Create(new StoreTask { Id = id, ServiceId = id == "t2" ? "other" : "web" });
+                tx.Create(new ClusterTask { Id = id, ServiceId = id == "t2" ? "other" : "web" });
             }
         });
-        Assert.Equal(["t1", "t2", "t3"], store.View(tx => tx.List<StoreTask>().Select(t => t.Id).ToArray()));
-        Assert.Equal(["t1", "t3"], store.View(tx => tx.Find<StoreTask>(t => t.ServiceId == "web").Select(t => t.Id).ToArray()));
+        Assert.Equal(["t1", "t2", "t3"], store.View(tx => tx.List<ClusterTask>().Select(t => t.Id).ToArray()));
+        Assert.Equal(["t1", "t3"], store.View(tx => tx.Find<ClusterTask>(t => t.ServiceId == "web").Select(t => t.Id).ToArray()));
     }
 }

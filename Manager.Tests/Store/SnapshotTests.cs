@@ -1,7 +1,6 @@
 using ClusterKit.Manager.Store;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
-using StoreTask = ClusterKit.Proto.Manager.V1.Task;
 
 namespace ClusterKit.Manager.Tests.Store;
 
@@ -16,7 +15,7 @@ public sealed class SnapshotTests
             store.Update(tx =>
             {
                 tx.Put(new KvPair { Key = $"k{i % 7}", Value = ByteString.CopyFromUtf8(i.ToString(System.Globalization.CultureInfo.InvariantCulture)) });
-                tx.Create(new StoreTask { Id = $"t{i}", ServiceId = "s", Slot = (ulong)i });
+                tx.Create(new ClusterTask { Id = $"t{i}", ServiceId = "s", Slot = (ulong)i });
             });
         }
 
@@ -31,7 +30,7 @@ public sealed class SnapshotTests
         Assert.Equal("49", restored.View(tx => tx.Get<KvPair>("k0")!.Value.ToStringUtf8()));
 
         // Writes go on from the restored version.
-        Assert.Equal(store.Version + 1, restored.Update(tx => tx.Delete<StoreTask>("t0")));
+        Assert.Equal(store.Version + 1, restored.Update(tx => tx.Delete<ClusterTask>("t0")));
     }
 
     [Fact]

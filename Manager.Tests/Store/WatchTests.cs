@@ -1,7 +1,6 @@
 using ClusterKit.Manager.Store;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
-using StoreTask = ClusterKit.Proto.Manager.V1.Task;
 
 namespace ClusterKit.Manager.Tests.Store;
 
@@ -10,23 +9,23 @@ public sealed class WatchTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public async System.Threading.Tasks.Task Watchers_get_typed_changes_then_a_commit_marker()
+    public async Task Watchers_get_typed_changes_then_a_commit_marker()
     {
         var store = new MemoryStore();
-        store.Update(tx => tx.Create(new StoreTask { Id = "t1", DesiredState = TaskState.Running }));
+        store.Update(tx => tx.Create(new ClusterTask { Id = "t1", DesiredState = TaskState.Running }));
         using var cts = new CancellationTokenSource(Timeout);
         await using var events = store.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
 
         store.Update(tx =>
         {
-            var t = tx.Get<StoreTask>("t1")!;
+            var t = tx.Get<ClusterTask>("t1")!;
             t.DesiredState = TaskState.Shutdown;
             tx.Update(t);
             tx.Create(new Node { Id = "n1" });
         });
 
         Assert.True(await events.MoveNextAsync());
-        var change = Assert.IsType<ObjectChange<StoreTask>>(events.Current);
+        var change = Assert.IsType<ObjectChange<ClusterTask>>(events.Current);
         Assert.Equal(ChangeKind.Updated, change.Kind);
         Assert.Equal(TaskState.Running, change.Old!.DesiredState);
         Assert.Equal(TaskState.Shutdown, change.New!.DesiredState);
@@ -40,11 +39,11 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task ViewAndWatch_misses_nothing_and_repeats_nothing_under_concurrent_writes()
+    public async Task ViewAndWatch_misses_nothing_and_repeats_nothing_under_concurrent_writes()
     {
         var store = new MemoryStore();
         using var cts = new CancellationTokenSource(Timeout);
-        var writer = System.Threading.Tasks.Task.Run(() =>
+        var writer = Task.Run(() =>
         {
             for (var i = 0; i < 2000; i++)
             {
@@ -52,7 +51,7 @@ public sealed class WatchTests
             }
         });
 
-        await System.Threading.Tasks.Task.Delay(2);
+        await Task.Delay(2);
         var (seen, events) = store.ViewAndWatch(tx => tx.List<KvPair>().Select(k => k.Key).ToHashSet(), cts.Token);
         await writer;
         await foreach (var e in seen.Count == 2000 ? AsyncEnumerable.Empty<StoreEvent>() : events)
@@ -72,7 +71,7 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task A_restore_tells_watchers_to_read_again()
+    public async Task A_restore_tells_watchers_to_read_again()
     {
         var store = new MemoryStore();
         using var cts = new CancellationTokenSource(Timeout);
@@ -83,7 +82,7 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Ending_a_watch_unregisters_the_watcher()
+    public async Task Ending_a_watch_unregisters_the_watcher()
     {
         var store = new MemoryStore();
         using (var cts = new CancellationTokenSource(Timeout))
@@ -98,7 +97,7 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task A_watcher_that_falls_too_far_behind_is_cut_off_with_a_clear_error()
+    public async Task A_watcher_that_falls_too_far_behind_is_cut_off_with_a_clear_error()
     {
         var store = new MemoryStore();
         using var cts = new CancellationTokenSource(Timeout);

@@ -19,7 +19,7 @@ internal sealed partial class DispatcherService(
     SessionRedirects redirects,
     ILogger<DispatcherService> logger) : Proto.Manager.V1.Dispatcher.DispatcherBase
 {
-    public override async System.Threading.Tasks.Task Session(IAsyncStreamReader<WorkerMessage> requestStream, IServerStreamWriter<ManagerMessage> responseStream, ServerCallContext context)
+    public override async Task Session(IAsyncStreamReader<WorkerMessage> requestStream, IServerStreamWriter<ManagerMessage> responseStream, ServerCallContext context)
     {
         var register = await ReadRegisterAsync(requestStream, context.CancellationToken);
         var nodeId = identity.ResolveNodeId(context, register);
@@ -110,7 +110,7 @@ internal sealed partial class DispatcherService(
             : throw new RpcException(new Status(StatusCode.InvalidArgument, $"session: the first message is {requests.Current.MessageCase}; allowed: register"));
     }
 
-    private async System.Threading.Tasks.Task ReadHeartbeatsAsync(WorkerSession session, IAsyncStreamReader<WorkerMessage> requests)
+    private async Task ReadHeartbeatsAsync(WorkerSession session, IAsyncStreamReader<WorkerMessage> requests)
     {
         try
         {
@@ -144,7 +144,7 @@ internal sealed partial class DispatcherService(
     }
 
     /// <summary>A heartbeat from a node the leader had marked down: it is back.</summary>
-    private async System.Threading.Tasks.Task MarkReadyIfNeededAsync(WorkerSession session)
+    private async Task MarkReadyIfNeededAsync(WorkerSession session)
     {
         if (nodes.CurrentState(session.NodeId) == NodeState.Ready || !cluster.IsLeader)
         {
@@ -164,7 +164,7 @@ internal sealed partial class DispatcherService(
         }
     }
 
-    private static async System.Threading.Tasks.Task WriteOutboxAsync(WorkerSession session, IServerStreamWriter<ManagerMessage> responses, CancellationToken callToken)
+    private static async Task WriteOutboxAsync(WorkerSession session, IServerStreamWriter<ManagerMessage> responses, CancellationToken callToken)
     {
         try
         {

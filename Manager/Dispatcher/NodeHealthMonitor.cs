@@ -27,16 +27,16 @@ internal sealed partial class NodeHealthMonitor(
     /// <summary>A quarter period: a late node is marked down at most that long after its deadline.</summary>
     internal TimeSpan Tick => TimeSpan.FromTicks(Math.Clamp(tracker.Period.Ticks / 4, MinTick.Ticks, MaxTick.Ticks));
 
-    protected override async System.Threading.Tasks.Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Two loops: asking an unreachable manager for its address must never delay a down decision.
-        await System.Threading.Tasks.Task.WhenAll(
+        await Task.WhenAll(
             EveryAsync(() => Tick, CheckAsync, stoppingToken),
             EveryAsync(() => options.ManagerListRefresh, RefreshManagersAsync, stoppingToken));
         registry.EndAll(null);
     }
 
-    private async System.Threading.Tasks.Task EveryAsync(Func<TimeSpan> interval, Func<CancellationToken, System.Threading.Tasks.Task> step, CancellationToken stoppingToken)
+    private async Task EveryAsync(Func<TimeSpan> interval, Func<CancellationToken, Task> step, CancellationToken stoppingToken)
     {
         string? lastError = null;
         while (!stoppingToken.IsCancellationRequested)
@@ -45,7 +45,7 @@ internal sealed partial class NodeHealthMonitor(
             {
                 await step(stoppingToken);
                 lastError = null;
-                await System.Threading.Tasks.Task.Delay(interval(), time, stoppingToken);
+                await Task.Delay(interval(), time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -62,7 +62,7 @@ internal sealed partial class NodeHealthMonitor(
                 }
                 try
                 {
-                    await System.Threading.Tasks.Task.Delay(interval(), time, stoppingToken);
+                    await Task.Delay(interval(), time, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -73,7 +73,7 @@ internal sealed partial class NodeHealthMonitor(
     }
 
     /// <summary>Followers keep the list too: their redirects carry it.</summary>
-    internal async System.Threading.Tasks.Task RefreshManagersAsync(CancellationToken token)
+    internal async Task RefreshManagersAsync(CancellationToken token)
     {
         var managers = await cluster.ManagersAsync(token);
         if (managers.Count > 0 && registry.UpdateManagers(managers, tracker.Period))
@@ -82,7 +82,7 @@ internal sealed partial class NodeHealthMonitor(
         }
     }
 
-    internal async System.Threading.Tasks.Task CheckAsync(CancellationToken token)
+    internal async Task CheckAsync(CancellationToken token)
     {
         var leading = cluster.IsLeader;
         if (leading != _leading)
@@ -153,7 +153,7 @@ internal sealed partial class NodeHealthMonitor(
         LogLeading(logger, ready.Count, tracker.Timeout.TotalSeconds);
     }
 
-    private async System.Threading.Tasks.Task StopLeadingAsync(CancellationToken token)
+    private async Task StopLeadingAsync(CancellationToken token)
     {
         tracker.Clear();
         if (registry.Count == 0)

@@ -74,7 +74,7 @@ internal sealed partial class StoreGrpcService(ManagerNodeService manager, ILogg
         catch (LeaderUnavailableException e)
         {
             LogProposeUnavailable(logger, true, e.Message);
-            verdicts = [.. valid.Select(_ => System.Threading.Tasks.Task.FromException<ulong>(e))];
+            verdicts = [.. valid.Select(_ => Task.FromException<ulong>(e))];
         }
 
         var next = 0;

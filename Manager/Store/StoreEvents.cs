@@ -1,6 +1,5 @@
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
-using StoreTask = ClusterKit.Proto.Manager.V1.Task;
 
 namespace ClusterKit.Manager.Store;
 
@@ -34,7 +33,7 @@ internal static class StoreEventFactory
     {
         Node => new ObjectChange<Node>(version, kind, (Node?)old, (Node?)@new),
         Service => new ObjectChange<Service>(version, kind, (Service?)old, (Service?)@new),
-        StoreTask => new ObjectChange<StoreTask>(version, kind, (StoreTask?)old, (StoreTask?)@new),
+        ClusterTask => new ObjectChange<ClusterTask>(version, kind, (ClusterTask?)old, (ClusterTask?)@new),
         Network => new ObjectChange<Network>(version, kind, (Network?)old, (Network?)@new),
         Secret => new ObjectChange<Secret>(version, kind, (Secret?)old, (Secret?)@new),
         Config => new ObjectChange<Config>(version, kind, (Config?)old, (Config?)@new),

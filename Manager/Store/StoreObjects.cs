@@ -1,6 +1,5 @@
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
-using StoreTask = ClusterKit.Proto.Manager.V1.Task;
 
 namespace ClusterKit.Manager.Store;
 
@@ -21,7 +20,7 @@ public static class StoreObjects
     {
         _ when type == typeof(Node) => Table.Nodes,
         _ when type == typeof(Service) => Table.Services,
-        _ when type == typeof(StoreTask) => Table.Tasks,
+        _ when type == typeof(ClusterTask) => Table.Tasks,
         _ when type == typeof(Network) => Table.Networks,
         _ when type == typeof(Secret) => Table.Secrets,
         _ when type == typeof(Config) => Table.Configs,
@@ -47,7 +46,7 @@ public static class StoreObjects
     {
         Node n => new StoreObject { Node = n },
         Service s => new StoreObject { Service = s },
-        StoreTask t => new StoreObject { Task = t },
+        ClusterTask t => new StoreObject { Task = t },
         Network n => new StoreObject { Network = n },
         Secret s => new StoreObject { Secret = s },
         Config c => new StoreObject { Config = c },
@@ -74,7 +73,7 @@ public static class StoreObjects
     {
         Node n => n.Id,
         Service s => s.Id,
-        StoreTask t => t.Id,
+        ClusterTask t => t.Id,
         Network n => n.Id,
         Secret s => s.Id,
         Config c => c.Id,
@@ -87,7 +86,7 @@ public static class StoreObjects
     {
         Node n => n.Version,
         Service s => s.Version,
-        StoreTask t => t.Version,
+        ClusterTask t => t.Version,
         Network n => n.Version,
         Secret s => s.Version,
         Config c => c.Version,
@@ -102,7 +101,7 @@ public static class StoreObjects
         {
             Node n => n.Clone(),
             Service s => s.Clone(),
-            StoreTask t => t.Clone(),
+            ClusterTask t => t.Clone(),
             Network n => n.Clone(),
             Secret s => s.Clone(),
             Config c => c.Clone(),
@@ -117,7 +116,7 @@ public static class StoreObjects
         {
             case Node n: n.Version = version; break;
             case Service s: s.Version = version; break;
-            case StoreTask t: t.Version = version; break;
+            case ClusterTask t: t.Version = version; break;
             case Network n: n.Version = version; break;
             case Secret s: s.Version = version; break;
             case Config c: c.Version = version; break;

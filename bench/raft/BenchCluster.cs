@@ -1,6 +1,5 @@
 using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Bench.Raft;
 

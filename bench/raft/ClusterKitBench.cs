@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Bench.Raft;
 

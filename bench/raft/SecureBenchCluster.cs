@@ -9,7 +9,6 @@ using ClusterKit.TestKit;
 using Grpc.Core;
 using Grpc.Net.Client;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Bench.Raft;
 

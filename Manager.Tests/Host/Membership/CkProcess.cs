@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Host.Membership;
 

@@ -5,7 +5,6 @@ using NodeCredentials = ClusterKit.Shared.Identity.NodeCredentials;
 using NodeKey = ClusterKit.Shared.Identity.NodeKey;
 using Google.Protobuf;
 using Grpc.Core;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Host.Membership;
 

@@ -8,7 +8,6 @@ using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
 using Grpc.Net.Client;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Host.Membership;
 

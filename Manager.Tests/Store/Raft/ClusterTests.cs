@@ -1,7 +1,6 @@
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
 using Grpc.Core;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Store.Raft;
 

@@ -1,4 +1,3 @@
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Store.Raft;
 

@@ -8,7 +8,7 @@ public sealed class FollowerWatchdogTests
     private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async System.Threading.Tasks.Task A_follower_whose_barrier_keeps_failing_is_reported_once_past_the_limit()
+    public async Task A_follower_whose_barrier_keeps_failing_is_reported_once_past_the_limit()
     {
         var time = new FakeTimeProvider();
         var reasons = new List<string>();
@@ -30,7 +30,7 @@ public sealed class FollowerWatchdogTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task A_follower_that_sees_no_leader_for_too_long_is_reported()
+    public async Task A_follower_that_sees_no_leader_for_too_long_is_reported()
     {
         // What the re-sent snapshot fault looks like from the follower: no leader at all.
         var time = new FakeTimeProvider();
@@ -43,7 +43,7 @@ public sealed class FollowerWatchdogTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task A_successful_barrier_or_being_the_leader_counts_as_healthy()
+    public async Task A_successful_barrier_or_being_the_leader_counts_as_healthy()
     {
         var time = new FakeTimeProvider();
         bool? remoteLeader = true;

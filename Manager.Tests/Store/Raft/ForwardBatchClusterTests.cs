@@ -1,6 +1,5 @@
 using ClusterKit.Proto.Manager.V1;
 using Grpc.Core;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Store.Raft;
 

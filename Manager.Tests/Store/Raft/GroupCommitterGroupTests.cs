@@ -2,7 +2,6 @@ using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using Microsoft.Extensions.Logging.Abstractions;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Store.Raft;
 

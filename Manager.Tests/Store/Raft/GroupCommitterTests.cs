@@ -19,7 +19,7 @@ public sealed class GroupCommitterTests
 
         public async ValueTask ReplicateAsync(ReadOnlyMemory<byte> payload, BatchContext context, CancellationToken token)
         {
-            await System.Threading.Tasks.Task.Delay(flush, token);
+            await Task.Delay(flush, token);
             var batch = LogBatch.Parser.ParseFrom(payload.Span);
             lock (EntrySizes)
             {
@@ -30,7 +30,7 @@ public sealed class GroupCommitterTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Concurrent_writers_share_log_entries_and_each_gets_its_own_verdict()
+    public async Task Concurrent_writers_share_log_entries_and_each_gets_its_own_verdict()
     {
         var store = new MemoryStore();
         var log = new SlowLog(store, TimeSpan.FromMilliseconds(20));
@@ -39,7 +39,7 @@ public sealed class GroupCommitterTests
         var writes = Enumerable.Range(0, 200).Select(i => committer.SubmitAsync(Put($"k{i}"), CancellationToken.None)).ToArray();
         var create = new Transaction { Mutations = { new Mutation { Kind = Mutation.Types.Kind.Create, Object = new StoreObject { Kv = new KvPair { Key = "k0" } } } } };
         var conflicting = committer.SubmitAsync(create, CancellationToken.None);
-        var results = await System.Threading.Tasks.Task.WhenAll(writes);
+        var results = await Task.WhenAll(writes);
 
         Assert.All(results, r => Assert.True(r.IsCommitted));
         Assert.Equal(200, results.Select(r => r.Version).Distinct().Count());
@@ -52,18 +52,18 @@ public sealed class GroupCommitterTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task A_batch_respects_the_transaction_limit()
+    public async Task A_batch_respects_the_transaction_limit()
     {
         var store = new MemoryStore();
         var log = new SlowLog(store, TimeSpan.FromMilliseconds(5));
         await using var committer = new GroupCommitter(log.ReplicateAsync, new GroupCommitOptions { MaxTransactions = 8, MaxInFlight = 1 }, NullLogger.Instance);
-        await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 100).Select(i => committer.SubmitAsync(Put($"k{i}"), CancellationToken.None)));
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => committer.SubmitAsync(Put($"k{i}"), CancellationToken.None)));
         Assert.All(log.EntrySizes, size => Assert.InRange(size, 1, 8));
         Assert.Equal(100UL, store.Version);
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task A_failed_replication_fails_every_writer_of_that_batch()
+    public async Task A_failed_replication_fails_every_writer_of_that_batch()
     {
         await using var committer = new GroupCommitter(
             (_, _, _) => ValueTask.FromException(new InvalidOperationException("disk gone")),

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using ClusterKit.Proto.Manager.V1;
 using Grpc.Net.Client;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Store.Raft;
 

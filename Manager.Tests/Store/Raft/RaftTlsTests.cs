@@ -7,7 +7,6 @@ using ClusterKit.Proto.Manager.V1;
 using DotNext.Net.Security;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Store.Raft;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Tests.Store.Raft;
 

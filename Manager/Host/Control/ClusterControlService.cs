@@ -1,4 +1,3 @@
-using Task = System.Threading.Tasks.Task;
 using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Ca;
 using ClusterKit.Manager.Host.Membership;

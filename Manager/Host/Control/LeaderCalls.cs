@@ -1,4 +1,3 @@
-using Task = System.Threading.Tasks.Task;
 using System.Collections.Concurrent;
 using System.Net;
 using ClusterKit.Manager.Store.Raft;

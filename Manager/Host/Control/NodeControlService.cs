@@ -1,4 +1,3 @@
-using Task = System.Threading.Tasks.Task;
 using System.Net;
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store;

@@ -1,4 +1,3 @@
-using Task = System.Threading.Tasks.Task;
 using ClusterKit.Proto.Manager.V1;
 
 namespace ClusterKit.Manager.Host.Control;

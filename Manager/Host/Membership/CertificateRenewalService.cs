@@ -1,7 +1,6 @@
 using ClusterKit.Manager.Host.Control;
 using ClusterKit.Shared.Identity;
 using Grpc.Core;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Host.Membership;
 

@@ -1,4 +1,3 @@
-using Task = System.Threading.Tasks.Task;
 using ClusterKit.Manager.Ca;
 using ClusterKit.Shared.Identity;
 using Cluster = ClusterKit.Proto.Manager.V1.Cluster;

@@ -1,4 +1,3 @@
-using Task = System.Threading.Tasks.Task;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Ca;

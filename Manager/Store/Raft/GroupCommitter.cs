@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Store.Raft;
 

@@ -1,7 +1,6 @@
 using ClusterKit.Proto.Manager.V1;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Manager.Store.Raft;
 

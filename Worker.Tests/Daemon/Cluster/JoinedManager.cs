@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.TestKit;
 using Grpc.Net.Client;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Worker.Tests.Cluster;
 

@@ -4,7 +4,6 @@ using ClusterKit.TestKit;
 using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Worker.Tests.Cluster;
 

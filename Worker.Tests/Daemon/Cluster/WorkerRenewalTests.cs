@@ -3,7 +3,6 @@ using ClusterKit.TestKit;
 using ClusterKit.Worker.Cluster;
 using ClusterKit.Worker.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Worker.Tests.Cluster;
 

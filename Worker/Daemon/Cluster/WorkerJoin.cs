@@ -3,7 +3,6 @@ using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Worker.Cluster;
 

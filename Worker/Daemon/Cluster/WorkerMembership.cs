@@ -5,7 +5,6 @@ using ClusterKit.Worker.Hosting;
 using ClusterKit.Worker.Session;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Worker.Cluster;
 

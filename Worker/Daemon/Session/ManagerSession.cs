@@ -2,7 +2,6 @@ using ClusterKit.Proto.Manager.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Task = System.Threading.Tasks.Task;
 
 namespace ClusterKit.Worker.Session;
 
