@@ -1,4 +1,3 @@
-using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
 
 namespace ClusterKit.Manager.Store;
@@ -26,19 +25,3 @@ public sealed record TransactionCommitted(ulong Version, int Changes) : StoreEve
 
 /// <summary>The whole store was replaced by a snapshot: watchers must read it again.</summary>
 public sealed record StoreRestored(ulong Version) : StoreEvent(Version);
-
-internal static class StoreEventFactory
-{
-    public static StoreEvent Change(ulong version, ChangeKind kind, IMessage? old, IMessage? @new) => (old ?? @new) switch
-    {
-        Node => new ObjectChange<Node>(version, kind, (Node?)old, (Node?)@new),
-        Service => new ObjectChange<Service>(version, kind, (Service?)old, (Service?)@new),
-        ClusterTask => new ObjectChange<ClusterTask>(version, kind, (ClusterTask?)old, (ClusterTask?)@new),
-        Network => new ObjectChange<Network>(version, kind, (Network?)old, (Network?)@new),
-        Secret => new ObjectChange<Secret>(version, kind, (Secret?)old, (Secret?)@new),
-        Config => new ObjectChange<Config>(version, kind, (Config?)old, (Config?)@new),
-        KvPair => new ObjectChange<KvPair>(version, kind, (KvPair?)old, (KvPair?)@new),
-        Cluster => new ObjectChange<Cluster>(version, kind, (Cluster?)old, (Cluster?)@new),
-        _ => throw new ArgumentException("a change needs a store object", nameof(old)),
-    };
-}

@@ -1,5 +1,5 @@
+using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
-using Google.Protobuf;
 
 namespace ClusterKit.Manager.Store;
 
@@ -10,22 +10,14 @@ public static class StoreRestore
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(snapshot);
-        PutEach(tx, snapshot.Clusters);
-        PutEach(tx, snapshot.Nodes);
-        PutEach(tx, snapshot.Services);
-        PutEach(tx, snapshot.Tasks);
-        PutEach(tx, snapshot.Networks);
-        PutEach(tx, snapshot.Secrets);
-        PutEach(tx, snapshot.Configs);
-        PutEach(tx, snapshot.Kv);
-    }
 
-    private static void PutEach<T>(WriteTransaction tx, IEnumerable<T> rows)
-        where T : class, IMessage<T>
-    {
-        foreach (var row in rows)
+        // The cluster object first, as a cluster's first transaction has it, then the tables in order.
+        foreach (var table in StoreTables.All.OrderBy(t => t.Table != Table.Clusters))
         {
-            tx.Put(row);
+            foreach (var row in table.RowsOf(snapshot))
+            {
+                tx.Put(table, row);
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
+using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
-using Google.Protobuf.Collections;
 
 namespace ClusterKit.Manager.Store;
 
@@ -12,65 +12,50 @@ public static class StoreSnapshots
     {
         ArgumentNullException.ThrowIfNull(state);
         var snapshot = new StoreSnapshot { Version = state.Version };
-        AddSorted(state[Table.Nodes], snapshot.Nodes);
-        AddSorted(state[Table.Services], snapshot.Services);
-        AddSorted(state[Table.Tasks], snapshot.Tasks);
-        AddSorted(state[Table.Networks], snapshot.Networks);
-        AddSorted(state[Table.Secrets], snapshot.Secrets);
-        AddSorted(state[Table.Configs], snapshot.Configs);
-        AddSorted(state[Table.Kv], snapshot.Kv);
-        AddSorted(state[Table.Clusters], snapshot.Clusters);
+        foreach (var table in StoreTables.All)
+        {
+            // Rows are kept in ordinal key order, so every manager writes the same bytes.
+            table.AddToSnapshot(snapshot, state[table].Rows.Values);
+        }
+
         return snapshot;
     }
 
     public static StoreState ToState(StoreSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var tables = StoreState.NewTables();
-        Load(tables, Table.Nodes, snapshot.Nodes, snapshot.Version);
-        Load(tables, Table.Services, snapshot.Services, snapshot.Version);
-        Load(tables, Table.Tasks, snapshot.Tasks, snapshot.Version);
-        Load(tables, Table.Networks, snapshot.Networks, snapshot.Version);
-        Load(tables, Table.Secrets, snapshot.Secrets, snapshot.Version);
-        Load(tables, Table.Configs, snapshot.Configs, snapshot.Version);
-        Load(tables, Table.Kv, snapshot.Kv, snapshot.Version);
-        Load(tables, Table.Clusters, snapshot.Clusters, snapshot.Version);
+        var tables = new TableState[StoreTables.All.Count];
+        foreach (var table in StoreTables.All)
+        {
+            tables[StoreTables.Slot(table.Table)] = Load(table, snapshot);
+        }
+
         return new StoreState(tables, snapshot.Version);
     }
 
-    private static void AddSorted<T>(ImmutableDictionary<string, IMessage> rows, RepeatedField<T> into)
-        where T : class, IMessage<T>
+    private static TableState Load(StoreTable table, StoreSnapshot snapshot)
     {
-        foreach (var key in rows.Keys.Order(StringComparer.Ordinal))
+        var builder = ImmutableSortedDictionary.CreateBuilder<string, IMessage>(StringComparer.Ordinal);
+        foreach (var row in table.RowsOf(snapshot))
         {
-            into.Add((T)rows[key]);
-        }
-    }
-
-    private static void Load<T>(ImmutableDictionary<string, IMessage>[] tables, Table table, RepeatedField<T> rows, ulong snapshotVersion)
-        where T : class, IMessage<T>
-    {
-        var builder = ImmutableDictionary.CreateBuilder<string, IMessage>(StringComparer.Ordinal);
-        foreach (var row in rows)
-        {
-            var id = StoreObjects.IdOf(row);
-            var version = StoreObjects.VersionOf(row);
+            var id = table.KeyOf(row);
+            var version = table.VersionOf(row);
             if (string.IsNullOrEmpty(id))
             {
-                throw new InvalidStoreObjectException($"snapshot at version {snapshotVersion}: a row of {StoreObjects.Name(table)} has an empty id");
+                throw new InvalidStoreObjectException($"snapshot at version {snapshot.Version}: a row of {table.Name} has an empty id");
             }
 
-            if (version > snapshotVersion)
+            if (version > snapshot.Version)
             {
-                throw new InvalidStoreObjectException($"snapshot at version {snapshotVersion}: {StoreObjects.Name(table)} {id} has version {version}, newer than the snapshot");
+                throw new InvalidStoreObjectException($"snapshot at version {snapshot.Version}: {table.Name} {id} has version {version}, newer than the snapshot");
             }
 
-            if (!builder.TryAdd(id, row.Clone()))
+            if (!builder.TryAdd(id, table.Clone(row)))
             {
-                throw new InvalidStoreObjectException($"snapshot at version {snapshotVersion}: {StoreObjects.Name(table)} {id} appears twice");
+                throw new InvalidStoreObjectException($"snapshot at version {snapshot.Version}: {table.Name} {id} appears twice");
             }
         }
 
-        tables[StoreState.Slot(table)] = builder.ToImmutable();
+        return TableState.Build(table, builder.ToImmutable());
     }
 }

@@ -1,6 +1,5 @@
-using System.Collections.Immutable;
+using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
-using Google.Protobuf;
 
 namespace ClusterKit.Manager.Store;
 
@@ -10,12 +9,9 @@ namespace ClusterKit.Manager.Store;
 /// </summary>
 public sealed class StoreState
 {
-    private static readonly ImmutableDictionary<string, IMessage> EmptyTable =
-        ImmutableDictionary.Create<string, IMessage>(StringComparer.Ordinal);
+    private readonly TableState[] _tables;
 
-    private readonly ImmutableDictionary<string, IMessage>[] _tables;
-
-    internal StoreState(ImmutableDictionary<string, IMessage>[] tables, ulong version)
+    internal StoreState(TableState[] tables, ulong version)
     {
         _tables = tables;
         Version = version;
@@ -26,20 +22,11 @@ public sealed class StoreState
     /// <summary>The number of transactions committed so far; every object's version is one of these.</summary>
     public ulong Version { get; }
 
-    internal ImmutableDictionary<string, IMessage> this[Table table] => _tables[Slot(table)];
+    internal TableState this[Table table] => _tables[StoreTables.Slot(table)];
 
-    internal static ImmutableDictionary<string, IMessage>[] NewTables()
-    {
-        var tables = new ImmutableDictionary<string, IMessage>[StoreObjects.Tables.Count];
-        Array.Fill(tables, EmptyTable);
-        return tables;
-    }
+    internal TableState this[StoreTable table] => _tables[StoreTables.Slot(table.Table)];
 
-    internal ImmutableDictionary<string, IMessage>[] CopyTables() => (ImmutableDictionary<string, IMessage>[])_tables.Clone();
+    internal static TableState[] NewTables() => [.. StoreTables.All.Select(TableState.Empty)];
 
-    internal static int Slot(Table table) => table switch
-    {
-        >= Table.Nodes and <= Table.Clusters => (int)table - 1,
-        _ => throw new ArgumentOutOfRangeException(nameof(table), table, "a store table is nodes, services, tasks, networks, secrets, configs, kv or clusters"),
-    };
+    internal TableState[] CopyTables() => (TableState[])_tables.Clone();
 }

@@ -1,6 +1,5 @@
-using System.Collections.Immutable;
+using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
-using Google.Protobuf;
 
 namespace ClusterKit.Manager.Store;
 
@@ -36,31 +35,31 @@ internal static class TransactionApplier
         return null;
     }
 
-    private static string? ApplyOne(ImmutableDictionary<string, IMessage>[] tables, Mutation mutation, ulong version, List<StoreEvent>? changes)
+    private static string? ApplyOne(TableState[] tables, Mutation mutation, ulong version, List<StoreEvent>? changes)
     {
         if (mutation.Object is null || mutation.Object.ObjectCase == StoreObject.ObjectOneofCase.None)
         {
             return $"a {Verb(mutation.Kind)} mutation has no object; allowed: node, service, task, network, secret, config, kv";
         }
 
-        var table = StoreObjects.TableOf(mutation.Object);
-        var value = StoreObjects.Unwrap(mutation.Object);
-        var id = StoreObjects.IdOf(value);
-        var name = StoreObjects.Name(table);
+        var table = StoreTables.Of(mutation.Object);
+        var value = table.Unwrap(mutation.Object);
+        var id = table.KeyOf(value);
+        var name = table.Name;
         if (string.IsNullOrEmpty(id))
         {
             return $"{Verb(mutation.Kind)} {name}: the id is empty; a non-empty id (or kv key) is required";
         }
 
-        var slot = StoreState.Slot(table);
+        var slot = StoreTables.Slot(table.Table);
         var rows = tables[slot];
-        rows.TryGetValue(id, out var current);
+        rows.Rows.TryGetValue(id, out var current);
         switch (mutation.Kind)
         {
             case Mutation.Types.Kind.Create:
                 if (current is not null)
                 {
-                    return $"create {name} {id}: already exists (version {StoreObjects.VersionOf(current)})";
+                    return $"create {name} {id}: already exists (version {table.VersionOf(current)})";
                 }
 
                 break;
@@ -71,7 +70,7 @@ internal static class TransactionApplier
                     return $"{Verb(mutation.Kind)} {name} {id}: does not exist";
                 }
 
-                var have = StoreObjects.VersionOf(current);
+                var have = table.VersionOf(current);
                 if (mutation.ExpectedVersion != 0 && have != mutation.ExpectedVersion)
                 {
                     return $"{Verb(mutation.Kind)} {name} {id}: version {mutation.ExpectedVersion} expected, the store has version {have}";
@@ -86,20 +85,14 @@ internal static class TransactionApplier
 
         if (mutation.Kind == Mutation.Types.Kind.Delete)
         {
-            tables[slot] = rows.Remove(id);
-            changes?.Add(StoreEventFactory.Change(version, ChangeKind.Deleted, current, null));
+            tables[slot] = rows.Remove(id, current!);
+            changes?.Add(table.Change(version, ChangeKind.Deleted, current, null));
             return null;
         }
 
-        var stored = StoreObjects.Clone(value);
-        StoreObjects.SetVersion(stored, version);
-        if (stored is KvPair kv)
-        {
-            kv.CreateVersion = current is KvPair old ? old.CreateVersion : version;
-        }
-
-        tables[slot] = rows.SetItem(id, stored);
-        changes?.Add(StoreEventFactory.Change(version, current is null ? ChangeKind.Created : ChangeKind.Updated, current, stored));
+        var stored = table.ToStored(value, current, version);
+        tables[slot] = rows.Set(id, current, stored);
+        changes?.Add(table.Change(version, current is null ? ChangeKind.Created : ChangeKind.Updated, current, stored));
         return null;
     }
 

@@ -1,9 +1,10 @@
+using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
 
 namespace ClusterKit.Manager.Store;
 
-/// <summary>A consistent read-only view of the store. Objects returned are copies.</summary>
+/// <summary>A consistent read-only view of the store. Objects returned are copies, in key order.</summary>
 public interface IReadTransaction
 {
     /// <summary>The store version this view shows.</summary>
@@ -15,10 +16,19 @@ public interface IReadTransaction
     IReadOnlyList<T> List<T>()
         where T : class, IMessage<T>;
 
+    /// <summary>Every object of the table that matches: a scan of the whole table.</summary>
     IReadOnlyList<T> Find<T>(Func<T, bool> predicate)
         where T : class, IMessage<T>;
 
+    /// <summary>The objects filed under one key of an index (e.g. <see cref="TaskTable.ByNode"/>): costs what it returns.</summary>
+    IReadOnlyList<T> Find<T>(IndexQuery<T> query)
+        where T : class, IMessage<T>;
+
     int Count<T>()
+        where T : class, IMessage<T>;
+
+    /// <summary>How many objects an index holds under one key, without copying them.</summary>
+    int Count<T>(IndexQuery<T> query)
         where T : class, IMessage<T>;
 
     /// <summary>One object of any table, in its envelope (for APIs that name the table at run time).</summary>
@@ -46,12 +56,17 @@ public sealed class ReadTransaction : IReadTransaction
     public IReadOnlyList<T> Find<T>(Func<T, bool> predicate)
         where T : class, IMessage<T> => StateReads.Find(_state, predicate);
 
+    public IReadOnlyList<T> Find<T>(IndexQuery<T> query)
+        where T : class, IMessage<T> => StateReads.Find(_state, query);
+
     public int Count<T>()
-        where T : class, IMessage<T> => _state[StoreObjects.TableOf<T>()].Count;
+        where T : class, IMessage<T> => _state[StoreTables.Of<T>()].Rows.Count;
+
+    public int Count<T>(IndexQuery<T> query)
+        where T : class, IMessage<T> => StateReads.Count(_state, query);
 
     /// <summary>One object of any table, in its envelope (for APIs that name the table at run time).</summary>
-    public StoreObject? GetObject(Table table, string id)
-        => _state[table].TryGetValue(id, out var value) ? StoreObjects.Wrap(StoreObjects.Clone(value)) : null;
+    public StoreObject? GetObject(Table table, string id) => StateReads.GetObject(_state, table, id);
 }
 
 /// <summary>
@@ -87,42 +102,54 @@ public sealed class WriteTransaction : IReadTransaction
     public IReadOnlyList<T> Find<T>(Func<T, bool> predicate)
         where T : class, IMessage<T> => StateReads.Find(_working, predicate);
 
-    public int Count<T>()
-        where T : class, IMessage<T> => _working[StoreObjects.TableOf<T>()].Count;
+    public IReadOnlyList<T> Find<T>(IndexQuery<T> query)
+        where T : class, IMessage<T> => StateReads.Find(_working, query);
 
-    public StoreObject? GetObject(Table table, string id)
-        => _working[table].TryGetValue(id, out var value) ? StoreObjects.Wrap(StoreObjects.Clone(value)) : null;
+    public int Count<T>()
+        where T : class, IMessage<T> => _working[StoreTables.Of<T>()].Rows.Count;
+
+    public int Count<T>(IndexQuery<T> query)
+        where T : class, IMessage<T> => StateReads.Count(_working, query);
+
+    public StoreObject? GetObject(Table table, string id) => StateReads.GetObject(_working, table, id);
 
     /// <summary>Adds a new object; its id must not exist.</summary>
     public void Create<T>(T value)
-        where T : class, IMessage<T> => Add(Mutation.Types.Kind.Create, value, 0);
+        where T : class, IMessage<T> => Add(Mutation.Types.Kind.Create, StoreTables.Of<T>(), value, 0);
 
     /// <summary>Replaces an object read in this transaction; fails if someone changed it since (its version moved).</summary>
     public void Update<T>(T value)
-        where T : class, IMessage<T> => Add(Mutation.Types.Kind.Update, value, StoreObjects.VersionOf(value));
+        where T : class, IMessage<T>
+    {
+        var table = StoreTables.Of<T>();
+        Add(Mutation.Types.Kind.Update, table, value, table.Version(value));
+    }
 
     /// <summary>Creates or replaces an object whatever its version (last writer wins).</summary>
     public void Put<T>(T value)
-        where T : class, IMessage<T> => Add(Mutation.Types.Kind.Put, value, 0);
+        where T : class, IMessage<T> => Add(Mutation.Types.Kind.Put, StoreTables.Of<T>(), value, 0);
+
+    /// <summary>Put for a table named at run time (restoring every table of a snapshot).</summary>
+    internal void Put(StoreTable table, IMessage value) => Add(Mutation.Types.Kind.Put, table, value, 0);
 
     /// <summary>Removes an object; fails if it does not exist or changed since this transaction read it.</summary>
     public void Delete<T>(string id)
         where T : class, IMessage<T>
     {
-        var current = _working[StoreObjects.TableOf<T>()].GetValueOrDefault(id);
-        var expected = current is null ? 0 : StoreObjects.VersionOf(current);
-        IMessage stub = current is null ? NewWithId<T>(id) : StoreObjects.Clone(current);
-        Add(Mutation.Types.Kind.Delete, stub, expected);
+        var table = StoreTables.Of<T>();
+        var current = _working[table].Rows.GetValueOrDefault(id);
+        var expected = current is null ? 0 : table.VersionOf(current);
+        Add(Mutation.Types.Kind.Delete, table, current ?? table.NewWithKey(id), expected);
     }
 
     internal Transaction ToTransaction() => _transaction.Clone();
 
-    private void Add(Mutation.Types.Kind kind, IMessage value, ulong expectedVersion)
+    private void Add(Mutation.Types.Kind kind, StoreTable table, IMessage value, ulong expectedVersion)
     {
         var mutation = new Mutation
         {
             Kind = kind,
-            Object = StoreObjects.Wrap(StoreObjects.Clone(value)),
+            Object = table.Wrap(table.Clone(value)),
             ExpectedVersion = expectedVersion,
         };
 
@@ -136,39 +163,21 @@ public sealed class WriteTransaction : IReadTransaction
         _working = next;
         _transaction.Mutations.Add(mutation);
     }
-
-    private static T NewWithId<T>(string id)
-        where T : class, IMessage<T>
-    {
-        var value = Activator.CreateInstance<T>();
-        var envelope = StoreObjects.Wrap(value);
-        switch (envelope.ObjectCase)
-        {
-            case StoreObject.ObjectOneofCase.Kv: envelope.Kv.Key = id; break;
-            case StoreObject.ObjectOneofCase.Node: envelope.Node.Id = id; break;
-            case StoreObject.ObjectOneofCase.Service: envelope.Service.Id = id; break;
-            case StoreObject.ObjectOneofCase.Task: envelope.Task.Id = id; break;
-            case StoreObject.ObjectOneofCase.Network: envelope.Network.Id = id; break;
-            case StoreObject.ObjectOneofCase.Secret: envelope.Secret.Id = id; break;
-            case StoreObject.ObjectOneofCase.Config: envelope.Config.Id = id; break;
-            case StoreObject.ObjectOneofCase.Cluster: envelope.Cluster.Id = id; break;
-        }
-
-        return value;
-    }
 }
 
+/// <summary>Reads of one state, shared by read and write transactions; every object returned is a copy.</summary>
 internal static class StateReads
 {
     public static T? Get<T>(StoreState state, string id)
         where T : class, IMessage<T>
-        => state[StoreObjects.TableOf<T>()].TryGetValue(id, out var value) ? ((T)value).Clone() : null;
+        => state[StoreTables.Of<T>()].Rows.TryGetValue(id, out var value) ? ((T)value).Clone() : null;
 
     public static IReadOnlyList<T> Find<T>(StoreState state, Func<T, bool>? predicate)
         where T : class, IMessage<T>
     {
-        var result = new List<T>();
-        foreach (var value in state[StoreObjects.TableOf<T>()].Values)
+        var rows = state[StoreTables.Of<T>()].Rows;
+        var result = new List<T>(predicate is null ? rows.Count : 0);
+        foreach (var value in rows.Values)
         {
             var typed = (T)value;
             if (predicate is null || predicate(typed))
@@ -177,7 +186,35 @@ internal static class StateReads
             }
         }
 
-        result.Sort(static (a, b) => string.CompareOrdinal(StoreObjects.IdOf(a), StoreObjects.IdOf(b)));
         return result;
+    }
+
+    public static IReadOnlyList<T> Find<T>(StoreState state, IndexQuery<T> query)
+        where T : class, IMessage<T>
+    {
+        var matches = Matches(state, query);
+        var result = new List<T>(matches.Count);
+        foreach (var value in matches.Values)
+        {
+            result.Add(((T)value).Clone());
+        }
+
+        return result;
+    }
+
+    public static int Count<T>(StoreState state, IndexQuery<T> query)
+        where T : class, IMessage<T> => Matches(state, query).Count;
+
+    public static StoreObject? GetObject(StoreState state, Table table, string id)
+    {
+        var rows = state[table];
+        return rows.Rows.TryGetValue(id, out var value) ? rows.Table.Wrap(rows.Table.Clone(value)) : null;
+    }
+
+    private static System.Collections.Immutable.ImmutableSortedDictionary<string, IMessage> Matches<T>(StoreState state, IndexQuery<T> query)
+        where T : class, IMessage<T>
+    {
+        ArgumentNullException.ThrowIfNull(query.Index);
+        return state[StoreTables.Of<T>()].Matches(query.Index, query.Key ?? string.Empty);
     }
 }
