@@ -78,6 +78,9 @@ public sealed record ContainerLaunch
 
     /// <summary>Content of /etc/resolv.conf inside the container; null leaves the image's file.</summary>
     public string? ResolvConf { get; init; }
+
+    /// <summary>Told the name of each start step as it ends (see <see cref="StepTimings"/>); null for none.</summary>
+    public Action<string>? StepReached { get; init; }
 }
 
 public enum ContainerNetworkMode

@@ -33,6 +33,9 @@ public sealed record ContainerPaths(string Directory, string RunDirectory)
 
     public string Work => Path.Combine(Directory, "work");
 
+    /// <summary>The boot id of the host when the overlay was last mounted (saved just before the mount).</summary>
+    public string MountBootId => Path.Combine(RunDirectory, "boot-id");
+
     public string Hosts => Path.Combine(RunDirectory, "hosts");
 
     public string Hostname => Path.Combine(RunDirectory, "hostname");

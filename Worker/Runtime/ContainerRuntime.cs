@@ -62,7 +62,7 @@ public sealed partial class ContainerRuntime : IDisposable
             throw new ArgumentException($"container {launch.Id}: Limits need a cgroup manager; this runtime has none", nameof(launch));
         }
 
-        var steps = new StepTimings();
+        var steps = new StepTimings(launch.StepReached);
         var helper = Helper;
         Directory.CreateDirectory(paths.Directory);
         if (paths.SplitRunDirectory)

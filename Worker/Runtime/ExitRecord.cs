@@ -13,7 +13,7 @@ internal static class ExitRecord
         {
             text = File.ReadAllText(path);
         }
-        catch (FileNotFoundException)
+        catch (Exception missing) when (missing is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
@@ -43,7 +43,7 @@ internal static class ExitRecord
         {
             parts = File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         }
-        catch (FileNotFoundException)
+        catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }

@@ -11,11 +11,14 @@ namespace ClusterKit.Worker.Runtime;
 public sealed class StepTimings
 {
     private readonly StringBuilder _text = new();
+    private readonly Action<string>? _reached;
     private long _last = Stopwatch.GetTimestamp();
     private readonly long _start;
 
-    public StepTimings()
+    /// <param name="reached">Told the name of each step as it ends (the worker's test-only crash points hang here).</param>
+    public StepTimings(Action<string>? reached = null)
     {
+        _reached = reached;
         _start = _last;
     }
 
@@ -25,6 +28,7 @@ public sealed class StepTimings
         var now = Stopwatch.GetTimestamp();
         Append(name, Stopwatch.GetElapsedTime(_last, now));
         _last = now;
+        _reached?.Invoke(name);
     }
 
     /// <summary>Records a step measured elsewhere (e.g. on another thread) without ending the current one.</summary>

@@ -37,22 +37,33 @@ public sealed class WorkerProcess : IDisposable
 
     public string DataRoot => Path.Combine(Root, "data");
 
+    /// <summary>The ck-worker's pid (nsenter execs it, so it is the process this class started).</summary>
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Waits for the worker to end by itself (e.g. a test's crash point); true if it did.</summary>
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
     /// <summary>Starts a worker whose bridge uses <paramref name="subnet"/> inside its own network namespace.</summary>
     public static Task<WorkerProcess> StartAsync(string prefix = "ckt", string subnet = "10.213.0.0/24") =>
         StartInAsync(prefix + Convert.ToHexString(Guid.NewGuid().ToByteArray())[..8].ToLowerInvariant(), null, subnet);
 
-    /// <summary>Starts another worker process over the same data root and namespace (a restart).</summary>
-    public Task<WorkerProcess> RestartAsync(string subnet = "10.213.0.0/24")
+    /// <summary>
+    /// Starts another worker process over the same data root and namespace (a restart), with
+    /// <paramref name="environment"/> added to its environment (e.g. a test's crash point).
+    /// </summary>
+    public Task<WorkerProcess> RestartAsync(string subnet = "10.213.0.0/24", IReadOnlyDictionary<string, string>? environment = null)
     {
         StopProcess();
         _disposeNamespace = false;
-        return StartInAsync(Tag, Root, subnet);
+        return StartInAsync(Tag, Root, subnet, environment);
     }
 
     /// <summary>Kills the worker process only (SIGKILL), leaving its containers running.</summary>
     public void KillProcess() => StopProcess();
 
-    private static async Task<WorkerProcess> StartInAsync(string tag, string? existingRoot, string subnet)
+    private static async Task<WorkerProcess> StartInAsync(string tag, string? existingRoot, string subnet, IReadOnlyDictionary<string, string>? environment = null)
     {
         var root = existingRoot ?? Directory.CreateTempSubdirectory(tag + "-").FullName;
         if (existingRoot is null)
@@ -71,6 +82,11 @@ public sealed class WorkerProcess : IDisposable
         })
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
         }
 
         var process = Process.Start(info)!;

@@ -25,14 +25,14 @@ public sealed class WorkerFixture : IAsyncLifetime, IDisposable
         Assert.True(import.ExitCode == 0, import.Output);
     }
 
-    public async Task RestartWorkerAsync(bool kill)
+    public async Task RestartWorkerAsync(bool kill, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (kill)
         {
             Worker.KillProcess();
         }
 
-        Worker = await Worker.RestartAsync("10.214.0.0/24");
+        Worker = await Worker.RestartAsync("10.214.0.0/24", environment);
     }
 
     /// <summary>Runs `ck ARGS` against this worker; returns the exit code and stdout+stderr.</summary>

@@ -41,4 +41,53 @@ public sealed class WorkerRestartTests(WorkerFixture fixture)
             fixture.Ck("container", "rm", "-f", name);
         }
     }
+
+    [Fact]
+    public async Task An_on_failure_container_that_failed_while_the_worker_was_down_is_restarted_up_to_its_limit()
+    {
+        var name = "failing-" + Guid.NewGuid().ToString("N")[..6];
+        var signals = Directory.CreateDirectory(Path.Combine(fixture.Scratch, name)).FullName;
+
+        // The first run fails only once the worker is down; later runs fail at once.
+        Assert.Equal(0, fixture.Ck("container", "run", "-d", "--network", "none", "--name", name, "--restart", "on-failure:2", "-v", signals + ":/signals", "busybox", "sh", "-c", "until [ -e /signals/fail ]; do sleep 0.1; done; exit 3").ExitCode);
+        try
+        {
+            using var before = System.Text.Json.JsonDocument.Parse(fixture.Ck("container", "inspect", name).Output);
+            var state = before.RootElement[0].GetProperty("state");
+            Assert.Equal("running", state.GetProperty("status").GetString());
+            Assert.False(state.TryGetProperty("restartCount", out var restarts) && restarts.GetInt32() != 0, "restarted before the worker went down");
+            var id = before.RootElement[0].GetProperty("id").GetString()!;
+            fixture.Worker.KillProcess();
+            File.WriteAllText(Path.Combine(signals, "fail"), string.Empty);
+            var exitRecord = Path.Combine(fixture.Worker.Root, "run", "containers", id[..16], "exit");
+            for (var waited = 0; !File.Exists(exitRecord) && waited < 300; waited++)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.True(File.Exists(exitRecord), "the container did not exit while the worker was down");
+            await fixture.RestartWorkerAsync(kill: false);
+
+            // The recovery restarts it (1); that run fails too and the worker restarts it once more (2), then leaves it.
+            var inspect = string.Empty;
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline;)
+            {
+                inspect = fixture.Ck("container", "inspect", name).Output;
+                if (inspect.Contains("\"restartCount\": 2", StringComparison.Ordinal) && inspect.Contains("\"status\": \"exited\"", StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                await Task.Delay(100);
+            }
+
+            Assert.Contains("\"restartCount\": 2", inspect, StringComparison.Ordinal);
+            Assert.Contains("\"status\": \"exited\"", inspect, StringComparison.Ordinal);
+            Assert.Contains("\"exitCode\": 3", inspect, StringComparison.Ordinal);
+        }
+        finally
+        {
+            fixture.Ck("container", "rm", "-f", name);
+        }
+    }
 }

@@ -47,6 +47,34 @@ public sealed class RootfsMounterTests : IDisposable
     }
 
     [Fact]
+    public void A_volatile_upper_dir_whose_mount_saved_this_boot_is_mounted_again_without_a_plan()
+    {
+        // A worker that died between the mount and the plan: no label to go by, only the saved boot id.
+        Directory.CreateDirectory(_dir.Combine("l1"));
+        new RootfsMounter(_kernel).Mount([_dir.Combine("l1")], Paths);
+        var marker = Directory.CreateDirectory(Path.Combine(Paths.Work, "work", "incompat", "volatile")).FullName;
+
+        new RootfsMounter(_kernel).Mount([_dir.Combine("l1")], Paths);
+
+        Assert.False(Directory.Exists(marker));
+        Assert.Equal(2, _kernel.Calls.Count);
+    }
+
+    [Fact]
+    public void A_saved_boot_id_of_another_boot_is_refused_whatever_the_plan_says()
+    {
+        Directory.CreateDirectory(_dir.Combine("l1"));
+        Directory.CreateDirectory(Path.Combine(Paths.Work, "work", "incompat", "volatile"));
+        Directory.CreateDirectory(Paths.RunDirectory);
+        File.WriteAllText(Paths.MountBootId, "another-boot\n");
+
+        var error = Assert.Throws<InvalidOperationException>(() => new RootfsMounter(_kernel).Mount([_dir.Combine("l1")], Paths, RootfsMounter.BootId));
+
+        Assert.Contains("was mounted volatile before the host restarted", error.Message);
+        Assert.Empty(_kernel.Calls);
+    }
+
+    [Fact]
     public void Layer_paths_that_overlayfs_cannot_take_are_refused()
     {
         var error = Assert.Throws<ArgumentException>(() => new RootfsMounter(_kernel).Mount(["/a:b"], Paths));

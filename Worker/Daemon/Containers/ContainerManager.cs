@@ -35,6 +35,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<WaitContainerResponse>> _nextExit = new(StringComparer.Ordinal);
     private readonly TrashDeleter _trash;
+    private readonly CrashPoint _crash = CrashPoint.FromEnvironment();
 
     public ContainerManager(
         IOptions<WorkerOptions> options,
@@ -111,7 +112,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             _ = Signals.Parse(signal);
         }
 
-        var steps = new StepTimings();
+        var steps = new StepTimings(_crash.For("create"));
         var image = await _images.InspectAsync(spec.Image, cancellationToken);
         steps.Lap("image");
         var config = ContainerConfigMerger.Merge(
@@ -196,6 +197,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             await LaunchAsync(record, cancellationToken);
         }
 
+        _crash.Reached("start:reply");
         return record.Info.Clone();
     }
 
@@ -336,7 +338,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     private async Task LaunchAsync(ContainerRecord record, CancellationToken cancellationToken)
     {
-        var steps = new StepTimings();
+        var steps = new StepTimings(_crash.For("start"));
         var info = record.Info;
         var spec = info.Spec;
         var mode = spec.NetworkMode switch
@@ -371,6 +373,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             LogMaxSizeBytes = _options.LogMaxBytes,
             LogMaxFiles = _options.LogMaxFiles,
             ResolvConf = ContainerFiles.ResolvConf(ReadHostResolvConf(), mode == NetworkMode.Host, _options.FallbackDns),
+            StepReached = _crash.For("start"),
         };
 
         steps.Lap("launch");
@@ -386,6 +389,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
                     {
                         attachment = await _network.AttachAsync(ContainerNetworkRequest.ForProcess(info.Id, info.Name, mode, pid, ports), ct);
                         await File.WriteAllTextAsync(paths.Hosts, ContainerFiles.Hosts(record.Hostname, attachment.Address?.ToString()), ct);
+                        await SavedNetwork.WriteAsync(paths, ToProto(attachment), ct);
                     }
 
                     await _attach.ConnectWaitingAsync(info.Id, paths.AttachSocket, ct);
@@ -585,9 +589,11 @@ public sealed partial class ContainerManager : IAsyncDisposable
     // ------------------------------------------------------------------ recovery
 
     /// <summary>
-    /// At worker start: reads every record, re-adopts containers whose processes still run,
+    /// At worker start: reads every record, re-adopts the containers whose processes still run,
     /// records the exit of those that ended while the worker was away (restarting them if their
-    /// policy says so), and rebuilds the network from what runs.
+    /// policy says so), frees what cut-short starts left behind, and rebuilds the network from
+    /// what runs. Records in every state are checked: a worker may die between a start and
+    /// the write of its record, so the run directory and the cgroup are the truth.
     /// </summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
@@ -611,40 +617,17 @@ public sealed partial class ContainerManager : IAsyncDisposable
         var toRestart = new List<ContainerRecord>();
         foreach (var record in _records.All)
         {
-            var state = record.Info.State;
-            if (state.Status is not (ContainerStatuses.Running or ContainerStatuses.Restarting))
+            try
             {
-                continue;
+                if (await RecoverOneAsync(record, cancellationToken))
+                {
+                    toRestart.Add(record);
+                }
             }
-
-            var paths = _records.PathsOf(record.Info.Id);
-            var running = _runtime.Adopt(paths.Directory, paths.RunDirectory);
-            if (running is not null && running.State == Runtime.ContainerState.Running)
+            catch (Exception error) when (error is not OperationCanceledException)
             {
-                var instance = new Instance(running);
-                _instances[record.Info.Id] = instance;
-                LogAdopted(record.Info.Id, running.InitPid);
-                _ = FollowExitAsync(record, instance);
-                continue;
-            }
-
-            var exit = running is null ? null : await running.WaitAsync(cancellationToken);
-            state.Status = ContainerStatuses.Exited;
-            state.Pid = 0;
-            state.ExitCode = exit?.ExitCode ?? 255;
-            state.OomKilled = exit?.OomKilled ?? false;
-            state.Error = exit?.Error ?? "the container's processes were gone when the worker restarted";
-            state.FinishedAt = Timestamp.FromDateTimeOffset(exit?.FinishedAt ?? _time.GetUtcNow());
-            if (running is not null)
-            {
-                running.Release();
-            }
-
-            _records.Save(record);
-            LogFoundExited(record.Info.Id, state.ExitCode);
-            if (record.Info.Spec.Restart?.Name is "always" or "unless-stopped" && !record.StoppedByUser)
-            {
-                toRestart.Add(record);
+                // One container's broken run directory must not keep the worker (and every other container) down.
+                LogRecoveryFailed(record.Info.Id, error);
             }
         }
 
@@ -658,6 +641,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
         {
             try
             {
+                record.Info.State.RestartCount++;
                 await StartAsync(record.Info.Id, cancellationToken);
             }
             catch (Exception error) when (error is not OperationCanceledException)
@@ -665,6 +649,106 @@ public sealed partial class ContainerManager : IAsyncDisposable
                 LogRestartFailed(record.Info.Id, error);
             }
         }
+    }
+
+    /// <summary>
+    /// Brings one record in line with what runs: adopts a running shim (updating the record
+    /// when the worker died before it recorded that start), or records how the run it knew
+    /// ended and frees what is left (cgroup, overlay, a shim that never got "go").
+    /// True when the container's restart policy asks for another run.
+    /// </summary>
+    private async Task<bool> RecoverOneAsync(ContainerRecord record, CancellationToken cancellationToken)
+    {
+        var id = record.Info.Id;
+        var state = record.Info.State;
+        var paths = _records.PathsOf(id);
+        var recordedRunning = state.Status is ContainerStatuses.Running or ContainerStatuses.Restarting;
+        var running = _runtime.Adopt(paths.Directory, paths.RunDirectory);
+        if (running is not null && running.State == Runtime.ContainerState.Running)
+        {
+            var known = recordedRunning && running.InitPid == state.Pid;
+            if (known || AdoptUnrecordedRun(record, running, paths))
+            {
+                var instance = new Instance(running);
+                _instances[id] = instance;
+                LogAdopted(id, running.InitPid, known);
+                _ = FollowExitAsync(record, instance);
+                return false;
+            }
+
+            // Running, but its network cannot be restored: it is stopped below, not left untracked.
+            running.Dispose();
+            running = null;
+        }
+
+        // The exit the shim recorded is read before the cgroup goes (its OOM count goes with it).
+        var exit = running is not null && recordedRunning ? await running.WaitAsync(cancellationToken) : null;
+        running?.Dispose();
+        var leftovers = await _runtime.DiscardLeftoversAsync(id, paths.Directory, paths.RunDirectory, cancellationToken);
+        if (!recordedRunning)
+        {
+            if (leftovers.ProcessesKilled)
+            {
+                state.Error = "the worker stopped during a start it could not recover; the container's processes were killed";
+                _records.Save(record);
+                LogDiscardedStart(id);
+            }
+
+            return false;
+        }
+
+        exit ??= leftovers.Exit;
+        state.Status = ContainerStatuses.Exited;
+        state.Pid = 0;
+        state.ExitCode = exit?.ExitCode ?? (leftovers.ProcessesKilled ? 137 : 255);
+        state.Signal = exit?.Signal ?? 0;
+        state.OomKilled = exit?.OomKilled ?? false;
+        state.Error = exit?.Error
+            ?? (leftovers.ProcessesKilled
+                ? "the worker stopped during a start it could not recover; the container's processes were killed"
+                : "the container's processes were gone when the worker restarted");
+        var finishedAt = exit?.FinishedAt ?? _time.GetUtcNow();
+        state.FinishedAt = Timestamp.FromDateTimeOffset(finishedAt);
+        _records.Save(record);
+        LogFoundExited(id, state.ExitCode);
+        var ran = finishedAt - (exit?.StartedAt ?? finishedAt);
+        return !record.Info.Spec.AutoRemove
+            && RestartPolicyEvaluator.Decide(record.Info.Spec.Restart, state.ExitCode, state.RestartCount, record.StoppedByUser, ran).Restart;
+    }
+
+    /// <summary>
+    /// A shim runs a start the record does not show (the worker died between the process's
+    /// start and the record's write): the start happened, so the record takes it on, network
+    /// included (saved in the run directory before "go"). False when that network is missing.
+    /// </summary>
+    private bool AdoptUnrecordedRun(ContainerRecord record, RunningContainer running, ContainerPaths paths)
+    {
+        var info = record.Info;
+        var mode = info.Spec.NetworkMode.Length > 0 ? info.Spec.NetworkMode : "bridge";
+        var network = mode == "bridge" ? SavedNetwork.TryRead(paths) : new Proto.Worker.V1.NetworkAttachment { Mode = mode };
+        if (network is null)
+        {
+            return false;
+        }
+
+        var state = info.State;
+        if (state.Status == ContainerStatuses.Restarting)
+        {
+            // The policy's restart whose launch was cut short of its record.
+            state.RestartCount++;
+        }
+
+        record.StoppedByUser = false;
+        state.Status = ContainerStatuses.Running;
+        state.Pid = running.InitPid;
+        state.StartedAt = Timestamp.FromDateTimeOffset(running.StartedAt ?? _time.GetUtcNow());
+        state.Error = string.Empty;
+        state.ExitCode = 0;
+        state.Signal = 0;
+        state.OomKilled = false;
+        info.Network = network;
+        _records.Save(record);
+        return true;
     }
 
     public async ValueTask DisposeAsync()
@@ -738,8 +822,14 @@ public sealed partial class ContainerManager : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "removed container {Id}")]
     private partial void LogRemoved(string id);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "re-adopted running container {Id}, init pid {Pid}")]
-    private partial void LogAdopted(string id, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "re-adopted running container {Id}, init pid {Pid} (start already recorded: {Recorded})")]
+    private partial void LogAdopted(string id, int pid, bool recorded);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "container {Id}: could not recover its state after the worker restart")]
+    private partial void LogRecoveryFailed(string id, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "container {Id}: killed the processes of a start the worker could not recover")]
+    private partial void LogDiscardedStart(string id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} ended while the worker was away, exit code {ExitCode}")]
     private partial void LogFoundExited(string id, int exitCode);

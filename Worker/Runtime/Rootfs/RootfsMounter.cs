@@ -19,8 +19,10 @@ public sealed class RootfsMounter(ISystemCalls systemCalls)
     /// <summary>
     /// The overlay is mounted "volatile" (no syncs). Mounting the same upper dir again needs the
     /// kernel's volatile marker removed, which is safe only within the boot that wrote it: after
-    /// a host crash the upper dir may have lost writes. <paramref name="previousBootId"/> is the
-    /// boot of the last mount, if there was one.
+    /// a host crash the upper dir may have lost writes. The boot of each mount is saved in the
+    /// run directory just before it (<see cref="ContainerPaths.MountBootId"/>), so a worker that
+    /// died after the mount is told apart from a host that restarted;
+    /// <paramref name="previousBootId"/> (a plan's label) serves directories mounted before that file existed.
     /// </summary>
     public string Mount(IReadOnlyList<string> lowerDirsTopFirst, ContainerPaths paths, string? previousBootId = null)
     {
@@ -47,7 +49,7 @@ public sealed class RootfsMounter(ISystemCalls systemCalls)
         var volatileMarker = Path.Combine(paths.Work, "work", "incompat", "volatile");
         if (Directory.Exists(volatileMarker))
         {
-            if (previousBootId != BootId)
+            if ((SavedBootId(paths) ?? previousBootId) != BootId)
             {
                 throw new InvalidOperationException($"the upper dir {paths.Upper} was mounted volatile before the host restarted and may have lost writes; delete the container and create it again");
             }
@@ -58,6 +60,7 @@ public sealed class RootfsMounter(ISystemCalls systemCalls)
         Directory.CreateDirectory(paths.Upper);
         Directory.CreateDirectory(paths.Work);
         Directory.CreateDirectory(paths.Rootfs);
+        File.WriteAllText(paths.MountBootId, BootId + "\n");
         var options = $"lowerdir={string.Join(':', lowerDirsTopFirst)},upperdir={paths.Upper},workdir={paths.Work},volatile";
         if (options.Length > MaxOptionsLength)
         {
@@ -66,6 +69,19 @@ public sealed class RootfsMounter(ISystemCalls systemCalls)
 
         systemCalls.Mount("overlay", paths.Rootfs, "overlay", MountFlags.None, options);
         return paths.Rootfs;
+    }
+
+    /// <summary>The boot id saved with the last mount; null if none was (never mounted, or the run directory went with a reboot).</summary>
+    private static string? SavedBootId(ContainerPaths paths)
+    {
+        try
+        {
+            return File.ReadAllText(paths.MountBootId).Trim();
+        }
+        catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Detaches the overlay; a rootfs that is not mounted is fine.</summary>
