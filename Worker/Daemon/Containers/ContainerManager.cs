@@ -111,6 +111,8 @@ public sealed partial class ContainerManager : IAsyncDisposable
             _ = Signals.Parse(signal);
         }
 
+        ContainerMountRules.Validate(Binds(spec), TmpfsMounts(spec), Devices(spec));
+
         var steps = new StepTimings();
         var image = await _images.InspectAsync(spec.Image, cancellationToken);
         steps.Lap("image");
@@ -334,6 +336,16 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     // ------------------------------------------------------------------ launch and exit
 
+    private static List<BindMount> Binds(ContainerSpec spec) => [.. spec.Volumes.Select(v => new BindMount(v.Source, v.Target, v.ReadOnly))];
+
+    private static List<Runtime.TmpfsMount> TmpfsMounts(ContainerSpec spec) => [.. spec.Tmpfs.Select(t => new Runtime.TmpfsMount(t.Target, t.Options))];
+
+    private static List<Runtime.DeviceMapping> Devices(ContainerSpec spec) =>
+        [.. spec.Devices.Select(d => new Runtime.DeviceMapping(
+            d.HostPath,
+            d.ContainerPath.Length > 0 ? d.ContainerPath : d.HostPath,
+            d.Permissions.Length > 0 ? d.Permissions : "rwm"))];
+
     private async Task LaunchAsync(ContainerRecord record, CancellationToken cancellationToken)
     {
         var steps = new StepTimings();
@@ -365,8 +377,10 @@ public sealed partial class ContainerManager : IAsyncDisposable
             ReadOnlyRootfs = spec.ReadOnly,
             CapAdd = [.. spec.CapAdd],
             CapDrop = [.. spec.CapDrop],
-            Binds = [.. spec.Volumes.Select(v => new BindMount(v.Source, v.Target, v.ReadOnly))],
-            Tmpfs = [.. spec.Tmpfs.Select(t => new Runtime.TmpfsMount(t.Target, t.Options))],
+            Binds = Binds(spec),
+            Tmpfs = TmpfsMounts(spec),
+            Devices = Devices(spec),
+            NoNewPrivileges = spec.NoNewPrivileges,
             Limits = new ResourceLimits(spec.MemoryBytes, spec.NanoCpus, spec.CpuShares, spec.PidsLimit),
             LogMaxSizeBytes = _options.LogMaxBytes,
             LogMaxFiles = _options.LogMaxFiles,
