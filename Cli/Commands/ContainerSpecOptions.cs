@@ -27,6 +27,8 @@ internal sealed class ContainerSpecOptions
     public Option<string?> StopSignal { get; } = new("--stop-signal") { Description = "Signal that stops the container (default SIGTERM)" };
     public Option<string[]> CapAdd { get; } = Many("--cap-add", null, "Add a Linux capability (or ALL)");
     public Option<string[]> CapDrop { get; } = Many("--cap-drop", null, "Drop a Linux capability (or ALL)");
+    public Option<string[]> Device { get; } = Many("--device", null, "Give a host device: HOST[:CONTAINER][:PERMISSIONS] (permissions r, w, m; default rwm)");
+    public Option<string[]> SecurityOpt { get; } = Many("--security-opt", null, "Security option: no-new-privileges[:true|false]");
     public Option<bool> Tty { get; } = new("--tty", "-t") { Description = "Allocate a pseudo-terminal" };
     public Option<bool> Interactive { get; } = new("--interactive", "-i") { Description = "Keep stdin open" };
     public Option<string[]> Label { get; } = Many("--label", "-l", "Metadata KEY=VALUE");
@@ -39,7 +41,7 @@ internal sealed class ContainerSpecOptions
         foreach (var option in new Option[]
         {
             Name, Env, Workdir, User, Hostname, Entrypoint, Publish, Network, Memory, Cpus, CpuShares, PidsLimit, ReadOnly,
-            Tmpfs, Volume, Restart, StopTimeout, StopSignal, CapAdd, CapDrop, Tty, Interactive, Label, Remove,
+            Tmpfs, Volume, Restart, StopTimeout, StopSignal, CapAdd, CapDrop, Device, SecurityOpt, Tty, Interactive, Label, Remove,
         })
         {
             command.Options.Add(option);
@@ -141,6 +143,16 @@ internal sealed class ContainerSpecOptions
             throw new SpecFormatException("--rm and --restart cannot be used together: a container removed on exit cannot be restarted");
         }
 
+        foreach (var device in result.GetValue(Device) ?? [])
+        {
+            spec.Devices.Add(ParseDevice(device));
+        }
+
+        foreach (var option in result.GetValue(SecurityOpt) ?? [])
+        {
+            spec.NoNewPrivileges = ParseSecurityOption(option);
+        }
+
         spec.CapAdd.AddRange(result.GetValue(CapAdd) ?? []);
         spec.CapDrop.AddRange(result.GetValue(CapDrop) ?? []);
         foreach (var label in result.GetValue(Label) ?? [])
@@ -151,6 +163,53 @@ internal sealed class ContainerSpecOptions
 
         return spec;
     }
+
+    /// <summary>Docker's --device HOST[:CONTAINER][:PERMISSIONS]; a second field made only of r, w, m is the permissions.</summary>
+    internal static DeviceMapping ParseDevice(string value)
+    {
+        var parts = value.Split(':');
+        var (host, container, permissions) = parts.Length switch
+        {
+            1 => (parts[0], parts[0], "rwm"),
+            2 when IsPermissionSet(parts[1]) => (parts[0], parts[0], parts[1]),
+            2 => (parts[0], parts[1], "rwm"),
+            3 => (parts[0], parts[1], parts[2]),
+            _ => throw new SpecFormatException($"invalid --device '{value}': use HOST[:CONTAINER][:PERMISSIONS]"),
+        };
+        if (!host.StartsWith('/') || !container.StartsWith('/'))
+        {
+            throw new SpecFormatException($"invalid --device '{value}': the host and container paths must be absolute (HOST[:CONTAINER][:PERMISSIONS])");
+        }
+
+        if (!IsPermissionSet(permissions))
+        {
+            throw new SpecFormatException($"invalid --device '{value}': permissions '{permissions}' must be a non-empty combination of r, w and m");
+        }
+
+        return new DeviceMapping { HostPath = host, ContainerPath = container, Permissions = permissions };
+    }
+
+    /// <summary>Docker's no-new-privileges, no-new-privileges:true|false or =true|false; true when set.</summary>
+    internal static bool ParseSecurityOption(string value)
+    {
+        var separator = value.IndexOfAny([':', '=']);
+        var name = separator < 0 ? value : value[..separator];
+        var setting = separator < 0 ? "true" : value[(separator + 1)..];
+        if (name != "no-new-privileges")
+        {
+            throw new SpecFormatException($"invalid --security-opt '{value}': supported is no-new-privileges[:true|false]");
+        }
+
+        return setting switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw new SpecFormatException($"invalid --security-opt '{value}': no-new-privileges takes true or false"),
+        };
+    }
+
+    private static bool IsPermissionSet(string permissions) =>
+        permissions is { Length: > 0 and <= 3 } && permissions.All(c => c is 'r' or 'w' or 'm') && permissions.Distinct().Count() == permissions.Length;
 
     private static string ParseNetwork(string network) => network switch
     {

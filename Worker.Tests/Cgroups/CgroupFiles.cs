@@ -49,6 +49,14 @@ internal static class CgroupFiles
         ["pids.current"] = "2\n",
     });
 
+    public static string V1Devices(string directory) => Lay(directory, new()
+    {
+        ["cgroup.procs"] = string.Empty,
+        ["devices.allow"] = string.Empty,
+        ["devices.deny"] = string.Empty,
+        ["devices.list"] = "a *:* rwm\n",
+    });
+
     /// <summary>A v2 cgroup with memory, cpu and pids enabled (and swap accounting when <paramref name="swap"/>).</summary>
     public static string V2(string directory, bool swap = true, bool kill = true)
     {

@@ -1,4 +1,5 @@
 using ClusterKit.TestKit;
+using ClusterKit.Worker.Cgroups.Devices;
 
 namespace ClusterKit.Worker.Cgroups.Tests;
 
@@ -106,7 +107,7 @@ public sealed class CgroupManagerTests : IDisposable
         Assert.Equal("25000", CgroupFiles.Read(dirs["cpu"], "cpu.cfs_quota_us"));
         Assert.Equal("512", CgroupFiles.Read(dirs["cpu"], "cpu.shares"));
         Assert.Equal("10", CgroupFiles.Read(dirs["pids"], "pids.max"));
-        Assert.Equal(4, handle.ProcsFiles.Count);
+        Assert.Equal(5, handle.ProcsFiles.Count);
         Assert.All(dirs.Values, d => Assert.Contains(Path.Combine(d, "cgroup.procs"), handle.ProcsFiles));
     }
 
@@ -221,11 +222,49 @@ public sealed class CgroupManagerTests : IDisposable
         return new CgroupManager(layout, Options(), _kernel);
     }
 
+    [Fact]
+    public void Hybrid_restricts_devices_in_the_v1_devices_hierarchy_denying_all_first()
+    {
+        var (manager, dirs) = Hybrid("api.1");
+        var handle = manager.Create("api.1", ResourceLimits.None);
+
+        handle.RestrictDevices([DeviceRule.Character(1, 3), DeviceRule.Character(136, DeviceRule.Any, "rw")]);
+
+        // Each write truncates the test's plain file: the last one of each file remains.
+        Assert.Equal("a", CgroupFiles.Read(dirs["devices"], "devices.deny"));
+        Assert.Equal("c 136:* rw", CgroupFiles.Read(dirs["devices"], "devices.allow"));
+        Assert.DoesNotContain(_kernel.Calls, c => c.StartsWith("bpf", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Pure_v2_restricts_devices_with_a_bpf_program_attached_to_the_container_cgroup_and_closes_it()
+    {
+        var root = CgroupFiles.V2(_temp.Combine("cgroup"));
+        var child = CgroupFiles.V2(Path.Combine(CgroupFiles.V2(Path.Combine(root, Parent)), "web.1"));
+        var handle = V2Manager(root).Create("web.1", ResourceLimits.None);
+
+        handle.RestrictDevices([DeviceRule.Character(1, 3)]);
+
+        Assert.Equal(["bpf-load 13 Apache-2.0", $"bpf-attach {child} 1001", "close 1001"], _kernel.Calls);
+    }
+
+    [Fact]
+    public void Without_a_devices_hierarchy_or_a_v2_tree_restricting_devices_fails_naming_the_cgroup()
+    {
+        var layout = new CgroupLayout(new Dictionary<string, string> { ["pids"] = _temp.Combine("pids") }, null);
+        CgroupFiles.V1Pids(Path.Combine(_temp.Combine("pids"), Parent, "api.1"));
+        var handle = new CgroupManager(layout, Options(), _kernel).Create("api.1", ResourceLimits.None);
+
+        var error = Assert.Throws<CgroupException>(() => handle.RestrictDevices([DeviceRule.Character(1, 3)]));
+
+        Assert.Equal("cannot restrict the devices of cgroup api.1: this host has neither a v1 devices hierarchy nor a cgroup v2 tree", error.Message);
+    }
+
     private (CgroupManager Manager, Dictionary<string, string> Dirs) Hybrid(string name)
     {
         var mounts = new Dictionary<string, string>();
         var dirs = new Dictionary<string, string>();
-        foreach (var controller in new[] { "memory", "cpu", "cpuacct", "pids" })
+        foreach (var controller in new[] { "memory", "cpu", "cpuacct", "pids", "devices" })
         {
             mounts[controller] = _temp.Combine(controller);
             var dir = Path.Combine(mounts[controller], Parent, name);
@@ -234,6 +273,7 @@ public sealed class CgroupManagerTests : IDisposable
                 "memory" => CgroupFiles.V1Memory(dir),
                 "cpu" => CgroupFiles.V1Cpu(dir),
                 "cpuacct" => CgroupFiles.V1Cpuacct(dir),
+                "devices" => CgroupFiles.V1Devices(dir),
                 _ => CgroupFiles.V1Pids(dir),
             };
         }

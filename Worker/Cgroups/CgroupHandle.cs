@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClusterKit.Worker.Cgroups.Devices;
 
 namespace ClusterKit.Worker.Cgroups;
 
@@ -30,6 +31,30 @@ internal sealed class CgroupHandle : ICgroupHandle
             {
                 controller.Apply(directory.Path, limits);
             }
+        }
+    }
+
+    public void RestrictDevices(IReadOnlyList<DeviceRule> allowed)
+    {
+        ArgumentNullException.ThrowIfNull(allowed);
+        foreach (var rule in allowed)
+        {
+            rule.Validate();
+        }
+
+        var restricted = false;
+        foreach (var directory in Directories)
+        {
+            foreach (var controller in directory.Hierarchy.Controllers.OfType<IDeviceController>())
+            {
+                controller.Restrict(directory.Path, allowed);
+                restricted = true;
+            }
+        }
+
+        if (!restricted)
+        {
+            throw new CgroupException($"cannot restrict the devices of cgroup {Name}: this host has neither a v1 devices hierarchy nor a cgroup v2 tree");
         }
     }
 

@@ -25,7 +25,7 @@ public sealed class CgroupManager : ICgroupManager
         Layout = layout;
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _hierarchies = CgroupPlanner.Plan(layout);
+        _hierarchies = CgroupPlanner.Plan(layout, systemCalls);
         _reaper = new CgroupReaper(systemCalls, options, _logger);
     }
 

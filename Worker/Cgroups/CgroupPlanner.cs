@@ -1,4 +1,5 @@
 using ClusterKit.Worker.Cgroups.V1;
+using ClusterKit.Worker.Host;
 using ClusterKit.Worker.Cgroups.V2;
 
 namespace ClusterKit.Worker.Cgroups;
@@ -16,7 +17,10 @@ internal static class CgroupPlanner
     /// <summary>The controllers ClusterKit uses, in the order they are planned.</summary>
     public static readonly IReadOnlyList<string> UsedControllers = ["memory", "cpu", "cpuacct", "pids"];
 
-    public static IReadOnlyList<CgroupHierarchy> Plan(CgroupLayout layout)
+    /// <summary>Planned after the others: on v2 it is not a controller but a BPF program.</summary>
+    public const string DevicesController = "devices";
+
+    public static IReadOnlyList<CgroupHierarchy> Plan(CgroupLayout layout, ISystemCalls systemCalls)
     {
         var v1 = new SortedDictionary<string, List<ICgroupController>>(StringComparer.Ordinal);
         var v2 = new List<ICgroupController>();
@@ -45,6 +49,22 @@ internal static class CgroupPlanner
         if (!layout.V1Mounts.ContainsKey("cpuacct") && layout.V2Root is not null)
         {
             v2.Add(new CpuStatV2());
+        }
+
+        // Devices: the v1 controller where mounted, else a BPF program on the v2 cgroup, which
+        // needs no controller in cgroup.controllers (every v2 cgroup can hold one).
+        if (layout.V1Mounts.TryGetValue(DevicesController, out var devicesMount))
+        {
+            if (!v1.TryGetValue(devicesMount, out var onMount))
+            {
+                v1[devicesMount] = onMount = [];
+            }
+
+            onMount.Add(new DevicesV1());
+        }
+        else if (layout.V2Root is not null)
+        {
+            v2.Add(new DevicesV2(systemCalls));
         }
 
         var hierarchies = v1.Select(pair => new CgroupHierarchy(CgroupVersion.V1, pair.Key, pair.Value)).ToList();

@@ -1,3 +1,5 @@
+using ClusterKit.Worker.Cgroups.Devices;
+
 namespace ClusterKit.Worker.Cgroups;
 
 /// <summary>
@@ -25,6 +27,12 @@ public interface ICgroupHandle
     IReadOnlyList<string> ProcsFiles { get; }
 
     void AddProcess(int pid);
+
+    /// <summary>
+    /// Denies every device to the cgroup's processes except <paramref name="allowed"/> (v1 devices
+    /// controller, or a BPF device program on v2). Throws when the host offers neither.
+    /// </summary>
+    void RestrictDevices(IReadOnlyList<DeviceRule> allowed);
 
     ResourceUsage ReadUsage();
 

@@ -39,6 +39,7 @@ struct plan {
     int open_stdin;
     int readonly_rootfs;
     int no_new_privileges;
+    int cgroup_namespace;
     struct strv cgroup_procs;
     struct step *steps;
     int nsteps;

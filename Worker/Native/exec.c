@@ -18,7 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const Namespaces[] = {"ipc", "uts", "net", "pid", "mnt"};
+/* cgroup after the cgroup join below (its root is then the container's cgroup); mnt last. */
+static const char *const Namespaces[] = {"ipc", "uts", "net", "pid", "cgroup", "mnt"};
+#define NNAMESPACES (int)(sizeof(Namespaces) / sizeof(Namespaces[0]))
 
 static void relay(int from, int to, int *open_flag)
 {
@@ -42,8 +44,8 @@ int exec_main(const char *plan_path)
     if (plan.target_pid <= 0 || plan.argv.count == 0)
         ck_fatal("exec plan %s needs target-pid and at least one arg", plan_path);
 
-    int nsfd[5];
-    for (int i = 0; i < 5; i++) {
+    int nsfd[NNAMESPACES];
+    for (int i = 0; i < NNAMESPACES; i++) {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/ns/%s", plan.target_pid, Namespaces[i]);
         nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
@@ -57,7 +59,7 @@ int exec_main(const char *plan_path)
         close(fd);
     }
     /* mnt last: it also moves our root and cwd into the container. */
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < NNAMESPACES; i++) {
         if (setns(nsfd[i], 0) != 0)
             ck_fatal("setns %s of pid %d: %s", Namespaces[i], plan.target_pid, strerror(errno));
         close(nsfd[i]);

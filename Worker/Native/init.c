@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,6 +345,13 @@ int init_main(const struct plan *plan, int sync_fd, int stdio[3])
 
     if (recv_msg(sync_fd, msg, sizeof(msg), NULL) <= 0 || strcmp(msg, "go") != 0)
         _exit(125);
+    /* "go" follows the shim's cgroup join: the namespace's root is the container's own cgroup,
+     * so /proc/self/cgroup inside reads "/" instead of the host's path. */
+    if (plan->cgroup_namespace && unshare(CLONE_NEWCGROUP) != 0) {
+        snprintf(msg, sizeof(msg), "failed cgroup namespace: %s", strerror(errno));
+        send_msg(sync_fd, msg, -1);
+        _exit(126);
+    }
     apply_rlimits(plan);
 
     sigset_t set;

@@ -130,6 +130,8 @@ static int parse_line(struct plan *plan, char **f, int nf, int lineno, char *err
         NEED(2); plan->readonly_rootfs = !strcmp(f[1], "1");
     } else if (!strcmp(d, "no-new-privileges")) {
         NEED(2); plan->no_new_privileges = !strcmp(f[1], "1");
+    } else if (!strcmp(d, "cgroup-namespace")) {
+        NEED(2); plan->cgroup_namespace = !strcmp(f[1], "1");
     } else if (!strcmp(d, "cgroup-procs")) {
         NEED(2); strv_push(&plan->cgroup_procs, f[1]);
     } else if (!strcmp(d, "mount")) {

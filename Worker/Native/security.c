@@ -91,8 +91,14 @@ static void exec_command(const struct plan *plan, int error_fd)
         int dirlen = (int)(end - p);
         snprintf(full, sizeof(full), "%.*s%s%s", dirlen, p, dirlen ? "/" : "", cmd);
         execve(full, plan->argv.items, plan->env.items);
-        if (errno == EACCES)
+        int e = errno;
+        /* As execvp: a candidate that is missing is skipped, one that exists but cannot be
+         * executed is remembered; any other error (E2BIG, ENOEXEC, ENOMEM, ETXTBSY...) is the
+         * answer, not "not found". */
+        if (e == EACCES)
             denied = 1;
+        else if (e != ENOENT && e != ENOTDIR && e != ESTALE && e != ENODEV && e != ETIMEDOUT)
+            exit_with_message(error_fd, 126, "exec: \"%s\": %s", cmd, strerror(e));
         if (!*end)
             break;
         p = end;

@@ -59,6 +59,9 @@ public sealed record ContainerLaunch
 
     public IReadOnlyList<TmpfsMount> Tmpfs { get; init; } = [];
 
+    /// <summary>Host devices made in the container's /dev and allowed in its devices cgroup (Docker's --device).</summary>
+    public IReadOnlyList<DeviceMapping> Devices { get; init; } = [];
+
     public IReadOnlyList<ProcessRlimit> Rlimits { get; init; } = [];
 
     /// <summary>A cgroup the caller made; the runtime moves the container into it and deletes it with the container.</summary>
@@ -94,6 +97,13 @@ public enum ContainerNetworkMode
 
 /// <summary>A host path mounted into the container.</summary>
 public sealed record BindMount(string Source, string Target, bool ReadOnly = false);
+
+/// <summary>
+/// A host device node (<paramref name="HostPath"/>, symlinks followed) created at
+/// <paramref name="ContainerPath"/> with the access <paramref name="Permissions"/> (a non-empty
+/// combination of r, w, m) in the devices cgroup, as Docker's --device HOST[:CONTAINER][:rwm].
+/// </summary>
+public sealed record DeviceMapping(string HostPath, string ContainerPath, string Permissions = "rwm");
 
 /// <summary>A tmpfs at <paramref name="Target"/>, with Docker's --tmpfs options (e.g. "size=64m,mode=1777,exec").</summary>
 public sealed record TmpfsMount(string Target, string Options = "");

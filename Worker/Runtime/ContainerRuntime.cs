@@ -62,6 +62,9 @@ public sealed partial class ContainerRuntime : IDisposable
             throw new ArgumentException($"container {launch.Id}: Limits need a cgroup manager; this runtime has none", nameof(launch));
         }
 
+        var devices = ResolveDevices(launch);
+        var allowedDevices = DefaultContainerMounts.AllowedDevicesWith(devices);
+
         var steps = new StepTimings(launch.StepReached);
         var helper = Helper;
         Directory.CreateDirectory(paths.Directory);
@@ -85,19 +88,31 @@ public sealed partial class ContainerRuntime : IDisposable
         ShimHandshake? shim = null;
 
         // Creating v1 cgroups waits on the kernel (milliseconds per controller): do it while the
-        // rootfs is mounted and the image's user is resolved.
+        // rootfs is mounted and the image's user is resolved. Every container with a cgroup (the
+        // runtime has a manager, or the caller made one) gets the devices allow list.
         var cgroupCreateTime = TimeSpan.Zero;
-        var creatingCgroup = launch.Cgroup is null && launch.Limits is not null
+        var creatingCgroup = launch.Cgroup is null && _cgroups is not null
             ? Task.Run(
                 () =>
                 {
                     var began = System.Diagnostics.Stopwatch.GetTimestamp();
-                    var created = _cgroups!.Create(launch.Id, launch.Limits);
+                    var created = _cgroups.Create(launch.Id, launch.Limits ?? ResourceLimits.None);
+                    try
+                    {
+                        created.RestrictDevices(allowedDevices);
+                    }
+                    catch
+                    {
+                        created.Delete();
+                        throw;
+                    }
+
                     cgroupCreateTime = System.Diagnostics.Stopwatch.GetElapsedTime(began);
                     return created;
                 },
                 CancellationToken.None)
             : null;
+        launch.Cgroup?.RestrictDevices(allowedDevices);
         try
         {
             var rootfs = overlay ? _mounter.Mount(launch.LowerDirs, paths, PreviousBootId(paths)) : launch.RootfsPath!;
@@ -128,7 +143,7 @@ public sealed partial class ContainerRuntime : IDisposable
                 labels[LaunchPlanBuilder.CgroupLabel] = cgroup.Name;
             }
 
-            var plan = LaunchPlanBuilder.Build(launch, paths, rootfs, user, cgroup?.ProcsFiles ?? [], labels);
+            var plan = LaunchPlanBuilder.Build(launch, paths, rootfs, user, cgroup?.ProcsFiles ?? [], labels, devices);
             File.WriteAllText(paths.Hostname, plan.Hostname + "\n");
             if (launch.HostsFile is not null)
             {
@@ -244,6 +259,29 @@ public sealed partial class ContainerRuntime : IDisposable
     }
 
     public void Dispose() => _watcher.Dispose();
+
+    /// <summary>The host nodes of the launch's --device mappings; a path that is no device is an error naming it.</summary>
+    private List<ResolvedDevice> ResolveDevices(ContainerLaunch launch)
+    {
+        var resolved = new List<ResolvedDevice>();
+        foreach (var mapping in launch.Devices)
+        {
+            DeviceNode? node;
+            try
+            {
+                node = _systemCalls.StatDeviceNode(mapping.HostPath);
+            }
+            catch (KernelCallException e)
+            {
+                throw new ArgumentException($"container {launch.Id}: device {mapping.HostPath}: {e.Message}", nameof(launch), e);
+            }
+
+            resolved.Add(new ResolvedDevice(mapping, node ?? throw new ArgumentException(
+                $"container {launch.Id}: device {mapping.HostPath} is not a character or block device", nameof(launch))));
+        }
+
+        return resolved;
+    }
 
     /// <summary>The cgroup a failed start created, if it got that far (its own failure is already reported).</summary>
     private static async Task<ICgroupHandle?> CreatedOrNullAsync(Task<ICgroupHandle> creating)

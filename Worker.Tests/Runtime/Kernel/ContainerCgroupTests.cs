@@ -21,7 +21,7 @@ public sealed class ContainerCgroupTests : IClassFixture<RuntimeTestbed>, IDispo
     [Fact]
     public async Task The_container_runs_in_its_cgroup_with_its_limits_and_delete_removes_it()
     {
-        var launch = _bed.Shell("cat /proc/self/cgroup") with
+        var launch = _bed.Shell("cat /proc/self/cgroup; sleep 30") with
         {
             Limits = new ResourceLimits(MemoryBytes: 64L << 20, PidsLimit: 50),
         };
@@ -29,15 +29,19 @@ public sealed class ContainerCgroupTests : IClassFixture<RuntimeTestbed>, IDispo
         var container = await _runtime.StartAsync(launch, null, RuntimeTestbed.Timeout());
         var handle = _cgroups.Open(launch.Id);
         var usage = handle?.ReadUsage();
-        await container.WaitAsync(RuntimeTestbed.Timeout());
+        var hostView = await File.ReadAllTextAsync($"/proc/{container.InitPid}/cgroup");
+        var members = handle?.Processes() ?? [];
+        await container.StopAsync(9, TimeSpan.Zero, RuntimeTestbed.Timeout());
         var stdout = RuntimeTestbed.Join(Runtime.Logs.ContainerLogs.Read(container.LogPath), "stdout");
         await container.DeleteAsync(RuntimeTestbed.Timeout());
 
         Assert.NotNull(handle);
         Assert.Equal(64UL << 20, usage!.MemoryLimitBytes);
         Assert.Equal(50UL, usage.PidsLimit);
-        Assert.Contains($"/{launch.Id}", stdout);
-        Assert.Contains("memory:", stdout);
+        Assert.Contains(container.InitPid, members);
+        Assert.Contains($"/{launch.Id}", hostView);
+        // Inside, its cgroup namespace shows its own cgroup as the root.
+        Assert.Contains("memory:/\n", stdout);
         Assert.Null(_cgroups.Open(launch.Id));
     }
 

@@ -113,7 +113,7 @@ public sealed class LaunchPlanBuilderTests
     [Fact]
     public void Relative_paths_empty_args_and_bad_env_are_refused_with_the_value()
     {
-        Assert.StartsWith("container 0123456789abcdef: bind target \"data\" must be an absolute path",
+        Assert.StartsWith("container 0123456789abcdef: bind mount \"/srv:data\": the target \"data\" must be an absolute path",
             Assert.Throws<ArgumentException>(() => Build(Launch() with { Binds = [new BindMount("/srv", "data")] })).Message);
         Assert.StartsWith("container 0123456789abcdef: Args is empty",
             Assert.Throws<ArgumentException>(() => Build(Launch() with { Args = [] })).Message);
@@ -123,6 +123,32 @@ public sealed class LaunchPlanBuilderTests
             Assert.Throws<ArgumentException>(() => Build(Launch() with { LogMaxFiles = 0 })).Message);
         Assert.StartsWith("container 0123456789abcdef: hostname \"-bad\" is invalid",
             Assert.Throws<ArgumentException>(() => Build(Launch() with { Hostname = "-bad" })).Message);
+    }
+
+    [Fact]
+    public void The_container_gets_a_cgroup_namespace_and_its_given_devices_as_nodes()
+    {
+        var device = new ResolvedDevice(new DeviceMapping("/dev/kvm", "/dev/kvm", "rw"), new Host.DeviceNode('c', 10, 232, 438));
+
+        var plan = LaunchPlanBuilder.Build(Launch(), Paths, "/rootfs", ResolvedUser.Root, [], new Dictionary<string, string>(), [device]);
+
+        Assert.True(plan.CgroupNamespace);
+        Assert.Contains(new PlanDevice("/dev/kvm", 'c', 10, 232, 438), plan.Steps);
+        var devIndex = plan.Steps.ToList().FindIndex(s => s.Target == "/dev");
+        Assert.True(plan.Steps.ToList().FindIndex(s => s.Target == "/dev/kvm") > devIndex);
+    }
+
+    [Fact]
+    public void The_device_allow_list_is_dockers_without_wildcard_mknod_plus_given_devices_with_mknod()
+    {
+        var device = new ResolvedDevice(new DeviceMapping("/dev/kvm", "/dev/kvm", "rw"), new Host.DeviceNode('c', 10, 232, 438));
+
+        var rules = DefaultContainerMounts.AllowedDevicesWith([device]).Select(r => r.ToString()).ToList();
+
+        Assert.Equal(
+            ["c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:232 rwm"],
+            rules);
+        Assert.DoesNotContain(rules, r => r.Contains("*:*", StringComparison.Ordinal));
     }
 
     [Fact]

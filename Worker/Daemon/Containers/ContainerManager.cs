@@ -112,7 +112,13 @@ public sealed partial class ContainerManager : IAsyncDisposable
             _ = Signals.Parse(signal);
         }
 
+<<<<<<< HEAD
         var steps = new StepTimings(_crash.For("create"));
+=======
+        ContainerMountRules.Validate(Binds(spec), TmpfsMounts(spec), Devices(spec));
+
+        var steps = new StepTimings();
+>>>>>>> h-runtime
         var image = await _images.InspectAsync(spec.Image, cancellationToken);
         steps.Lap("image");
         var config = ContainerConfigMerger.Merge(
@@ -336,6 +342,16 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     // ------------------------------------------------------------------ launch and exit
 
+    private static List<BindMount> Binds(ContainerSpec spec) => [.. spec.Volumes.Select(v => new BindMount(v.Source, v.Target, v.ReadOnly))];
+
+    private static List<Runtime.TmpfsMount> TmpfsMounts(ContainerSpec spec) => [.. spec.Tmpfs.Select(t => new Runtime.TmpfsMount(t.Target, t.Options))];
+
+    private static List<Runtime.DeviceMapping> Devices(ContainerSpec spec) =>
+        [.. spec.Devices.Select(d => new Runtime.DeviceMapping(
+            d.HostPath,
+            d.ContainerPath.Length > 0 ? d.ContainerPath : d.HostPath,
+            d.Permissions.Length > 0 ? d.Permissions : "rwm"))];
+
     private async Task LaunchAsync(ContainerRecord record, CancellationToken cancellationToken)
     {
         var steps = new StepTimings(_crash.For("start"));
@@ -367,8 +383,10 @@ public sealed partial class ContainerManager : IAsyncDisposable
             ReadOnlyRootfs = spec.ReadOnly,
             CapAdd = [.. spec.CapAdd],
             CapDrop = [.. spec.CapDrop],
-            Binds = [.. spec.Volumes.Select(v => new BindMount(v.Source, v.Target, v.ReadOnly))],
-            Tmpfs = [.. spec.Tmpfs.Select(t => new Runtime.TmpfsMount(t.Target, t.Options))],
+            Binds = Binds(spec),
+            Tmpfs = TmpfsMounts(spec),
+            Devices = Devices(spec),
+            NoNewPrivileges = spec.NoNewPrivileges,
             Limits = new ResourceLimits(spec.MemoryBytes, spec.NanoCpus, spec.CpuShares, spec.PidsLimit),
             LogMaxSizeBytes = _options.LogMaxBytes,
             LogMaxFiles = _options.LogMaxFiles,

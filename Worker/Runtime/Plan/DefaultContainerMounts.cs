@@ -1,3 +1,5 @@
+using ClusterKit.Worker.Cgroups.Devices;
+
 namespace ClusterKit.Worker.Runtime.Plan;
 
 /// <summary>Docker's defaults: the standard mounts, devices, and masked and read-only paths.</summary>
@@ -9,6 +11,30 @@ internal static class DefaultContainerMounts
         "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
         "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
         "/sys/devices/virtual/powercap",
+    ];
+
+    /// <summary>
+    /// The devices cgroup's allow list, Docker's default without its "c *:* m" and "b *:* m": a
+    /// container may create (and open) only these nodes, plus its --device ones. null, zero,
+    /// full, random, urandom, tty, console, ptmx and the devpts ptys (136:*); no tun (10:200),
+    /// which Docker also dropped.
+    /// </summary>
+    public static IReadOnlyList<DeviceRule> AllowedDevices { get; } =
+    [
+        DeviceRule.Character(1, 3), DeviceRule.Character(1, 5), DeviceRule.Character(1, 7), DeviceRule.Character(1, 8),
+        DeviceRule.Character(1, 9), DeviceRule.Character(5, 0), DeviceRule.Character(5, 1), DeviceRule.Character(5, 2),
+        DeviceRule.Character(136, DeviceRule.Any),
+    ];
+
+    /// <summary>
+    /// The allow list of a container given <paramref name="devices"/>: the defaults plus each device
+    /// with its permissions and always mknod, which its node in /dev needs (the init may already be
+    /// in the cgroup when it creates it); r and w stay exactly as given.
+    /// </summary>
+    public static IReadOnlyList<DeviceRule> AllowedDevicesWith(IEnumerable<ResolvedDevice> devices) =>
+    [
+        .. AllowedDevices,
+        .. devices.Select(d => new DeviceRule(d.Node.Type, d.Node.Major, d.Node.Minor, d.Mapping.Permissions.Contains('m', StringComparison.Ordinal) ? d.Mapping.Permissions : d.Mapping.Permissions + "m")),
     ];
 
     public static IReadOnlyList<string> ReadOnlyPaths { get; } =

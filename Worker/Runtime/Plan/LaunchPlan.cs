@@ -29,6 +29,9 @@ internal sealed record LaunchPlan
     public bool OpenStdin { get; init; }
     public bool ReadOnlyRootfs { get; init; }
     public bool NoNewPrivileges { get; init; }
+
+    /// <summary>The init enters a new cgroup namespace once it is in its cgroups (after "go").</summary>
+    public bool CgroupNamespace { get; init; }
     public IReadOnlyList<string> CgroupProcs { get; init; } = [];
     public IReadOnlyList<PlanStep> Steps { get; init; } = [];
     public IReadOnlyList<string> Masked { get; init; } = [];
@@ -52,3 +55,6 @@ internal sealed record LaunchPlan
     /// <summary>Read by the worker only (for example after a restart); the helper skips them.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 }
+
+/// <summary>A --device mapping with the host node it names (looked up at start).</summary>
+internal sealed record ResolvedDevice(DeviceMapping Mapping, Host.DeviceNode Node);

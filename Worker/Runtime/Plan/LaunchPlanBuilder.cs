@@ -24,7 +24,8 @@ internal static partial class LaunchPlanBuilder
         string rootfs,
         ResolvedUser user,
         IReadOnlyList<string> cgroupProcs,
-        IReadOnlyDictionary<string, string> labels)
+        IReadOnlyDictionary<string, string> labels,
+        IReadOnlyList<ResolvedDevice>? devices = null)
     {
         Validate(launch, paths);
         var hostname = launch.Hostname ?? launch.Id[..Math.Min(12, launch.Id.Length)];
@@ -54,6 +55,11 @@ internal static partial class LaunchPlanBuilder
             steps.Add(new PlanMount("tmpfs", tmpfs.Target, "tmpfs", flags, data));
         }
 
+        foreach (var device in devices ?? [])
+        {
+            steps.Add(new PlanDevice(device.Mapping.ContainerPath, device.Node.Type, device.Node.Major, device.Node.Minor, device.Node.Mode));
+        }
+
         var capabilitySet = Capabilities.Resolve(launch.CapAdd, launch.CapDrop);
         return new LaunchPlan
         {
@@ -66,6 +72,7 @@ internal static partial class LaunchPlanBuilder
             OpenStdin = launch.OpenStdin,
             ReadOnlyRootfs = launch.ReadOnlyRootfs,
             NoNewPrivileges = launch.NoNewPrivileges,
+            CgroupNamespace = true,
             CgroupProcs = cgroupProcs,
             Steps = steps,
             Masked = DefaultContainerMounts.MaskedPaths,
@@ -145,15 +152,13 @@ internal static partial class LaunchPlanBuilder
         }
 
         RequireAbsolute(launch.Id, "working directory", launch.WorkingDirectory);
-        foreach (var bind in launch.Binds)
+        try
         {
-            RequireAbsolute(launch.Id, "bind source", bind.Source);
-            RequireAbsolute(launch.Id, "bind target", bind.Target);
+            ContainerMountRules.Validate(launch.Binds, launch.Tmpfs, launch.Devices);
         }
-
-        foreach (var tmpfs in launch.Tmpfs)
+        catch (ArgumentException e)
         {
-            RequireAbsolute(launch.Id, "tmpfs target", tmpfs.Target);
+            throw new ArgumentException($"container {launch.Id}: {e.Message}", nameof(launch), e);
         }
 
         ValidateEnv(launch.Env);

@@ -64,6 +64,7 @@ internal static class LaunchPlanSerializer
         Line("stdin", Flag(plan.OpenStdin));
         Line("readonly-rootfs", Flag(plan.ReadOnlyRootfs));
         Line("no-new-privileges", Flag(plan.NoNewPrivileges));
+        Line("cgroup-namespace", Flag(plan.CgroupNamespace));
         foreach (var procs in plan.CgroupProcs)
         {
             Line("cgroup-procs", procs);
@@ -176,6 +177,7 @@ internal static class LaunchPlanSerializer
                 "stdin" => plan with { OpenStdin = Field(1) == "1" },
                 "readonly-rootfs" => plan with { ReadOnlyRootfs = Field(1) == "1" },
                 "no-new-privileges" => plan with { NoNewPrivileges = Field(1) == "1" },
+                "cgroup-namespace" => plan with { CgroupNamespace = Field(1) == "1" },
                 "cgroup-procs" => Add(plan, () => cgroups.Add(Field(1))),
                 "mount" => Add(plan, () => steps.Add(new PlanMount(Field(1), Field(2), Field(3), U(4), Field(5)))),
                 "mknod" => Add(plan, () => steps.Add(new PlanDevice(Field(1), Field(2)[0], (uint)U(3), (uint)U(4), Convert.ToUInt32(Field(5), 8)))),
