@@ -6,7 +6,7 @@ using Google.Protobuf;
 namespace ClusterKit.Manager.Store;
 
 /// <summary>
-/// The in-memory store every manager holds: seven tables, applied transaction by transaction
+/// The in-memory store every manager holds: the tables of <see cref="Tables.StoreTables"/>, applied transaction by transaction
 /// in log order, with typed change events for watchers. It knows nothing of Raft: the Raft
 /// state machine feeds it committed transactions, and tests feed it directly.
 /// </summary>

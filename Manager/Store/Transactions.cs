@@ -192,29 +192,28 @@ internal static class StateReads
     public static IReadOnlyList<T> Find<T>(StoreState state, IndexQuery<T> query)
         where T : class, IMessage<T>
     {
-        var matches = Matches(state, query);
-        var result = new List<T>(matches.Count);
-        foreach (var value in matches.Values)
+        ArgumentNullException.ThrowIfNull(query.Index);
+        var table = state[StoreTables.Of<T>()];
+        var keys = table.Matches(query.Index, query.Key ?? string.Empty);
+        var result = new List<T>(keys.Count);
+        foreach (var key in keys)
         {
-            result.Add(((T)value).Clone());
+            result.Add(((T)table.Rows[key]).Clone());
         }
 
         return result;
     }
 
     public static int Count<T>(StoreState state, IndexQuery<T> query)
-        where T : class, IMessage<T> => Matches(state, query).Count;
+        where T : class, IMessage<T>
+    {
+        ArgumentNullException.ThrowIfNull(query.Index);
+        return state[StoreTables.Of<T>()].Matches(query.Index, query.Key ?? string.Empty).Count;
+    }
 
     public static StoreObject? GetObject(StoreState state, Table table, string id)
     {
         var rows = state[table];
         return rows.Rows.TryGetValue(id, out var value) ? rows.Table.Wrap(rows.Table.Clone(value)) : null;
-    }
-
-    private static System.Collections.Immutable.ImmutableSortedDictionary<string, IMessage> Matches<T>(StoreState state, IndexQuery<T> query)
-        where T : class, IMessage<T>
-    {
-        ArgumentNullException.ThrowIfNull(query.Index);
-        return state[StoreTables.Of<T>()].Matches(query.Index, query.Key ?? string.Empty);
     }
 }
