@@ -16,6 +16,14 @@ public sealed class StalledLeaderGuardTests
 
         public int Cancels { get; private set; }
 
+        public int LeaderTicks { get; private set; }
+
+        public ValueTask LeaderTickAsync(CancellationToken token)
+        {
+            LeaderTicks++;
+            return ValueTask.CompletedTask;
+        }
+
         public ValueTask<bool> CancelAsync(CancellationToken token)
         {
             if (!KnowsLeader)
@@ -29,7 +37,7 @@ public sealed class StalledLeaderGuardTests
     }
 
     private static StalledLeaderGuard Guard(Probe probe, FakeTimeProvider time)
-        => new(() => probe.Leads, probe.CancelAsync, StalledAfter, Tick, time);
+        => new(() => probe.Leads, probe.CancelAsync, probe.LeaderTickAsync, StalledAfter, Tick, time);
 
     [Fact]
     public async Task Requests_to_a_silent_leader_are_cancelled_only_past_the_limit_and_again_every_check()
@@ -75,6 +83,7 @@ public sealed class StalledLeaderGuardTests
         await using var guard = Guard(probe, time);
         time.Advance(StalledAfter * 4);
         Assert.False(await guard.CheckAsync(CancellationToken.None));
+        Assert.Equal(1, probe.LeaderTicks);
 
         probe.Leads = false;
         probe.KnowsLeader = false;

@@ -23,6 +23,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     private readonly FollowerWatchdog? _watchdog;
     private readonly StalledLeaderGuard? _stallGuard;
     private RaftClusterMember? _lastRemoteLeader;
+    private long _lastRemoteLeaderTerm;
     private int _stallLogged;
     private readonly MemberListFile _members;
     private readonly ILogger _logger;
@@ -83,10 +84,12 @@ public sealed partial class RaftNode : IAsyncDisposable
         stateMachine.Started = true;
         // The guard is told of every append from the leader; the node it acts through exists only later.
         RaftNode? node = null;
+        var responses = new MemberResponses(time);
         var stallGuard = options.StalledLeaderAfter > TimeSpan.Zero
             ? new StalledLeaderGuard(
                 () => node?.Store.LeadsByRaft ?? false,
                 t => node?.GiveUpOnStalledLeaderAsync(t) ?? ValueTask.FromResult(false),
+                t => node?.DropSilentMembersWhileNotCommittingAsync(responses, t) ?? ValueTask.CompletedTask,
                 options.StalledLeaderAfter,
                 TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs / 3.0),
                 time)
@@ -106,7 +109,9 @@ public sealed partial class RaftNode : IAsyncDisposable
             LowerElectionTimeout = options.LowerElectionTimeoutMs,
             UpperElectionTimeout = options.UpperElectionTimeoutMs,
             RequestTimeout = options.RequestTimeout,
-            ConnectTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
+            // Well inside an election: a vote that connects to a stalled member (its accept queue full) must fail as
+            // "unavailable" before the candidate's own election timeout gives the vote up.
+            ConnectTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs / 2.0),
             // DotNext adds this member to an empty list on a cold start: only for a new cluster.
             ColdStart = options.Bootstrap == RaftBootstrap.NewCluster && !hasMemberList,
             ConfigurationStorage = members,
@@ -120,7 +125,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         configuration.Metadata[LeaderForwarder.ApiAddressKey] = options.ApiAddress;
         configuration.Metadata[LeaderForwarder.NodeIdKey] = options.NodeId;
 
-        var cluster = new RaftCluster(configuration) { AuditTrail = wal };
+        var cluster = new RaftCluster(configuration) { AuditTrail = wal, FailureDetectorFactory = responses.Create };
         node = new RaftNode(options, cluster, members, wal, stateMachine, memory, stallGuard, loggers, time, onStuck);
         cluster.LeaderChanged += node.OnLeaderChanged;
         try
@@ -198,7 +203,9 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// </summary>
     private ValueTask<bool> GiveUpOnStalledLeaderAsync(CancellationToken token)
     {
-        if (Volatile.Read(ref _lastRemoteLeader) is not { } leader || Volatile.Read(ref _disposed) != 0 || token.IsCancellationRequested)
+        // Only for the first elections after that leader's term: a leader that stepped down and is alive votes later on.
+        if (Volatile.Read(ref _lastRemoteLeader) is not { } leader || _cluster.Term > Interlocked.Read(ref _lastRemoteLeaderTerm) + 2
+            || Volatile.Read(ref _disposed) != 0 || token.IsCancellationRequested)
         {
             return ValueTask.FromResult(false);
         }
@@ -211,6 +218,25 @@ public sealed partial class RaftNode : IAsyncDisposable
         _wal.AbandonStalledAppend();
         MemberConnection.Drop(leader);
         return ValueTask.FromResult(true);
+    }
+
+    /// <summary>As leader without a lease (it cannot commit): closes the connections to members silent for too long.</summary>
+    private ValueTask DropSilentMembersWhileNotCommittingAsync(MemberResponses responses, CancellationToken token)
+    {
+        if (HoldsLeadership || Volatile.Read(ref _disposed) != 0 || token.IsCancellationRequested)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        foreach (var member in responses.SilentFor(Options.StalledLeaderAfter))
+        {
+            if (member.IsRemote && MemberConnection.Drop(member))
+            {
+                LogSilentMemberDropped(_logger, Options.NodeId, member.EndPoint?.ToString() ?? "?");
+            }
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     public async Task<bool> WaitForLeaderAsync(TimeSpan timeout, CancellationToken token)
@@ -266,6 +292,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             if (leader is RaftClusterMember { IsRemote: true } remote)
             {
                 Volatile.Write(ref _lastRemoteLeader, remote);
+                Interlocked.Exchange(ref _lastRemoteLeaderTerm, _cluster.Term);
                 Volatile.Write(ref _stallLogged, 0);
                 _stallGuard?.LeaderHeard();
             }
@@ -364,6 +391,9 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Manager {NodeId}: this DotNext build has no client connection field to close; a stalled leader is given up on only when it stalls mid-append")]
     private static partial void LogNoConnectionDrop(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Manager {NodeId} leads without a lease: closed the connection to {Member}, which has not answered for too long")]
+    private static partial void LogSilentMemberDropped(ILogger logger, string nodeId, string member);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Manager {NodeId}: no leader")]
     private static partial void LogNoLeader(ILogger logger, string nodeId);

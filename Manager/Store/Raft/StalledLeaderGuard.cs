@@ -17,6 +17,7 @@ namespace ClusterKit.Manager.Store.Raft;
 internal sealed class StalledLeaderGuard : IAsyncDisposable
 {
     private readonly Func<bool> _leadsHere;
+    private readonly Func<CancellationToken, ValueTask> _leaderTick;
     private readonly Func<CancellationToken, ValueTask<bool>> _giveUpOnLastLeader;
     private readonly TimeSpan _stalledAfter;
     private readonly TimeSpan _tick;
@@ -27,8 +28,10 @@ internal sealed class StalledLeaderGuard : IAsyncDisposable
 
     /// <param name="leadsHere">true while this manager is the leader (nothing to watch then).</param>
     /// <param name="giveUpOnLastLeader">Gives up on the last leader this manager knew; false when there was none.</param>
-    public StalledLeaderGuard(Func<bool> leadsHere, Func<CancellationToken, ValueTask<bool>> giveUpOnLastLeader, TimeSpan stalledAfter, TimeSpan tick, TimeProvider time)
+    /// <param name="leaderTick">Run every tick while this manager leads (it drops connections to silent members while it cannot commit).</param>
+    public StalledLeaderGuard(Func<bool> leadsHere, Func<CancellationToken, ValueTask<bool>> giveUpOnLastLeader, Func<CancellationToken, ValueTask> leaderTick, TimeSpan stalledAfter, TimeSpan tick, TimeProvider time)
     {
+        _leaderTick = leaderTick;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(stalledAfter, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(tick, TimeSpan.Zero);
         _leadsHere = leadsHere;
@@ -52,7 +55,13 @@ internal sealed class StalledLeaderGuard : IAsyncDisposable
     /// <summary>One check; true when it gave up on the last leader. Separate for tests.</summary>
     internal async Task<bool> CheckAsync(CancellationToken token)
     {
-        if (_leadsHere() || _time.GetElapsedTime(Interlocked.Read(ref _lastLeaderTraffic)) < _stalledAfter)
+        if (_leadsHere())
+        {
+            await _leaderTick(token).ConfigureAwait(false);
+            return false;
+        }
+
+        if (_time.GetElapsedTime(Interlocked.Read(ref _lastLeaderTraffic)) < _stalledAfter)
         {
             return false;
         }
