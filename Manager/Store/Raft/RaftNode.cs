@@ -109,9 +109,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             LowerElectionTimeout = options.LowerElectionTimeoutMs,
             UpperElectionTimeout = options.UpperElectionTimeoutMs,
             RequestTimeout = options.RequestTimeout,
-            // Well inside an election: a vote that connects to a stalled member (its accept queue full) must fail as
-            // "unavailable" before the candidate's own election timeout gives the vote up.
-            ConnectTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs / 2.0),
+            ConnectTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
             // DotNext adds this member to an empty list on a cold start: only for a new cluster.
             ColdStart = options.Bootstrap == RaftBootstrap.NewCluster && !hasMemberList,
             ConfigurationStorage = members,
@@ -228,9 +226,18 @@ public sealed partial class RaftNode : IAsyncDisposable
             return ValueTask.CompletedTask;
         }
 
-        foreach (var member in responses.SilentFor(Options.StalledLeaderAfter))
+        // Only when the members that do answer make a majority with this one: a cold or lagging follower at start-up,
+        // when nobody has answered yet, is left alone.
+        var remotes = _cluster.Members.Count(m => m.IsRemote);
+        var silent = responses.SilentFor(Options.StalledLeaderAfter).Where(m => m.IsRemote).ToList();
+        if ((remotes - silent.Count + 1) * 2 <= remotes + 1)
         {
-            if (member.IsRemote && MemberConnection.Drop(member))
+            return ValueTask.CompletedTask;
+        }
+
+        foreach (var member in silent)
+        {
+            if (MemberConnection.Drop(member))
             {
                 LogSilentMemberDropped(_logger, Options.NodeId, member.EndPoint?.ToString() ?? "?");
             }
