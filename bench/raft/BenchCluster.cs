@@ -3,7 +3,7 @@ using ClusterKit.Proto.Manager.V1;
 
 namespace ClusterKit.Bench.Raft;
 
-/// <summary>One ck-manager as the benchmark drives it: writes through its store API, status, kill -9 and restart.</summary>
+/// <summary>One ck-manager as the benchmark drives it: writes through its store API, status, kill -9, pause and restart.</summary>
 internal interface IBenchManager
 {
     string NodeId { get; }
@@ -13,6 +13,12 @@ internal interface IBenchManager
     Task<StatusResponse?> TryStatusAsync(TimeSpan timeout);
 
     void Kill();
+
+    /// <summary>SIGSTOP: the process stalls with its connections open.</summary>
+    void Pause();
+
+    /// <summary>SIGCONT.</summary>
+    void Resume();
 
     void Start();
 
@@ -79,6 +85,10 @@ internal abstract class BenchCluster : IAsyncDisposable
         public Task<StatusResponse?> TryStatusAsync(TimeSpan timeout) => process.TryStatusAsync(timeout);
 
         public void Kill() => process.Kill();
+
+        public void Pause() => process.Pause();
+
+        public void Resume() => process.Resume();
 
         public void Start() => process.Start();
 

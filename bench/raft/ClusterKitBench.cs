@@ -61,7 +61,7 @@ internal sealed class ClusterKitBench : IBenchSystem
         return level with { TransactionsPerLogEntry = perEntry, TransactionsPerForwardedCall = perCall };
     }
 
-    public async Task<FailoverResult> FailoverAsync(int trialCount)
+    public async Task<FailoverResult> FailoverAsync(int trialCount, LeaderFault fault)
     {
         var trials = new List<double>();
         for (var trial = 0; trial < trialCount; trial++)
@@ -71,14 +71,34 @@ internal sealed class ClusterKitBench : IBenchSystem
             await survivor.Client.ProposeAsync(new ProposeRequest { Transaction = PutTx("failover/warm", _value) }, deadline: DateTime.UtcNow.AddSeconds(10));
 
             var clock = Stopwatch.StartNew();
-            leader.Kill();
+            if (fault == LeaderFault.Pause)
+            {
+                leader.Pause();
+            }
+            else
+            {
+                leader.Kill();
+            }
 
-            // One call: the survivor retries internally until a new leader commits the write.
-            await survivor.Client.ProposeAsync(new ProposeRequest { Transaction = PutTx($"failover/{trial}", _value) }, deadline: DateTime.UtcNow.AddSeconds(20));
-            trials.Add(clock.Elapsed.TotalMilliseconds);
-            await Console.Error.WriteLineAsync($"clusterkit failover {trial}: {clock.Elapsed.TotalMilliseconds:0} ms");
+            try
+            {
+                // One call: the survivor retries internally until a new leader commits the write.
+                await survivor.Client.ProposeAsync(new ProposeRequest { Transaction = PutTx($"failover/{trial}", _value) }, deadline: DateTime.UtcNow.AddSeconds(20));
+                trials.Add(clock.Elapsed.TotalMilliseconds);
+                await Console.Error.WriteLineAsync($"clusterkit failover ({fault}) {trial}: {clock.Elapsed.TotalMilliseconds:0} ms");
+            }
+            finally
+            {
+                if (fault == LeaderFault.Pause)
+                {
+                    leader.Resume();
+                }
+                else
+                {
+                    leader.Start();
+                }
+            }
 
-            leader.Start();
             await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
             var status = await survivor.TryStatusAsync(TimeSpan.FromSeconds(2));
             await WaitForVersionAsync(leader, status?.StoreVersion ?? 0, TimeSpan.FromSeconds(30));

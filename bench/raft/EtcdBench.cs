@@ -64,7 +64,7 @@ internal sealed class EtcdBench : IBenchSystem
         return level;
     }
 
-    public async Task<FailoverResult> FailoverAsync(int trialCount)
+    public async Task<FailoverResult> FailoverAsync(int trialCount, LeaderFault fault)
     {
         var trials = new List<double>();
         for (var trial = 0; trial < trialCount; trial++)
@@ -72,7 +72,15 @@ internal sealed class EtcdBench : IBenchSystem
             var leader = await WaitForLeaderAsync(_http, _members, null, TimeSpan.FromSeconds(30));
             var survivor = _members.First(m => m != leader);
             var clock = Stopwatch.StartNew();
-            leader.Kill();
+            if (fault == LeaderFault.Pause)
+            {
+                leader.Pause();
+            }
+            else
+            {
+                leader.Kill();
+            }
+
             while (true)
             {
                 try
@@ -93,6 +101,7 @@ internal sealed class EtcdBench : IBenchSystem
 
                 if (clock.Elapsed > TimeSpan.FromSeconds(30))
                 {
+                    leader.Resume();
                     throw new TimeoutException("etcd did not commit a write within 30 s of losing its leader");
                 }
 
@@ -100,8 +109,16 @@ internal sealed class EtcdBench : IBenchSystem
             }
 
             trials.Add(clock.Elapsed.TotalMilliseconds);
-            await Console.Error.WriteLineAsync($"etcd failover {trial}: {clock.Elapsed.TotalMilliseconds:0} ms");
-            leader.Start(_initialCluster);
+            await Console.Error.WriteLineAsync($"etcd failover ({fault}) {trial}: {clock.Elapsed.TotalMilliseconds:0} ms");
+            if (fault == LeaderFault.Pause)
+            {
+                leader.Resume();
+            }
+            else
+            {
+                leader.Start(_initialCluster);
+            }
+
             await WaitForLeaderAsync(_http, _members, null, TimeSpan.FromSeconds(30));
         }
 
@@ -210,11 +227,16 @@ internal sealed class EtcdBench : IBenchSystem
 
         public void Kill()
         {
+            Resume();
             if (_process is { HasExited: false } p)
             {
                 p.Kill();
                 p.WaitForExit(10_000);
             }
         }
+
+        public void Pause() => ManagerProcess.Signal(_process, "-STOP");
+
+        public void Resume() => ManagerProcess.Signal(_process, "-CONT");
     }
 }

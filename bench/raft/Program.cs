@@ -1,8 +1,8 @@
 // Raft store benchmark: 3 ck-manager processes on loopback against 3 etcd members (the anchor),
 // committed writes/s with p50/p99 at 1, 32 and 128 concurrent clients, then leader failover
-// (kill -9 of the leader until the next write commits), in trials. Prints one JSON document.
+// (kill -9 of the leader, and SIGSTOP of the leader, until the next write commits), in trials. Prints one JSON document.
 //   dotnet bench/raft/bin/Release/net10.0/ck-bench-raft.dll [--duration-s 8] [--trials 10]
-//     [--data-root DIR] [--skip-etcd] [--batch-max N] [--leader-only] [--warmup-s 20] [--tls] [--probe] [--wal-probe] [--manager-arg ARG]...
+//     [--data-root DIR] [--skip-etcd] [--batch-max N] [--leader-only] [--warmup-s 20] [--tls] [--probe] [--wal-probe] [--failover-only] [--manager-arg ARG]...
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -55,11 +55,11 @@ async Task RunLevelsAsync()
     var warmUps = new Dictionary<IBenchSystem, IReadOnlyList<double>>();
     foreach (var system in systems)
     {
-        warmUps[system] = await system.WarmUpAsync();
+        warmUps[system] = options.FailoverOnly ? [] : await system.WarmUpAsync();
     }
 
     var levels = systems.ToDictionary(s => s, _ => new List<LevelResult>());
-    foreach (var clients in BenchOptions.ClientCounts)
+    foreach (var clients in options.FailoverOnly ? Array.Empty<int>() : BenchOptions.ClientCounts)
     {
         foreach (var system in systems)
         {
@@ -70,7 +70,12 @@ async Task RunLevelsAsync()
     var results = new Dictionary<IBenchSystem, SystemResult>();
     foreach (var system in systems)
     {
-        results[system] = new SystemResult(system.Name, levels[system], await system.FailoverAsync(options.Trials), system.Settings) { WarmUpWritesPerSecond = warmUps[system] };
+        var killed = await system.FailoverAsync(options.Trials, LeaderFault.Kill);
+        results[system] = new SystemResult(system.Name, levels[system], killed, system.Settings)
+        {
+            WarmUpWritesPerSecond = warmUps[system],
+            PausedLeaderFailover = await system.FailoverAsync(options.Trials, LeaderFault.Pause),
+        };
     }
 
     report["clusterkit"] = results[clusterKit];
@@ -81,6 +86,7 @@ async Task RunLevelsAsync()
             p => p.First.Clients.ToString(CultureInfo.InvariantCulture),
             p => Math.Round(p.First.WritesPerSecond / p.Second.WritesPerSecond, 2));
         report["ratio_failover_median_clusterkit_over_etcd"] = Math.Round(results[clusterKit].Failover.MedianMs / results[etcd].Failover.MedianMs, 2);
+        report["ratio_paused_leader_failover_median_clusterkit_over_etcd"] = Math.Round(results[clusterKit].PausedLeaderFailover!.MedianMs / results[etcd].PausedLeaderFailover!.MedianMs, 2);
     }
 }
 
@@ -93,6 +99,9 @@ namespace ClusterKit.Bench.Raft
 
         /// <summary>Only time the write-ahead log alone under each of its settings.</summary>
         public bool WalProbe { get; init; }
+
+        /// <summary>Only the failover trials (kill -9 and paused leader), no warm-up and no load levels.</summary>
+        public bool FailoverOnly { get; init; }
 
         /// <summary>Mutual TLS everywhere: a cluster formed by init and joins instead of a fixed member list.</summary>
         public bool Tls { get; init; }
@@ -116,6 +125,7 @@ namespace ClusterKit.Bench.Raft
             var probe = false;
             var walProbe = false;
             var tls = false;
+            var failoverOnly = false;
             var warmUp = TimeSpan.FromSeconds(20);
             var managerArgs = new List<string>();
             for (var i = 0; i < args.Length; i++)
@@ -131,13 +141,14 @@ namespace ClusterKit.Bench.Raft
                     case "--probe": probe = true; break;
                     case "--wal-probe": walProbe = true; break;
                     case "--tls": tls = true; break;
+                    case "--failover-only": failoverOnly = true; break;
                     case "--warmup-s": warmUp = TimeSpan.FromSeconds(int.Parse(args[++i], CultureInfo.InvariantCulture)); break;
                     case "--manager-arg": managerArgs.Add(args[++i]); break;
-                    default: throw new ArgumentException($"option '{args[i]}' is unknown; allowed: --duration-s, --trials, --data-root, --skip-etcd, --batch-max, --leader-only, --tls, --probe, --wal-probe, --warmup-s, --manager-arg");
+                    default: throw new ArgumentException($"option '{args[i]}' is unknown; allowed: --duration-s, --trials, --data-root, --skip-etcd, --batch-max, --leader-only, --tls, --probe, --wal-probe, --failover-only, --warmup-s, --manager-arg");
                 }
             }
 
-            return new BenchOptions(duration, trials, dataRoot, skipEtcd, batchMax, leaderOnly) { Probe = probe, WalProbe = walProbe, WarmUp = warmUp, Tls = tls, ManagerArgs = managerArgs };
+            return new BenchOptions(duration, trials, dataRoot, skipEtcd, batchMax, leaderOnly) { Probe = probe, WalProbe = walProbe, WarmUp = warmUp, Tls = tls, ManagerArgs = managerArgs, FailoverOnly = failoverOnly };
         }
     }
 
@@ -152,7 +163,7 @@ namespace ClusterKit.Bench.Raft
 
         Task<LevelResult> MeasureAsync(int clients);
 
-        Task<FailoverResult> FailoverAsync(int trialCount);
+        Task<FailoverResult> FailoverAsync(int trialCount, LeaderFault fault);
     }
 
     internal sealed record LevelResult(int Clients, long Writes, long Errors, double WritesPerSecond, double P50Ms, double P99Ms, double MaxMs)
@@ -168,6 +179,19 @@ namespace ClusterKit.Bench.Raft
     {
         /// <summary>Writes/s of each 2-second window of the warm-up (32 clients), to show when the processes were warm.</summary>
         public IReadOnlyList<double> WarmUpWritesPerSecond { get; init; } = [];
+
+        /// <summary>Failover when the leader is paused (SIGSTOP, connections left open) instead of killed; resumed after each trial.</summary>
+        public FailoverResult? PausedLeaderFailover { get; init; }
+    }
+
+    /// <summary>How a failover trial takes the leader away.</summary>
+    internal enum LeaderFault
+    {
+        /// <summary>kill -9: connections are refused at once.</summary>
+        Kill,
+
+        /// <summary>SIGSTOP until the next write has committed, then SIGCONT.</summary>
+        Pause,
     }
 
     internal static class Load

@@ -203,6 +203,10 @@ internal sealed class SecureBenchCluster : BenchCluster
             _local = null;
         }
 
+        public void Pause() => ManagerProcess.Signal(_process, "-STOP");
+
+        public void Resume() => ManagerProcess.Signal(_process, "-CONT");
+
         public string RecentOutput()
         {
             lock (_outputGate)
@@ -213,6 +217,7 @@ internal sealed class SecureBenchCluster : BenchCluster
 
         public ValueTask DisposeAsync()
         {
+            Resume();
             Kill();
             _process?.Dispose();
             _process = null;

@@ -93,6 +93,22 @@ public sealed class ManagerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP by the recorded PID: the process stalls with its connections open (a long pause, a frozen VM).</summary>
+    public void Pause() => Signal(_process, "-STOP");
+
+    /// <summary>SIGCONT: a paused process goes on where it stopped.</summary>
+    public void Resume() => Signal(_process, "-CONT");
+
+    /// <summary>Sends a signal (kill's "-STOP", "-CONT") to a process this harness started, by its recorded PID.</summary>
+    internal static void Signal(Process? process, string signal)
+    {
+        if (process is { HasExited: false } p)
+        {
+            using var kill = Process.Start("kill", [signal, p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit(10_000);
+        }
+    }
+
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } p)
@@ -159,6 +175,8 @@ public sealed class ManagerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A stopped process ignores nothing but SIGKILL, which Kill sends; resume it anyway so that nothing waits on it.
+        Resume();
         Kill();
         _process?.Dispose();
         _process = null;

@@ -15,18 +15,23 @@ namespace ClusterKit.Manager.Store.Raft;
 public sealed partial class RaftNode : IAsyncDisposable
 {
     private readonly RaftCluster _cluster;
-    private readonly WriteAheadLog _wal;
+    private readonly DurableWriteAheadLog _wal;
     private readonly StoreStateMachine _stateMachine;
     private readonly GroupCommitter _committer;
     private readonly LeaderForwarder _forwarder;
     private readonly ForwardBatcher _batcher;
     private readonly FollowerWatchdog? _watchdog;
+    private readonly StalledLeaderGuard? _stallGuard;
+    private RaftClusterMember? _lastRemoteLeader;
+    private long _lastRemoteLeaderTerm;
+    private int _stallLogged;
     private readonly MemberListFile _members;
     private readonly ILogger _logger;
     private int _disposed;
 
-    private RaftNode(RaftNodeOptions options, RaftCluster cluster, MemberListFile members, WriteAheadLog wal, StoreStateMachine stateMachine, MemoryStore memory, ILoggerFactory loggers, TimeProvider time, Action<string>? onStuck)
+    private RaftNode(RaftNodeOptions options, RaftCluster cluster, MemberListFile members, DurableWriteAheadLog wal, StoreStateMachine stateMachine, MemoryStore memory, StalledLeaderGuard? stallGuard, ILoggerFactory loggers, TimeProvider time, Action<string>? onStuck)
     {
+        _stallGuard = stallGuard;
         Options = options;
         _cluster = cluster;
         _members = members;
@@ -39,7 +44,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             (payload, context, token) => _cluster.ReplicateAsync(payload, context, token),
             options.GroupCommit,
             loggers.CreateLogger<GroupCommitter>());
-        Store = new RaftStore(cluster, memory, _committer, _batcher, time, options.ProposeTimeout, () => stateMachine.LastAppliedTerm);
+        Store = new RaftStore(cluster, memory, _committer, _batcher, time, options.ProposeTimeout, () => stateMachine.LastAppliedTerm, () => HoldsLeadership);
         if (options.StuckFollowerAfter > TimeSpan.Zero && onStuck is not null)
         {
             _watchdog = new FollowerWatchdog(
@@ -77,7 +82,20 @@ public sealed partial class RaftNode : IAsyncDisposable
             new DirectoryInfo(Path.Combine(options.DataDirectory, "snapshots")), memory, options.SnapshotEvery, loggers.CreateLogger<StoreStateMachine>());
         await stateMachine.RestoreAsync(token).ConfigureAwait(false);
         stateMachine.Started = true;
-        var wal = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(options.DataDirectory, "wal") }, stateMachine);
+        // The guard is told of every append from the leader; the node it acts through exists only later.
+        RaftNode? node = null;
+        var responses = new MemberResponses(time);
+        var stallGuard = options.StalledLeaderAfter > TimeSpan.Zero
+            ? new StalledLeaderGuard(
+                () => node?.Store.LeadsByRaft ?? false,
+                t => node?.GiveUpOnStalledLeaderAsync(t) ?? ValueTask.FromResult(false),
+                t => node?.DropSilentMembersWhileNotCommittingAsync(responses, t) ?? ValueTask.CompletedTask,
+                options.StalledLeaderAfter,
+                TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs / 3.0),
+                time)
+            : null;
+        var wal = new DurableWriteAheadLog(
+            new WriteAheadLog.Options { Location = Path.Combine(options.DataDirectory, "wal") }, stateMachine, () => stallGuard?.LeaderHeard());
 
         var members = new MemberListFile(MemberListFile.PathIn(options.DataDirectory));
         var hasMemberList = File.Exists(MemberListFile.PathIn(options.DataDirectory));
@@ -97,13 +115,16 @@ public sealed partial class RaftNode : IAsyncDisposable
             ConfigurationStorage = members,
             SslOptions = options.TransportSecurity,
             LoggerFactory = loggers,
+
+            // A leader reports itself as such only while a majority answered within the lease (see HoldsLeadership).
+            IsLeaderLeaseEnabled = true,
         };
 
         configuration.Metadata[LeaderForwarder.ApiAddressKey] = options.ApiAddress;
         configuration.Metadata[LeaderForwarder.NodeIdKey] = options.NodeId;
 
-        var cluster = new RaftCluster(configuration) { AuditTrail = wal };
-        var node = new RaftNode(options, cluster, members, wal, stateMachine, memory, loggers, time, onStuck);
+        var cluster = new RaftCluster(configuration) { AuditTrail = wal, FailureDetectorFactory = responses.Create };
+        node = new RaftNode(options, cluster, members, wal, stateMachine, memory, stallGuard, loggers, time, onStuck);
         cluster.LeaderChanged += node.OnLeaderChanged;
         try
         {
@@ -131,7 +152,13 @@ public sealed partial class RaftNode : IAsyncDisposable
                 e);
         }
         LogStarted(logger, options.NodeId, options.RaftEndPoint.ToString(), options.Members.Count, memory.Version, wal.LastCommittedEntryIndex);
+        if (stallGuard is not null && !MemberConnection.IsSupported)
+        {
+            LogNoConnectionDrop(logger, options.NodeId);
+        }
+
         node._watchdog?.Start();
+        node._stallGuard?.Start();
         return node;
     }
 
@@ -147,6 +174,76 @@ public sealed partial class RaftNode : IAsyncDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// This manager holds the leadership now, as far as it can know: DotNext makes it the leader, it has applied an
+    /// entry of the current term (its own term-start entry: a majority accepted it as leader of this term), and a
+    /// majority answered it within the leader lease (the lower election timeout), so no other manager can have been
+    /// elected since. A leader that was paused and resumes loses the lease at once, before it learns of a newer term.
+    /// </summary>
+    public bool HoldsLeadership
+    {
+        get
+        {
+            if (_cluster.Leader is not { IsRemote: false } || _stateMachine.LastAppliedTerm != _cluster.Term)
+            {
+                return false;
+            }
+
+            return _cluster.TryGetLeaseToken(out var lease) && !lease.IsCancellationRequested;
+        }
+    }
+
+    /// <summary>
+    /// Gives up on the last leader this manager knew (see <see cref="StalledLeaderGuard"/>): the append being received
+    /// from it, and this manager's own pending requests to it.
+    /// </summary>
+    private ValueTask<bool> GiveUpOnStalledLeaderAsync(CancellationToken token)
+    {
+        // Only for the first elections after that leader's term: a leader that stepped down and is alive votes later on.
+        if (Volatile.Read(ref _lastRemoteLeader) is not { } leader || _cluster.Term > Interlocked.Read(ref _lastRemoteLeaderTerm) + 2
+            || Volatile.Read(ref _disposed) != 0 || token.IsCancellationRequested)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        if (Interlocked.Exchange(ref _stallLogged, 1) == 0)
+        {
+            LogLeaderStalled(_logger, Options.NodeId, leader.EndPoint?.ToString() ?? "?", Options.StalledLeaderAfter.TotalMilliseconds);
+        }
+
+        _wal.AbandonStalledAppend();
+        MemberConnection.Drop(leader);
+        return ValueTask.FromResult(true);
+    }
+
+    /// <summary>As leader without a lease (it cannot commit): closes the connections to members silent for too long.</summary>
+    private ValueTask DropSilentMembersWhileNotCommittingAsync(MemberResponses responses, CancellationToken token)
+    {
+        if (HoldsLeadership || Volatile.Read(ref _disposed) != 0 || token.IsCancellationRequested)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        // Only when the members that do answer make a majority with this one: a cold or lagging follower at start-up,
+        // when nobody has answered yet, is left alone.
+        var remotes = _cluster.Members.Count(m => m.IsRemote);
+        var silent = responses.SilentFor(Options.StalledLeaderAfter).Where(m => m.IsRemote).ToList();
+        if ((remotes - silent.Count + 1) * 2 <= remotes + 1)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        foreach (var member in silent)
+        {
+            if (MemberConnection.Drop(member))
+            {
+                LogSilentMemberDropped(_logger, Options.NodeId, member.EndPoint?.ToString() ?? "?");
+            }
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     public async Task<bool> WaitForLeaderAsync(TimeSpan timeout, CancellationToken token)
@@ -173,7 +270,7 @@ public sealed partial class RaftNode : IAsyncDisposable
 
         return new RaftStatus(
             Options.NodeId,
-            leader is { IsRemote: false },
+            HoldsLeadership,
             leaderNode,
             leaderApi,
             _cluster.Term,
@@ -199,6 +296,14 @@ public sealed partial class RaftNode : IAsyncDisposable
         }
         else
         {
+            if (leader is RaftClusterMember { IsRemote: true } remote)
+            {
+                Volatile.Write(ref _lastRemoteLeader, remote);
+                Interlocked.Exchange(ref _lastRemoteLeaderTerm, _cluster.Term);
+                Volatile.Write(ref _stallLogged, 0);
+                _stallGuard?.LeaderHeard();
+            }
+
             LogLeaderChanged(_logger, Options.NodeId, leader.EndPoint?.ToString() ?? "?", !leader.IsRemote, _cluster.Term);
             if (!leader.IsRemote)
             {
@@ -257,6 +362,11 @@ public sealed partial class RaftNode : IAsyncDisposable
             await _watchdog.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_stallGuard is not null)
+        {
+            await _stallGuard.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _batcher.DisposeAsync().ConfigureAwait(false);
         await _committer.DisposeAsync().ConfigureAwait(false);
         _cluster.LeaderChanged -= OnLeaderChanged;
@@ -282,6 +392,15 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Manager {NodeId}: the empty entry that starts term {Term} was not committed ({Reason}); a later leader commits its own")]
     private static partial void LogTermStartNotCommitted(ILogger logger, string nodeId, long term, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Manager {NodeId}: no append from leader {Leader} for {StalledAfterMs} ms; the append being received from it and the connection to it are dropped so that an election can finish without it")]
+    private static partial void LogLeaderStalled(ILogger logger, string nodeId, string leader, double stalledAfterMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Manager {NodeId}: this DotNext build has no client connection field to close; a stalled leader is given up on only when it stalls mid-append")]
+    private static partial void LogNoConnectionDrop(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Manager {NodeId} leads without a lease: closed the connection to {Member}, which has not answered for too long")]
+    private static partial void LogSilentMemberDropped(ILogger logger, string nodeId, string member);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Manager {NodeId}: no leader")]
     private static partial void LogNoLeader(ILogger logger, string nodeId);

@@ -38,6 +38,15 @@ public sealed class RaftNodeOptions
     /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A follower that has seen no progress from the leader (an entry received, an append or heartbeat completed) for
+    /// this long gives up on it, so that an election finishes without waiting <see cref="RequestTimeout"/> for a stalled
+    /// leader (<see cref="StalledLeaderGuard"/>). Null: the upper election timeout plus one heartbeat; zero: off.
+    /// </summary>
+    public TimeSpan? StalledLeaderAfterSetting { get; init; }
+
+    public TimeSpan StalledLeaderAfter => StalledLeaderAfterSetting ?? TimeSpan.FromMilliseconds(UpperElectionTimeoutMs + (LowerElectionTimeoutMs / 2.0));
+
     /// <summary>Log entries between snapshots: rare, so that a follower normally catches up from the log.</summary>
     public long SnapshotEvery { get; init; } = 50_000;
 
@@ -98,6 +107,11 @@ public sealed class RaftNodeOptions
         if (RequestTimeout < TimeSpan.FromMilliseconds(UpperElectionTimeoutMs))
         {
             throw new ArgumentException($"request timeout {RequestTimeout.TotalMilliseconds} ms is invalid; allowed: at least the upper election timeout ({UpperElectionTimeoutMs} ms)");
+        }
+
+        if (StalledLeaderAfter != TimeSpan.Zero && (StalledLeaderAfter < TimeSpan.FromMilliseconds(UpperElectionTimeoutMs) || StalledLeaderAfter >= RequestTimeout))
+        {
+            throw new ArgumentException($"stalled-leader limit {StalledLeaderAfter.TotalMilliseconds} ms is invalid; allowed: 0 (off) or from the upper election timeout ({UpperElectionTimeoutMs} ms) up to below the request timeout ({RequestTimeout.TotalMilliseconds} ms)");
         }
 
         if (SnapshotEvery < 1)

@@ -25,10 +25,12 @@ public sealed class RaftStore : IStore
     private TaskCompletionSource _leaderChanged = NewSignal();
 
     private readonly Func<long> _lastAppliedTerm;
+    private readonly Func<bool> _holdsLeadership;
 
-    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, ForwardBatcher forwarder, TimeProvider time, TimeSpan proposeTimeout, Func<long> lastAppliedTerm)
+    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, ForwardBatcher forwarder, TimeProvider time, TimeSpan proposeTimeout, Func<long> lastAppliedTerm, Func<bool> holdsLeadership)
     {
         _lastAppliedTerm = lastAppliedTerm;
+        _holdsLeadership = holdsLeadership;
         _cluster = cluster;
         Memory = memory;
         _committer = committer;
@@ -40,7 +42,14 @@ public sealed class RaftStore : IStore
 
     public MemoryStore Memory { get; }
 
-    public bool IsLeader => _cluster.Leader is { IsRemote: false };
+    /// <summary>
+    /// This manager leads the current term: DotNext makes it the leader and it has applied an entry of this term (its
+    /// term-start entry, accepted by a majority). A leader that was paused and has learnt of a newer term is not.
+    /// </summary>
+    public bool IsLeader => LeadsByRaft && _lastAppliedTerm() == _cluster.Term;
+
+    /// <summary>DotNext's view alone: where writes go (an entry appended by a leader that lost its term never commits).</summary>
+    internal bool LeadsByRaft => _cluster.Leader is { IsRemote: false };
 
     public T View<T>(Func<IReadTransaction, T> read) => Memory.View(read);
 
@@ -60,7 +69,9 @@ public sealed class RaftStore : IStore
             // A leader new to its term may not yet count the last entries of the term before as committed (Raft
             // section 8), so the barrier may have waited for too little: it is complete only once this manager has
             // applied an entry of the current term (the new leader's first, empty one).
-            while (_lastAppliedTerm() < _cluster.Term)
+            // On the leader the barrier's replication round may end in this manager's own step-down (a paused leader that
+            // resumed): its answer counts only if a majority renewed the lease, or it is taken again.
+            while (_lastAppliedTerm() < _cluster.Term || (LeadsByRaft && !_holdsLeadership()))
             {
                 await Task.Delay(FirstRetryDelay, _time, token).ConfigureAwait(false);
                 await _cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token).ConfigureAwait(false);
@@ -79,7 +90,7 @@ public sealed class RaftStore : IStore
 
     public async Task<ulong> UpdateAsync(Action<WriteTransaction> update, CancellationToken token = default)
     {
-        if (!IsLeader)
+        if (!LeadsByRaft)
         {
             // Build the transaction on a copy that has caught up with the leader, or the
             // version preconditions would fail against writes this follower has not seen yet.
@@ -155,7 +166,7 @@ public sealed class RaftStore : IStore
     /// <summary>A forwarded write: only the leader takes it, so forwards never loop.</summary>
     public async Task<ulong> ProposeAsLeaderAsync(Transaction transaction, CancellationToken token = default)
     {
-        if (!IsLeader)
+        if (!LeadsByRaft)
         {
             throw new LeaderUnavailableException("this manager is no longer the leader");
         }
@@ -178,7 +189,7 @@ public sealed class RaftStore : IStore
     /// </summary>
     public IReadOnlyList<Task<ulong>> ProposeBatchAsLeader(IReadOnlyList<Transaction> transactions, CancellationToken token = default)
     {
-        if (!IsLeader)
+        if (!LeadsByRaft)
         {
             throw new LeaderUnavailableException("this manager is no longer the leader");
         }
