@@ -50,7 +50,8 @@ internal sealed class ClusterAuthority
     public static ClusterAuthority FromStore(Cluster stored, DataKeyring keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        return FromStore(stored, keys.Current, keys.UnavailableMessage);
+        ArgumentNullException.ThrowIfNull(stored);
+        return FromStore(stored, keys.Current, keys.UnavailableMessage(stored.Autolock));
     }
 
     public static ClusterAuthority FromStore(Cluster stored, SealingKey? dataKey, string unavailable)

@@ -37,7 +37,7 @@ internal static class DataKeyHandOff
         var key = manager.Keys.Current;
         if (key is null || key.Id != cluster.DataKeyId)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"manager {manager.Tls?.Identity.NodeId ?? "?"}: {manager.Keys.UnavailableMessage}"));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"manager {manager.Tls?.Identity.NodeId ?? "?"}: {manager.Keys.UnavailableMessage(cluster.Autolock)}"));
         }
 
         if (cluster.Autolock)

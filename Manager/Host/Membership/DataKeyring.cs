@@ -56,8 +56,8 @@ internal sealed class DataKeyring(string dataDirectory)
         }
     }
 
-    /// <summary>Why a CA operation cannot run here now.</summary>
-    public string UnavailableMessage => IsLocked
+    /// <summary>Why a CA operation cannot run here now (in an autolocked cluster only the unlock key brings the data key).</summary>
+    public string UnavailableMessage(bool autolock) => IsLocked || autolock
         ? LockedMessage
         : "this manager does not hold the cluster's data key yet (it fetches it from another manager over mutual TLS); try again in a moment, or on another manager";
 
