@@ -37,6 +37,11 @@ public sealed class WorkerProcess : IDisposable
 
     public string DataRoot => Path.Combine(Root, "data");
 
+    public string RunRoot => Path.Combine(Root, "run");
+
+    /// <summary>The daemon's process id (nsenter execs it, so the pid is the daemon's).</summary>
+    public int Pid => _process.Id;
+
     /// <summary>Starts a worker whose bridge uses <paramref name="subnet"/> inside its own network namespace.</summary>
     public static Task<WorkerProcess> StartAsync(string prefix = "ckt", string subnet = "10.213.0.0/24") =>
         StartInAsync(prefix + Convert.ToHexString(Guid.NewGuid().ToByteArray())[..8].ToLowerInvariant(), null, subnet);
