@@ -7,7 +7,7 @@ using Grpc.Core;
 
 namespace ClusterKit.Cli.Commands;
 
-/// <summary>`ck cluster ...`: init, join, inspect, join-token, ca.</summary>
+/// <summary>`ck cluster ...`: init, join, inspect, join-token, ca, unlock, unlock-key.</summary>
 internal static class ClusterCommands
 {
     public static Command Build()
@@ -19,6 +19,8 @@ internal static class ClusterCommands
         cluster.Subcommands.Add(Inspect());
         cluster.Subcommands.Add(JoinToken());
         cluster.Subcommands.Add(Ca());
+        cluster.Subcommands.Add(LockCommands.Unlock());
+        cluster.Subcommands.Add(LockCommands.UnlockKey());
         return cluster;
     }
 
@@ -27,7 +29,8 @@ internal static class ClusterCommands
         var advertise = new Option<string?>("--advertise-addr") { Description = "The API address HOST:PORT other nodes use to reach this manager (default: its --api-address)" };
         var advertiseRaft = new Option<string?>("--advertise-raft-addr") { Description = "The Raft address HOST:PORT other managers use (default: its --raft-address)" };
         var force = new Option<bool>("--force-new-cluster") { Description = "Recover a one-manager cluster from this manager's data (after losing quorum)" };
-        var command = new Command("init", "Make this host's manager the first manager of a new cluster") { advertise, advertiseRaft, force };
+        var autolock = new Option<bool>("--autolock") { Description = "Managers keep the cluster's data key wrapped by an unlock key, entered with `ck cluster unlock` after each restart" };
+        var command = new Command("init", "Make this host's manager the first manager of a new cluster") { advertise, advertiseRaft, force, autolock };
         command.SetAction(async (result, ct) =>
         {
             ManagerContext.RequireLocal(result, "ck cluster init");
@@ -36,6 +39,7 @@ internal static class ClusterCommands
                 AdvertiseApiAddress = result.GetValue(advertise) is { } api ? HostPort.Parse(api, "--advertise-addr") : string.Empty,
                 AdvertiseRaftAddress = result.GetValue(advertiseRaft) is { } raft ? HostPort.Parse(raft, "--advertise-raft-addr") : string.Empty,
                 ForceNewCluster = result.GetValue(force),
+                Autolock = result.GetValue(autolock),
             };
             using var manager = ManagerConnection.ForSocket(ManagerContext.SocketPath(result));
             var response = await manager.CallAsync(c => manager.Cluster.InitAsync(request, c), ct, Timeout.InfiniteTimeSpan);
@@ -51,6 +55,11 @@ internal static class ClusterCommands
             }
 
             Console.Write(JoinInstructions.AfterInit(response.ClusterId, response.NodeId, response.WorkerToken, response.ManagerToken, address));
+            if (response.UnlockKey.Length > 0)
+            {
+                Console.WriteLine();
+                Console.Write(LockCommands.UnlockKeyText(response.UnlockKey));
+            }
             if (response.AdminCertificatePem.Length > 0)
             {
                 var files = ManagerContext.AdminFiles(result);

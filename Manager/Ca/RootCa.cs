@@ -57,13 +57,16 @@ public sealed class RootCa
         return new RootCa(certificate, clusterId);
     }
 
-    /// <summary>Reads a root back from the store's PEM strings; a one-line error if they are not a ClusterKit root and its key.</summary>
-    public static RootCa FromPem(string certificatePem, string keyPem)
+    /// <summary>
+    /// Reads a root back from the store's PEM strings; a one-line error if they are not a ClusterKit
+    /// root and its key. Without <paramref name="keyPem"/> (a locked manager) the root can be trusted but signs nothing.
+    /// </summary>
+    public static RootCa FromPem(string certificatePem, string? keyPem)
     {
         X509Certificate2 certificate;
         try
         {
-            certificate = X509Certificate2.CreateFromPem(certificatePem, keyPem);
+            certificate = string.IsNullOrEmpty(keyPem) ? X509Certificate2.CreateFromPem(certificatePem) : X509Certificate2.CreateFromPem(certificatePem, keyPem);
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
@@ -84,7 +87,9 @@ public sealed class RootCa
             : new RootCa(certificate, clusterId);
     }
 
-    /// <summary>The private key as PKCS#8 PEM, for the replicated store (which encrypts it at rest).</summary>
+    public bool HasPrivateKey => Certificate.HasPrivateKey;
+
+    /// <summary>The private key as PKCS#8 PEM, to be sealed for the replicated store (ADR 0011).</summary>
     public string ExportKeyPem()
     {
         using var key = Certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException($"root CA {Digest} has no private key");

@@ -2,6 +2,7 @@ using System.Net;
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;
+using ClusterKit.Manager.Store.Sealing;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
 using Grpc.Core;
@@ -36,6 +37,9 @@ internal sealed partial class ManagerNodeService(
 
     internal BootstrapFiles Bootstrap => new(options.DataDirectory);
 
+    /// <summary>This manager's copy of the cluster's data key (ADR 0011).</summary>
+    internal DataKeyring Keys { get; } = new(options.DataDirectory);
+
     /// <summary>The Raft member, or an Unavailable error that tells the operator how to join.</summary>
     public RaftNode RequireNode() => _node ?? throw new RpcException(new Status(StatusCode.Unavailable, NotJoinedMessage));
 
@@ -47,6 +51,7 @@ internal sealed partial class ManagerNodeService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.DataDirectory);
+        Keys.Load();
         if (options.IsFixedMembership)
         {
             _node = await RaftNode.StartAsync(options.ToRaftOptions(), loggers, Time, OnStuck, cancellationToken);
@@ -81,7 +86,10 @@ internal sealed partial class ManagerNodeService(
             EnsureNotJoined();
             EnsureAdvertised("--advertise-addr", request.AdvertiseApiAddress, options.ApiAddress, "--api-address");
             EnsureAdvertised("--advertise-raft-addr", request.AdvertiseRaftAddress, options.RaftEndPoint.ToString(), "--raft-address");
-            var init = ClusterInit.Create(options, Time);
+            // The data key is on disk before the first transaction that it seals.
+            var dataKey = SealingKey.Create();
+            var init = ClusterInit.Create(options, Time, dataKey, request.Autolock);
+            Keys.Save(dataKey, init.UnlockKey);
             Bootstrap.WritePendingInit(init.Transaction);
             var files = new CertificateFiles(Bootstrap.IdentityDirectory);
             files.Save(init.Credentials);
@@ -159,7 +167,7 @@ internal sealed partial class ManagerNodeService(
     private TrustBundle? StoreTrust()
     {
         var stored = CurrentCluster();
-        return stored is null ? null : ClusterAuthority.FromStore(stored).Trust;
+        return stored is null ? null : ClusterAuthority.FromStore(stored, Keys).Trust;
     }
 
     /// <summary>Finishes an init or a join that a crash interrupted (or that just started).</summary>
@@ -239,7 +247,7 @@ internal sealed partial class ManagerNodeService(
             token);
         LogSetAside(logger, backup);
         var cluster = CurrentCluster() ?? throw new RpcException(new Status(StatusCode.DataLoss, "the recovered store has no cluster object"));
-        var authority = ClusterAuthority.FromStore(cluster);
+        var authority = ClusterAuthority.FromStore(cluster, Keys);
         LogForcedNewCluster(logger, cluster.Id, self);
         return new InitResponse
         {

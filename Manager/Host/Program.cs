@@ -4,9 +4,12 @@ using ClusterKit.Manager.Host;
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Host.Control;
 using ClusterKit.Manager.Host.Logging;
+using ClusterKit.Shared.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
+// Before anything is created: the data directory (the raft log, the keys) and the sockets are root-only.
+PrivateFiles.RestrictUmask();
 ManagerOptions options;
 try
 {
@@ -19,6 +22,8 @@ catch (ArgumentException e)
     return ManagerExitCodes.BadOptions;
 }
 
+// A data directory from an older version (0755, 0644) is tightened before it is read.
+PrivateFiles.TightenTree(options.DataDirectory, _ => true);
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o =>
@@ -69,6 +74,7 @@ builder.Services.AddSingleton<ManagerNodeService>();
 builder.Services.AddSingleton<LeaderCalls>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ManagerNodeService>());
 builder.Services.AddHostedService<CertificateRenewalService>();
+builder.Services.AddHostedService<DataKeyService>();
 builder.Services.AddSingleton<NodeStateClock>();
 builder.Services.AddHostedService<NodeStateClockService>();
 builder.Services.AddSingleton<ISessionIdentity, CertificateSessionIdentity>();

@@ -1,3 +1,4 @@
+using ClusterKit.Shared.Hosting;
 using ClusterKit.Worker.Hosting;
 
 namespace ClusterKit.Worker;
@@ -6,6 +7,8 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // Before anything is created: every file, directory and socket of the worker is root-only.
+        PrivateFiles.RestrictUmask();
         try
         {
             var app = WorkerHost.Build(args);

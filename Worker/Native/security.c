@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -75,6 +76,9 @@ static void drop_bounding(const struct plan *plan, int error_fd)
 static void exec_command(const struct plan *plan, int error_fd) __attribute__((noreturn));
 static void exec_command(const struct plan *plan, int error_fd)
 {
+    /* ck-worker runs with umask 077 (its files are root-only); the container's own processes get
+       the conventional 022, as under Docker, so what they create is what the image expects. */
+    umask(022);
     const char *cmd = plan->argv.items[0];
     if (strchr(cmd, '/')) {
         execve(cmd, plan->argv.items, plan->env.items);

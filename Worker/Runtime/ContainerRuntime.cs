@@ -144,15 +144,15 @@ public sealed partial class ContainerRuntime : IDisposable
             }
 
             var plan = LaunchPlanBuilder.Build(launch, paths, rootfs, user, cgroup?.ProcsFiles ?? [], labels, devices);
-            File.WriteAllText(paths.Hostname, plan.Hostname + "\n");
+            WriteReadableByContainer(paths.Hostname, plan.Hostname + "\n");
             if (launch.HostsFile is not null)
             {
-                File.WriteAllText(paths.Hosts, launch.HostsFile);
+                WriteReadableByContainer(paths.Hosts, launch.HostsFile);
             }
 
             if (launch.ResolvConf is not null)
             {
-                File.WriteAllText(paths.ResolvConf, launch.ResolvConf);
+                WriteReadableByContainer(paths.ResolvConf, launch.ResolvConf);
             }
 
             File.WriteAllText(paths.Plan, LaunchPlanSerializer.Write(plan));
@@ -301,6 +301,21 @@ public sealed partial class ContainerRuntime : IDisposable
         Directory.Exists(Path.Combine(paths.Work, "work", "incompat")) && File.Exists(paths.Plan)
             ? LaunchPlanSerializer.Read(File.ReadAllText(paths.Plan)).Labels.GetValueOrDefault(LaunchPlanBuilder.BootIdLabel)
             : null;
+
+    /// <summary>
+    /// A file bind-mounted into the container (/etc/hosts, ...): 0644 whatever the daemon's umask,
+    /// since any user of the container reads it; its root-only run directory keeps others out on the host.
+    /// </summary>
+    private static void WriteReadableByContainer(string path, string content)
+    {
+        File.WriteAllText(path, content);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("container files need Unix file modes");
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+    }
 
     internal void OnExited(string id, ContainerExit exit) => LogExited(id, exit.ExitCode, exit.Error ?? "none");
 

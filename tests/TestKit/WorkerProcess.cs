@@ -45,6 +45,11 @@ public sealed class WorkerProcess : IDisposable
     /// <summary>Waits for the worker to end by itself (e.g. a test's crash point); true if it did.</summary>
     public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
+    public string RunRoot => Path.Combine(Root, "run");
+
+    /// <summary>The daemon's process id (the same as <see cref="ProcessId"/>).</summary>
+    public int Pid => _process.Id;
+
     /// <summary>Starts a worker whose bridge uses <paramref name="subnet"/> inside its own network namespace.</summary>
     public static Task<WorkerProcess> StartAsync(string prefix = "ckt", string subnet = "10.213.0.0/24") =>
         StartInAsync(prefix + Convert.ToHexString(Guid.NewGuid().ToByteArray())[..8].ToLowerInvariant(), null, subnet);

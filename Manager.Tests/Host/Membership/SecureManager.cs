@@ -49,6 +49,15 @@ public sealed class SecureManager : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running process's id (the manager itself, or `sh` that execs it).</summary>
+    public int Pid => _process?.Id ?? throw new InvalidOperationException($"manager {Name} is not running");
+
+    /// <summary>More ck-manager options for the next start (e.g. --snapshot-every).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; set; } = [];
+
+    /// <summary>Start under this umask (through `sh -c 'umask U; exec ...'`), as a careless supervisor might.</summary>
+    public string? LaunchUmask { get; set; }
+
     /// <summary>The root-only local socket: what `ck` on the manager's host uses.</summary>
     public GrpcChannel Local => _local ??= LocalChannel(SocketPath);
 
@@ -65,12 +74,13 @@ public sealed class SecureManager : IAsyncDisposable
             throw new InvalidOperationException($"manager {Name} is already running");
         }
 
-        var start = new ProcessStartInfo(NetworkNamespace is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        string[] prefix = NetworkNamespace is null ? [] : ["netns", "exec", NetworkNamespace, "dotnet"];
+        var start = new ProcessStartInfo(LaunchUmask is not null ? "sh" : NetworkNamespace is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string[] prefix = LaunchUmask is not null ? ["-c", $"umask {LaunchUmask}; exec dotnet \"$@\"", "sh"] : NetworkNamespace is null ? [] : ["netns", "exec", NetworkNamespace, "dotnet"];
         foreach (var arg in (string[])[
             .. prefix,
             _managerDll, "--data-dir", DataDirectory, "--raft-address", Raft.ToString(), "--api-address", Api.ToString(),
-            "--socket", SocketPath, "--heartbeat-period-ms", heartbeatMs.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            "--socket", SocketPath, "--heartbeat-period-ms", heartbeatMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. ExtraArguments])
         {
             start.ArgumentList.Add(arg);
         }

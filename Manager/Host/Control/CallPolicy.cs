@@ -29,6 +29,11 @@ public static class CallPolicy
             // host or an operator who holds one already may get one; a manager process never needs it.
             "clusterkit.manager.v1.ClusterService" when name is "IssueAdminCertificate" => [CallerKind.LocalSocket, CallerKind.Admin],
 
+            // Autolock (ADR 0011): unlocking is done by root on the manager's host, like `docker swarm unlock`;
+            // the unlock key opens every manager's key file, so only an operator may read or rotate it.
+            "clusterkit.manager.v1.ClusterService" when name is "Unlock" => [CallerKind.LocalSocket],
+            "clusterkit.manager.v1.ClusterService" when name is "GetUnlockKey" => [CallerKind.LocalSocket, CallerKind.Admin],
+
             // A joiner has no certificate yet: the join token is its proof.
             "clusterkit.manager.v1.NodeCa" when name is "GetRootCertificates" or "TokenRole" or "IssueNodeCertificate"
                 => [CallerKind.Anonymous, CallerKind.LocalSocket, CallerKind.Worker, CallerKind.Manager, CallerKind.Admin],

@@ -21,11 +21,15 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
 
     public override Task<JoinResponse> Join(JoinRequest request, ServerCallContext context) => manager.JoinAsync(request, context.CancellationToken);
 
+    public override Task<UnlockResponse> Unlock(UnlockRequest request, ServerCallContext context) => ClusterLock.UnlockAsync(manager, request, logger, context.CancellationToken);
+
+    public override Task<GetUnlockKeyResponse> GetUnlockKey(GetUnlockKeyRequest request, ServerCallContext context) => ClusterLock.GetAsync(manager, request, logger, context.CancellationToken);
+
     public override async Task<ClusterInfo> Inspect(InspectClusterRequest request, ServerCallContext context)
     {
         var raft = manager.RequireNode();
         var cluster = manager.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster object is not replicated to this manager yet; try again"));
-        var authority = ClusterAuthority.FromStore(cluster);
+        var authority = ClusterAuthority.FromStore(cluster, manager.Keys);
         var status = await raft.GetStatusAsync(context.CancellationToken);
         var members = raft.Members;
         var info = new ClusterInfo
@@ -62,14 +66,14 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
         {
             await CommitAsync(raft, tx =>
             {
-                var authority = ClusterAuthority.FromStore(StoredCluster.Get(tx));
+                var authority = ClusterAuthority.FromStore(StoredCluster.Get(tx), manager.Keys);
                 tx.Update(authority.With(authority.Tokens.Rotate(role)));
             }, context.CancellationToken);
             LogRotatedToken(logger, NodeIdentity.RoleName(role));
         }
 
         var current = await raft.Store.ReadAsync(tx => StoredCluster.Get(tx), context.CancellationToken);
-        var now = ClusterAuthority.FromStore(current);
+        var now = ClusterAuthority.FromStore(current, manager.Keys);
         return new GetJoinTokenResponse { Token = now.Tokens.Token(role, now.TokenDigest).ToString() };
     }
 
@@ -78,7 +82,7 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
         var raft = manager.RequireNode();
         await CommitAsync(raft, tx =>
         {
-            var authority = ClusterAuthority.FromStore(StoredCluster.Get(tx));
+            var authority = ClusterAuthority.FromStore(StoredCluster.Get(tx), manager.Keys);
             var nodes = tx.List<Node>().Select(n => n.Id);
             CaRotation next;
             try
@@ -92,7 +96,7 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
 
             tx.Update(authority.With(next));
         }, context.CancellationToken);
-        var after = ClusterAuthority.FromStore(await raft.Store.ReadAsync(tx => StoredCluster.Get(tx), context.CancellationToken));
+        var after = ClusterAuthority.FromStore(await raft.Store.ReadAsync(tx => StoredCluster.Get(tx), context.CancellationToken), manager.Keys);
         LogRotatingCa(logger, after.Rotation.ToString());
         var response = new RotateCaResponse { Phase = after.Rotation.ToString() };
         response.RootDigests.AddRange(after.Trust.Digests);
@@ -118,7 +122,7 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
             throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no CA yet; try again"));
         }
 
-        var authority = ClusterAuthority.FromStore(stored);
+        var authority = ClusterAuthority.FromStore(stored, manager.Keys);
         var caller = CallerAuthorizationInterceptor.CallerOf(context);
         var identity = AdminCertificates.IdentityFor(caller, authority.ClusterId);
         X509Certificate2 certificate;

@@ -22,6 +22,9 @@ internal sealed class MembershipControlService(ManagerNodeService manager, Leade
         return new MembershipResponse { Managers = await leader.RemoveManagerAsync(request.NodeId, context.CancellationToken) };
     }
 
+    public override Task<GetDataKeyResponse> GetDataKey(GetDataKeyRequest request, ServerCallContext context)
+        => Task.FromResult(Membership.DataKeyHandOff.Serve(manager, Membership.DataKeyHandOff.CallerOf(context), request));
+
     private string CallerNodeId(ServerCallContext context)
         => CallerAuthorizationInterceptor.CallerOf(context).Identity?.NodeId
             ?? (manager.Options.IsFixedMembership

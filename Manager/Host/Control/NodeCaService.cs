@@ -21,7 +21,7 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
         // This manager's own copy: a joiner checks the roots against its token's digest anyway,
         // and a manager without quorum should still say which cluster it belongs to.
         var stored = manager.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still being created; try again"));
-        var authority = ClusterAuthority.FromStore(stored);
+        var authority = ClusterAuthority.FromStore(stored, manager.Keys);
         var response = new GetRootCertificatesResponse();
         response.RootCertificatesPem.AddRange(authority.Trust.Roots.Select(r => r.ExportCertificatePem()));
         return Task.FromResult(response);
@@ -89,7 +89,7 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
         var caller = CallerAuthorizationInterceptor.CallerOf(context);
         var identity = caller.Identity ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "renewing needs the node's current certificate"));
         var raft = manager.RequireNode();
-        var (certificate, trust) = await RenewAsync(raft, manager.Time, identity, request.CsrPem, context.CancellationToken);
+        var (certificate, trust) = await RenewAsync(raft, manager.Keys, manager.Time, identity, request.CsrPem, context.CancellationToken);
         LogRenewed(logger, identity.NodeId);
         var response = new RenewNodeCertificateResponse { CertificatePem = certificate.ExportCertificatePem() };
         response.RootCertificatesPem.AddRange(trust.Roots.Select(r => r.ExportCertificatePem()));
@@ -101,7 +101,7 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
     /// store now gives the node (promotions and demotions take effect on renewal); during a CA
     /// rotation the node is marked as moved to the new root.
     /// </summary>
-    internal static async Task<(X509Certificate2 Certificate, TrustBundle Trust)> RenewAsync(RaftNode raft, TimeProvider time, NodeIdentity identity, string csrPem, CancellationToken token)
+    internal static async Task<(X509Certificate2 Certificate, TrustBundle Trust)> RenewAsync(RaftNode raft, DataKeyring keys, TimeProvider time, NodeIdentity identity, string csrPem, CancellationToken token)
     {
         var stored = await raft.Store.ReadAsync(tx => (Cluster: StoredCluster.Find(tx), Node: tx.Get<Node>(identity.NodeId)), token);
         if (stored.Cluster is null)
@@ -116,7 +116,7 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
             role = node.Role == StoreRole.Manager ? IdentityRole.Manager : IdentityRole.Worker;
         }
 
-        var authority = ClusterAuthority.FromStore(stored.Cluster);
+        var authority = ClusterAuthority.FromStore(stored.Cluster, keys);
         X509Certificate2 certificate;
         try
         {
@@ -134,7 +134,7 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
                 tx =>
                 {
                     var current = StoredCluster.Get(tx);
-                    var now = ClusterAuthority.FromStore(current);
+                    var now = ClusterAuthority.FromStore(current, keys);
                     tx.Update(now.With(now.Rotation.CertificateIssued(identity.NodeId, now.Rotation.SigningRoot.Digest)));
                 },
                 token);
@@ -158,7 +158,7 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
 
         return stored is null
             ? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still being created; try again"))
-            : ClusterAuthority.FromStore(stored);
+            : ClusterAuthority.FromStore(stored, manager.Keys);
     }
 
     private static IdentityRole Verify(ClusterAuthority authority, string token)

@@ -118,7 +118,7 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
                 if (cluster is not null && !cluster.RemovedNodeIds.Contains(found.Id))
                 {
                     // A removed node no longer holds up a CA rotation.
-                    var authority = ClusterAuthority.FromStore(cluster);
+                    var authority = ClusterAuthority.FromStore(cluster, manager.Keys);
                     var updated = authority.With(authority.Rotation.NodeRemoved(found.Id));
                     updated.RemovedNodeIds.Add(found.Id);
                     tx.Update(updated);

@@ -39,7 +39,7 @@ internal sealed partial class CertificateRenewalService(ManagerNodeService manag
         }
 
         var certificate = tls.Credentials.Current.Certificate;
-        var rotation = ClusterAuthority.FromStore(cluster).Rotation;
+        var rotation = ClusterAuthority.FromStore(cluster, manager.Keys).Rotation;
         _renewAt ??= _policy.RenewAt(certificate, _jitter);
         var rotating = rotation.NeedsNewCertificate(certificate);
         if (!rotating && manager.Time.GetUtcNow() < _renewAt)
@@ -56,7 +56,7 @@ internal sealed partial class CertificateRenewalService(ManagerNodeService manag
 
         using var key = NodeKey.Create();
         var identity = tls.Identity;
-        var (issued, trust) = await NodeCaService.RenewAsync(manager.RequireNode(), manager.Time, identity, NodeKey.CreateSigningRequestPem(key), token);
+        var (issued, trust) = await NodeCaService.RenewAsync(manager.RequireNode(), manager.Keys, manager.Time, identity, NodeKey.CreateSigningRequestPem(key), token);
         tls.Replace(new NodeCredentials(NodeKey.WithCertificate(key, issued.ExportCertificatePem()), trust));
         _renewAt = null;
         LogRenewed(logger, identity.NodeId, rotating ? "the CA is rotating" : "renewal time", issued.NotAfter.ToUniversalTime());

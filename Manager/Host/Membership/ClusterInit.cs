@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Ca;
 using ClusterKit.Manager.Store;
+using ClusterKit.Manager.Store.Sealing;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
 using ClusterObject = ClusterKit.Proto.Manager.V1.Cluster;
@@ -17,8 +18,9 @@ namespace ClusterKit.Manager.Host.Membership;
 /// </summary>
 internal sealed class ClusterInit
 {
-    private ClusterInit(ClusterObject cluster, NodeCredentials credentials, NodeCredentials admin, Transaction transaction, ClusterAuthority authority)
+    private ClusterInit(ClusterObject cluster, NodeCredentials credentials, NodeCredentials admin, Transaction transaction, ClusterAuthority authority, SealingKey? unlockKey)
     {
+        UnlockKey = unlockKey;
         Cluster = cluster;
         Credentials = credentials;
         Admin = admin;
@@ -36,12 +38,21 @@ internal sealed class ClusterInit
 
     public ClusterAuthority Authority { get; }
 
-    public static ClusterInit Create(ManagerOptions options, TimeProvider time)
+    /// <summary>With autolock: the key the operator enters after a restart.</summary>
+    public SealingKey? UnlockKey { get; }
+
+    /// <summary>
+    /// The new cluster's objects, with a new data key that seals its secrets; the caller saves that
+    /// key before the first transaction reaches the log.
+    /// </summary>
+    public static ClusterInit Create(ManagerOptions options, TimeProvider time, SealingKey dataKey, bool autolock)
     {
+        ArgumentNullException.ThrowIfNull(dataKey);
         var clusterId = NodeIdentity.NewId();
         var root = RootCa.Create(clusterId, time);
-        var cluster = ClusterAuthority.NewCluster(root, JoinTokens.Create(), time.GetUtcNow(), CertificateIssuer.DefaultValidity, options.HeartbeatPeriod);
-        var authority = ClusterAuthority.FromStore(cluster);
+        var unlockKey = autolock ? SealingKey.Create() : null;
+        var cluster = ClusterAuthority.NewCluster(root, JoinTokens.Create(), time.GetUtcNow(), CertificateIssuer.DefaultValidity, options.HeartbeatPeriod, dataKey, unlockKey);
+        var authority = ClusterAuthority.FromStore(cluster, dataKey, "the new cluster's data key was not kept");
         var issuer = authority.Issuer(time);
         var credentials = IssueWithNewKey(issuer, new NodeIdentity(clusterId, NodeIdentity.NewId(), IdentityRole.Manager), authority.Trust);
         var admin = IssueWithNewKey(issuer, new NodeIdentity(clusterId, "admin-" + NodeIdentity.NewId(), IdentityRole.Admin), authority.Trust);
@@ -54,7 +65,7 @@ internal sealed class ClusterInit
                 new Mutation { Kind = Mutation.Types.Kind.Create, Object = StoreObjects.Wrap(self) },
             },
         };
-        return new ClusterInit(cluster, credentials, admin, transaction, authority);
+        return new ClusterInit(cluster, credentials, admin, transaction, authority, unlockKey);
     }
 
     /// <summary>A certificate for <paramref name="identity"/> with a key made here (the manager's own, or the operator's admin key).</summary>
@@ -94,6 +105,7 @@ internal sealed class ClusterInit
             ManagerToken = Authority.Tokens.Token(IdentityRole.Manager, Authority.TokenDigest).ToString(),
             AdminCertificatePem = Admin.Certificate.ExportCertificatePem(),
             AdminKeyPem = Admin.Certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem(),
+            UnlockKey = UnlockKey is null ? string.Empty : Store.Sealing.UnlockKey.Format(UnlockKey),
         };
         response.RootCertificatesPem.AddRange(Authority.Trust.Roots.Select(r => r.ExportCertificatePem()));
         return response;

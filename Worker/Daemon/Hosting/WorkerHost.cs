@@ -66,10 +66,14 @@ public static class WorkerHost
         app.MapGrpcService<ImagesApi>();
         app.MapWorkerCluster();
         app.Lifetime.ApplicationStarted.Register(() => File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        DataRootPermissions.Tighten(app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value);
         return app;
     }
 
-    /// <summary>Creates the socket's directory and removes a stale socket; refuses to start beside a live worker.</summary>
+    /// <summary>
+    /// Creates the socket's directory and removes a stale socket; refuses to start beside a live worker.
+    /// The process umask (077, set first thing in Main) makes Kestrel bind the socket root-only from the start.
+    /// </summary>
     private static void PrepareSocket(string socket)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(socket)!);

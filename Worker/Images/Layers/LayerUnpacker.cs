@@ -14,6 +14,10 @@ namespace ClusterKit.Worker.Images.Layers;
 internal sealed class LayerUnpacker
 {
     private const string XattrPrefix = "SCHILY.xattr.";
+
+    /// <summary>rwxr-xr-x: a layer directory whose mode the tar does not give.</summary>
+    internal const UnixFileMode ImageDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
     private readonly ISystemCalls _system;
 
     public LayerUnpacker(ISystemCalls system)
@@ -220,7 +224,9 @@ internal sealed class LayerUnpacker
         var status = TryStatus(full);
         if (status is null)
         {
+            // A parent the tar does not list gets the conventional 0755 (as Docker's), never the daemon's root-only umask.
             Directory.CreateDirectory(full);
+            File.SetUnixFileMode(full, ImageDirectoryMode);
         }
         else if (status.Type != FileNodeType.Directory)
         {

@@ -36,6 +36,9 @@ internal sealed class LayerStore
 
         var staging = Path.Combine(_temp, $"layer-{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
+
+        // The layer's root takes the tar's "./" mode when it has one; otherwise 0755, not the daemon's umask.
+        File.SetUnixFileMode(staging, LayerUnpacker.ImageDirectoryMode);
         try
         {
             await using var raw = await Compression.OpenMaybeGzipAsync(blobPath, cancellationToken);

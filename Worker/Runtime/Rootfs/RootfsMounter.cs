@@ -57,7 +57,14 @@ public sealed class RootfsMounter(ISystemCalls systemCalls)
             Directory.Delete(volatileMarker, recursive: true);
         }
 
-        Directory.CreateDirectory(paths.Upper);
+        if (!Directory.Exists(paths.Upper) && !OperatingSystem.IsWindows())
+        {
+            // The container's "/" takes the upper dir's mode: the image's own (its top layer's root),
+            // not the daemon's root-only umask, or a USER in the image could not reach its files.
+            Directory.CreateDirectory(paths.Upper);
+            File.SetUnixFileMode(paths.Upper, File.GetUnixFileMode(lowerDirsTopFirst[0]));
+        }
+
         Directory.CreateDirectory(paths.Work);
         Directory.CreateDirectory(paths.Rootfs);
         File.WriteAllText(paths.MountBootId, BootId + "\n");
