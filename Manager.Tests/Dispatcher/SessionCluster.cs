@@ -12,7 +12,11 @@ namespace ClusterKit.Manager.Tests.Dispatcher;
 /// </summary>
 public sealed class SessionCluster : IAsyncDisposable
 {
-    public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// Long enough that a manager or the test stalled by a loaded 2-core machine (two CPU-burning loops beside the three
+    /// managers) does not miss three periods; the exact timing of "down" is HeartbeatTrackerTests' job, on a fake clock.
+    /// </summary>
+    public static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
 
     private readonly string _root;
 
