@@ -52,6 +52,9 @@ for trx in "$results"/now/*.trx "$results"/future/*.trx; do
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
   e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  # A run the hang guard (or a crash) aborted counts no failed test in its counters: its hung test is one.
+  outcome=$(grep -o '<ResultSummary outcome="[^"]*"' "$trx" | head -1 | sed 's/.*="\(.*\)"/\1/')
+  if [[ "$outcome" =~ ^(Failed|Aborted|Error|Timeout)$ ]] && ((${f:-0} == 0)); then f=1; fi
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
 if ((status != 0 && failed == 0)); then failed=1; fi
