@@ -6,12 +6,16 @@ using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Cli.Control;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
+using Microsoft.Extensions.Time.Testing;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
 
 namespace ClusterKit.Cli.Tests;
 
 public sealed class ManagerConnectionTests
 {
+    /// <summary>A real TLS handshake checks certificates against the system clock: both ends use it.</summary>
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
     [Fact]
     public async Task No_manager_socket_says_so_in_one_line_naming_the_socket_and_the_way_out()
     {
@@ -30,11 +34,7 @@ public sealed class ManagerConnectionTests
     {
         using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "manager.sock");
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen();
-        // Accepts and then stays silent, as a manager waiting for a leader that never comes.
-        var accepted = listener.AcceptAsync();
+        using var listener = SilentManager(path, out var accepted);
         using var manager = ManagerConnection.ForSocket(path);
 
         var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.RemoveAsync(new RemoveNodeRequest { Node = "n1" }, c), CancellationToken.None, TimeSpan.FromMilliseconds(300)));
@@ -44,13 +44,32 @@ public sealed class ManagerConnectionTests
     }
 
     [Fact]
+    public async Task The_deadline_bounds_the_whole_call_on_the_connections_clock()
+    {
+        using var directory = new TempDirectory();
+        var path = Path.Combine(directory.Path, "manager.sock");
+        using var listener = SilentManager(path, out var accepted);
+        var clock = new FakeTimeProvider();
+        using var manager = ManagerConnection.ForSocket(path, clock);
+
+        // gRPC's own deadline (on the system clock) is an hour away: only ck's timer on the fake clock can end the call.
+        var call = manager.CallAsync(c => manager.Nodes.RemoveAsync(new RemoveNodeRequest { Node = "n1" }, c), CancellationToken.None, TimeSpan.FromHours(1));
+        using var silent = await accepted;
+        Assert.False(call.IsCompleted);
+        clock.Advance(TimeSpan.FromHours(1));
+
+        var error = await Assert.ThrowsAsync<ClusterCommandException>(() => call.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.StartsWith($"the local manager socket {path} did not answer within 3600 s: the cluster may have lost quorum", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_server_certificate_from_another_ca_is_refused_with_the_validators_reason()
     {
-        using var ours = TestCertificates.Root("cluster1");
-        using var foreign = TestCertificates.Root("cluster2");
-        using var impostor = TestCertificates.Node(foreign, new NodeIdentity("cluster1", "m1", IdentityRole.Manager));
+        using var ours = TestCertificates.Root("cluster1", Clock);
+        using var foreign = TestCertificates.Root("cluster2", Clock);
+        using var impostor = TestCertificates.Node(foreign, new NodeIdentity("cluster1", "m1", IdentityRole.Manager), Clock);
         await using var server = new TlsStubServer(impostor);
-        using var manager = ManagerConnection.ForHost(server.Address, Admin(ours), TimeProvider.System);
+        using var manager = ManagerConnection.ForHost(server.Address, Admin(ours), Clock);
 
         var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), c), CancellationToken.None));
 
@@ -62,10 +81,10 @@ public sealed class ManagerConnectionTests
     [Fact]
     public async Task A_worker_certificate_of_our_ca_is_not_a_manager()
     {
-        using var ours = TestCertificates.Root("cluster1");
-        using var worker = TestCertificates.Node(ours, new NodeIdentity("cluster1", "w1", IdentityRole.Worker));
+        using var ours = TestCertificates.Root("cluster1", Clock);
+        using var worker = TestCertificates.Node(ours, new NodeIdentity("cluster1", "w1", IdentityRole.Worker), Clock);
         await using var server = new TlsStubServer(worker);
-        using var manager = ManagerConnection.ForHost(server.Address, Admin(ours), TimeProvider.System);
+        using var manager = ManagerConnection.ForHost(server.Address, Admin(ours), Clock);
 
         var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), CancellationToken.None));
 
@@ -75,10 +94,10 @@ public sealed class ManagerConnectionTests
     [Fact]
     public async Task An_accepted_manager_is_remembered_as_the_answering_node()
     {
-        using var ours = TestCertificates.Root("cluster1");
-        using var managerCertificate = TestCertificates.Node(ours, new NodeIdentity("cluster1", "m7", IdentityRole.Manager));
+        using var ours = TestCertificates.Root("cluster1", Clock);
+        using var managerCertificate = TestCertificates.Node(ours, new NodeIdentity("cluster1", "m7", IdentityRole.Manager), Clock);
         await using var server = new TlsStubServer(managerCertificate);
-        using var manager = ManagerConnection.ForHost(server.Address, Admin(ours), TimeProvider.System);
+        using var manager = ManagerConnection.ForHost(server.Address, Admin(ours), Clock);
 
         // The stub speaks TLS only, so the call fails after the handshake; the handshake is what this test is about.
         var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), c), CancellationToken.None));
@@ -88,9 +107,19 @@ public sealed class ManagerConnectionTests
         Assert.Equal(1, server.Handshakes);
     }
 
+    /// <summary>A socket at <paramref name="path"/> that accepts and then stays silent, as a manager waiting for a leader that never comes.</summary>
+    private static Socket SilentManager(string path, out Task<Socket> accepted)
+    {
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen();
+        accepted = listener.AcceptAsync();
+        return listener;
+    }
+
     private static NodeCredentials Admin(X509Certificate2 root)
     {
-        var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", IdentityRole.Admin));
+        var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", IdentityRole.Admin), Clock);
         return new NodeCredentials(admin, TrustBundle.Of(root));
     }
 

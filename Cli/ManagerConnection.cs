@@ -20,13 +20,15 @@ internal sealed class ManagerConnection : IDisposable
 
     private static readonly IdentityRole[] ManagersOnly = [IdentityRole.Manager];
     private readonly GrpcChannel _channel;
+    private readonly TimeProvider _time;
     private volatile string? _refusal;
     private volatile string? _answeringNodeId;
 
-    private ManagerConnection(string target, string? host, Func<ManagerConnection, HttpMessageHandler> handler)
+    private ManagerConnection(string target, string? host, TimeProvider time, Func<ManagerConnection, HttpMessageHandler> handler)
     {
         Target = target;
         Host = host;
+        _time = time ?? throw new ArgumentNullException(nameof(time));
         _channel = GrpcChannel.ForAddress(host is null ? "http://manager" : "https://" + host, new GrpcChannelOptions
         {
             HttpHandler = handler(this),
@@ -55,7 +57,10 @@ internal sealed class ManagerConnection : IDisposable
     public static string ResolveSocket(string? option, Func<string, string?> environment) =>
         option ?? environment("CK_MANAGER_SOCKET") ?? DefaultSocket;
 
-    public static ManagerConnection ForSocket(string socketPath) => new($"the local manager socket {socketPath}", null, _ => new SocketsHttpHandler
+    public static ManagerConnection ForSocket(string socketPath) => ForSocket(socketPath, TimeProvider.System);
+
+    /// <param name="time">The clock of <see cref="CallAsync"/>'s deadline.</param>
+    public static ManagerConnection ForSocket(string socketPath, TimeProvider time) => new($"the local manager socket {socketPath}", null, time, _ => new SocketsHttpHandler
     {
         ConnectCallback = async (_, cancellationToken) =>
         {
@@ -77,7 +82,7 @@ internal sealed class ManagerConnection : IDisposable
     public static ManagerConnection ForHost(string host, NodeCredentials admin, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(admin);
-        return new($"the manager at {host}", host, connection =>
+        return new($"the manager at {host}", host, time, connection =>
         {
             var validator = new PeerCertificateValidator(admin.Identity.ClusterId, () => admin.Trust, time);
             var factory = new TlsOptionsFactory(new NodeCredentialsHolder(admin), validator, refused => connection._refusal = refused.Reason);
@@ -111,16 +116,27 @@ internal sealed class ManagerConnection : IDisposable
     /// Runs one call with a deadline (<see cref="DefaultTimeout"/> unless given; <see cref="Timeout.InfiniteTimeSpan"/> for
     /// none), turning a failed connection, handshake or deadline into a one-line <see cref="ClusterCommandException"/>.
     /// </summary>
+    /// <remarks>
+    /// gRPC's deadline (sent to the manager as grpc-timeout) runs only from the moment the call reaches the HTTP handler,
+    /// and its timer can be lost; ck's own timer, on the connection's <see cref="TimeProvider"/>, bounds the whole call from here (connect, TLS,
+    /// HTTP/2 settings, headers, body), so a manager that accepts and stays silent never holds ck past the deadline.
+    /// </remarks>
     public async Task<T> CallAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         var wait = timeout ?? DefaultTimeout;
-        DateTime? deadline = wait == Timeout.InfiniteTimeSpan ? null : DateTime.UtcNow + wait;
+        var bounded = wait != Timeout.InfiniteTimeSpan;
+
+        // gRPC measures its deadline on the system clock, whatever _time is.
+        DateTime? deadline = bounded ? DateTime.UtcNow + wait : null;
+        using var expiry = bounded ? new CancellationTokenSource(wait, _time) : new CancellationTokenSource();
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         try
         {
-            return await call(new CallOptions(deadline: deadline, cancellationToken: cancellationToken)).ResponseAsync;
+            using var pending = call(new CallOptions(deadline: deadline, cancellationToken: either.Token));
+            return await pending.ResponseAsync.WaitAsync(either.Token);
         }
-        catch (RpcException error) when (error.StatusCode == StatusCode.DeadlineExceeded && !cancellationToken.IsCancellationRequested)
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested && IsDeadline(error, expiry.IsCancellationRequested))
         {
             throw new ClusterCommandException(
                 $"{Target} did not answer within {(wait < TimeSpan.FromSeconds(1) ? $"{wait.TotalMilliseconds:0} ms" : $"{wait.TotalSeconds:0} s")}: the cluster may have lost quorum (see `ck node ls`) or the manager is overloaded; a change asked for may still be applied once a leader is back",
@@ -131,6 +147,13 @@ internal sealed class ManagerConnection : IDisposable
             throw translated;
         }
     }
+
+    private static bool IsDeadline(Exception error, bool expired) => error switch
+    {
+        RpcException { StatusCode: StatusCode.DeadlineExceeded } => true,
+        RpcException { StatusCode: StatusCode.Cancelled } or OperationCanceledException => expired,
+        _ => false,
+    };
 
     public void Dispose() => _channel.Dispose();
 

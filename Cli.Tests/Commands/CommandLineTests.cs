@@ -7,6 +7,9 @@ namespace ClusterKit.Cli.Tests.Commands;
 /// <summary>The `ck cluster` and `ck node` command lines as an operator types them; each case fails before any connection.</summary>
 public sealed class CommandLineTests
 {
+    /// <summary>A fixed clock: nothing here compares a certificate with the wall clock.</summary>
+    private static readonly TimeProvider Clock = TestCertificates.FixedClock();
+
     private static Task<int> RunAsync(params string[] args) =>
         CliRoot.Build().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 
@@ -40,7 +43,7 @@ public sealed class CommandLineTests
     [Fact]
     public async Task A_join_address_without_a_port_is_refused()
     {
-        var token = TestCertificates.TokenFor(TestCertificates.Root("c1")).ToString();
+        var token = TestCertificates.TokenFor(TestCertificates.Root("c1", Clock)).ToString();
 
         var error = await Assert.ThrowsAsync<SpecFormatException>(() => RunAsync("cluster", "join", "--token", token, "10.0.0.1"));
 

@@ -9,6 +9,9 @@ namespace ClusterKit.Cli.Tests.Control;
 
 public sealed class AdminCertificateKeeperTests
 {
+    /// <summary>A fixed clock: nothing here compares a certificate with the wall clock.</summary>
+    private static readonly TimeProvider Clock = TestCertificates.FixedClock();
+
     [Theory]
     [InlineData(null, null, false, "Write")]
     [InlineData(null, null, true, "Write")]
@@ -24,7 +27,7 @@ public sealed class AdminCertificateKeeperTests
     public async Task An_empty_directory_gets_the_certificate_the_manager_signed_for_cks_own_key()
     {
         using var directory = new TempDirectory();
-        using var root = TestCertificates.Root("c1");
+        using var root = TestCertificates.Root("c1", Clock);
         var files = new AdminCredentialFiles(Path.Combine(directory.Path, "clusterkit"));
         string? sentCsr = null;
 
@@ -53,8 +56,8 @@ public sealed class AdminCertificateKeeperTests
     public async Task Another_clusters_files_are_left_alone_and_the_manager_is_not_asked()
     {
         using var directory = new TempDirectory();
-        using var root = TestCertificates.Root("c2");
-        using var admin = TestCertificates.Node(root, new NodeIdentity("c2", "admin-1", NodeRole.Admin));
+        using var root = TestCertificates.Root("c2", Clock);
+        using var admin = TestCertificates.Node(root, new NodeIdentity("c2", "admin-1", NodeRole.Admin), Clock);
         var files = new AdminCredentialFiles(directory.Path);
         files.Save(new NodeCredentials(admin, TrustBundle.Of(root)));
         var before = File.ReadAllText(files.AdminPath);
@@ -82,8 +85,8 @@ public sealed class AdminCertificateKeeperTests
     public async Task This_clusters_files_are_kept_on_join_and_replaced_on_renewal()
     {
         using var directory = new TempDirectory();
-        using var root = TestCertificates.Root("c1");
-        using var admin = TestCertificates.Node(root, new NodeIdentity("c1", "admin-1", NodeRole.Admin));
+        using var root = TestCertificates.Root("c1", Clock);
+        using var admin = TestCertificates.Node(root, new NodeIdentity("c1", "admin-1", NodeRole.Admin), Clock);
         var files = new AdminCredentialFiles(directory.Path);
         files.Save(new NodeCredentials(admin, TrustBundle.Of(root)));
         var keeper = new AdminCertificateKeeper(files);
@@ -102,7 +105,7 @@ public sealed class AdminCertificateKeeperTests
     public async Task A_certificate_of_another_cluster_than_expected_is_not_saved()
     {
         using var directory = new TempDirectory();
-        using var root = TestCertificates.Root("c2");
+        using var root = TestCertificates.Root("c2", Clock);
         var files = new AdminCredentialFiles(directory.Path);
 
         var error = await Assert.ThrowsAsync<ClusterCommandException>(() => new AdminCertificateKeeper(files).ObtainAsync(
@@ -138,7 +141,7 @@ public sealed class AdminCertificateKeeperTests
         var request = new CertificateRequest(new NodeIdentity(clusterId, adminId, NodeRole.Admin).ToSubject(), csr.PublicKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
-        var now = DateTimeOffset.UtcNow;
+        var now = Clock.GetUtcNow();
         using var certificate = request.Create(root, now.AddMinutes(-5), now.AddDays(7), RandomNumberGenerator.GetBytes(12));
         var response = new IssueAdminCertificateResponse { ClusterId = clusterId, CertificatePem = certificate.ExportCertificatePem() };
         response.RootCertificatesPem.Add(root.ExportCertificatePem());

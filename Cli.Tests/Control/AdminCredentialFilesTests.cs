@@ -7,12 +7,15 @@ namespace ClusterKit.Cli.Tests.Control;
 
 public sealed class AdminCredentialFilesTests
 {
+    /// <summary>A fixed clock: nothing here compares a certificate with the wall clock.</summary>
+    private static readonly TimeProvider Clock = TestCertificates.FixedClock();
+
     [Fact]
     public void Saved_admin_credentials_load_back_from_two_private_files()
     {
         using var directory = new TempDirectory();
-        using var root = TestCertificates.Root("cluster1");
-        using var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin));
+        using var root = TestCertificates.Root("cluster1", Clock);
+        using var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin), Clock);
         var files = new AdminCredentialFiles(Path.Combine(directory.Path, "clusterkit"));
 
         using var key = admin.GetECDsaPrivateKey()!;
@@ -43,8 +46,8 @@ public sealed class AdminCredentialFilesTests
     public void A_file_others_can_read_is_refused_with_the_chmod_to_run()
     {
         using var directory = new TempDirectory();
-        using var root = TestCertificates.Root("cluster1");
-        using var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin));
+        using var root = TestCertificates.Root("cluster1", Clock);
+        using var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin), Clock);
         var files = new AdminCredentialFiles(directory.Path);
         files.Save(new NodeCredentials(admin, TrustBundle.Of(root)));
         File.SetUnixFileMode(files.AdminPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
@@ -58,8 +61,8 @@ public sealed class AdminCredentialFilesTests
     public void Only_an_admin_certificate_is_kept()
     {
         using var directory = new TempDirectory();
-        using var root = TestCertificates.Root("cluster1");
-        using var manager = TestCertificates.Node(root, new NodeIdentity("cluster1", "m1", NodeRole.Manager));
+        using var root = TestCertificates.Root("cluster1", Clock);
+        using var manager = TestCertificates.Node(root, new NodeIdentity("cluster1", "m1", NodeRole.Manager), Clock);
 
         var error = Assert.Throws<ArgumentException>(() => new AdminCredentialFiles(directory.Path).Save(new NodeCredentials(manager, TrustBundle.Of(root))));
 
@@ -71,8 +74,8 @@ public sealed class AdminCredentialFilesTests
     public void A_corrupt_admin_file_is_named()
     {
         using var directory = new TempDirectory();
-        using var root = TestCertificates.Root("cluster1");
-        using var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin));
+        using var root = TestCertificates.Root("cluster1", Clock);
+        using var admin = TestCertificates.Node(root, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin), Clock);
         var files = new AdminCredentialFiles(directory.Path);
         files.Save(new NodeCredentials(admin, TrustBundle.Of(root)));
         File.WriteAllText(files.AdminPath, "not a certificate");
@@ -86,9 +89,9 @@ public sealed class AdminCredentialFilesTests
     public void A_ca_rotation_adds_the_new_root_to_trust_and_keeps_the_admin_certificate()
     {
         using var directory = new TempDirectory();
-        using var old = TestCertificates.Root("cluster1");
-        using var next = TestCertificates.Root("cluster1");
-        using var admin = TestCertificates.Node(old, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin));
+        using var old = TestCertificates.Root("cluster1", Clock);
+        using var next = TestCertificates.Root("cluster1", Clock);
+        using var admin = TestCertificates.Node(old, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin), Clock);
         var files = new AdminCredentialFiles(directory.Path);
         files.Save(new NodeCredentials(admin, TrustBundle.Of(old)));
         var adminBefore = File.ReadAllText(files.AdminPath);
@@ -106,9 +109,9 @@ public sealed class AdminCredentialFilesTests
     public void Roots_of_another_cluster_or_without_saved_files_are_not_followed()
     {
         using var directory = new TempDirectory();
-        using var ours = TestCertificates.Root("cluster1");
-        using var theirs = TestCertificates.Root("cluster2");
-        using var admin = TestCertificates.Node(ours, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin));
+        using var ours = TestCertificates.Root("cluster1", Clock);
+        using var theirs = TestCertificates.Root("cluster2", Clock);
+        using var admin = TestCertificates.Node(ours, new NodeIdentity("cluster1", "admin-1", NodeRole.Admin), Clock);
         var empty = new AdminCredentialFiles(Path.Combine(directory.Path, "none"));
         var files = new AdminCredentialFiles(directory.Path);
         files.Save(new NodeCredentials(admin, TrustBundle.Of(ours)));

@@ -24,7 +24,7 @@ public sealed class ClusterInfoTextTests
         info.RootDigests.Add("digest-old");
         info.RootDigests.Add("digest-new");
 
-        var text = ClusterInfoText.Format(info);
+        var text = ClusterInfoText.Format(info, new DateTimeOffset(2026, 11, 28, 19, 30, 0, TimeSpan.Zero));
 
         Assert.Equal(
             "ID: c1\n" +
@@ -71,7 +71,7 @@ public sealed class ClusterInfoTextTests
     [Fact]
     public void A_cluster_with_quorum_and_no_leader_says_so()
     {
-        var text = ClusterInfoText.Format(new ClusterInfo { ClusterId = "c1", Managers = 1, ReachableManagers = 1, HasQuorum = true });
+        var text = ClusterInfoText.Format(new ClusterInfo { ClusterId = "c1", Managers = 1, ReachableManagers = 1, HasQuorum = true }, new DateTimeOffset(2026, 11, 28, 19, 30, 0, TimeSpan.Zero));
 
         Assert.Contains("Quorum: yes\n", text, StringComparison.Ordinal);
         Assert.Contains("Leader: none\n", text, StringComparison.Ordinal);

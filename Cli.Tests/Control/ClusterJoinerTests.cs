@@ -10,12 +10,15 @@ namespace ClusterKit.Cli.Tests.Control;
 
 public sealed class ClusterJoinerTests
 {
+    /// <summary>A fixed clock: nothing here compares a certificate with the wall clock.</summary>
+    private static readonly TimeProvider Clock = TestCertificates.FixedClock();
+
     private const string Remote = "10.0.0.1:4243";
 
     [Fact]
     public async Task A_manager_token_is_sent_only_after_the_root_matches_and_then_joins_through_the_local_manager()
     {
-        using var root = TestCertificates.Root("cluster1");
+        using var root = TestCertificates.Root("cluster1", Clock);
         var token = TestCertificates.TokenFor(root);
         var remote = new FakeRemote([root.ExportCertificatePem()], StoreRole.Manager);
         var local = new FakeLocal { Manager = new JoinResponse { ClusterId = "cluster1", NodeId = "node9", Role = StoreRole.Manager } };
@@ -33,8 +36,8 @@ public sealed class ClusterJoinerTests
     [Fact]
     public async Task The_root_the_token_pins_is_picked_among_the_roots_of_a_ca_rotation()
     {
-        using var old = TestCertificates.Root("cluster1");
-        using var next = TestCertificates.Root("cluster1");
+        using var old = TestCertificates.Root("cluster1", Clock);
+        using var next = TestCertificates.Root("cluster1", Clock);
         var remote = new FakeRemote([old.ExportCertificatePem(), next.ExportCertificatePem()], StoreRole.Worker);
         var local = new FakeLocal { Worker = new JoinClusterResponse { ClusterId = "cluster1", NodeId = "w1" } };
 
@@ -48,8 +51,8 @@ public sealed class ClusterJoinerTests
     [Fact]
     public async Task A_manager_of_another_cluster_never_sees_the_token_and_the_error_names_both_digests()
     {
-        using var ours = TestCertificates.Root("cluster1");
-        using var theirs = TestCertificates.Root("cluster2");
+        using var ours = TestCertificates.Root("cluster1", Clock);
+        using var theirs = TestCertificates.Root("cluster2", Clock);
         var remote = new FakeRemote([theirs.ExportCertificatePem()], StoreRole.Manager);
         var local = new FakeLocal();
 
@@ -65,7 +68,7 @@ public sealed class ClusterJoinerTests
     [Fact]
     public async Task A_worker_daemon_without_the_cluster_service_is_reported_plainly()
     {
-        using var root = TestCertificates.Root("cluster1");
+        using var root = TestCertificates.Root("cluster1", Clock);
         var remote = new FakeRemote([root.ExportCertificatePem()], StoreRole.Worker);
         var local = new FakeLocal { WorkerError = new RpcException(new Status(StatusCode.Unimplemented, "")) };
 
@@ -78,7 +81,7 @@ public sealed class ClusterJoinerTests
     [Fact]
     public async Task Another_worker_refusal_passes_through_with_its_own_words()
     {
-        using var root = TestCertificates.Root("cluster1");
+        using var root = TestCertificates.Root("cluster1", Clock);
         var remote = new FakeRemote([root.ExportCertificatePem()], StoreRole.Worker);
         var local = new FakeLocal { WorkerError = new RpcException(new Status(StatusCode.FailedPrecondition, "this worker already belongs to cluster c0")) };
 
@@ -90,7 +93,7 @@ public sealed class ClusterJoinerTests
     [Fact]
     public void A_manager_that_sends_no_root_or_garbage_is_refused()
     {
-        using var root = TestCertificates.Root("cluster1");
+        using var root = TestCertificates.Root("cluster1", Clock);
         var token = TestCertificates.TokenFor(root);
 
         var none = Assert.Throws<ClusterCommandException>(() => PinnedRoot.Select(token, [], Remote));
@@ -103,7 +106,7 @@ public sealed class ClusterJoinerTests
     [Fact]
     public void The_cluster_id_comes_from_the_roots_organization()
     {
-        using var root = TestCertificates.Root("cluster-7");
+        using var root = TestCertificates.Root("cluster-7", Clock);
 
         Assert.Equal("cluster-7", PinnedRoot.ClusterIdOf(root, Remote));
     }

@@ -123,7 +123,7 @@ internal static class ClusterCommands
             var json = ManagerContext.IsJson(result.GetValue(format), jsonByDefault: false);
             using var manager = ManagerContext.Connect(result);
             var info = await manager.CallAsync(c => manager.Cluster.InspectAsync(new InspectClusterRequest(), c), ct);
-            Console.Write(json ? Json.Format(info) + "\n" : ClusterInfoText.Format(info, DateTimeOffset.UtcNow));
+            Console.Write(json ? Json.Format(info) + "\n" : ClusterInfoText.Format(info, TimeProvider.System.GetUtcNow()));
             if (ManagerContext.TryAdminFiles(result)?.FollowRoots(info.RootCertificatesPem, manager.Target) == true)
             {
                 await Console.Error.WriteLineAsync($"note: the cluster's roots changed (CA rotation); ck's {AdminCredentialFiles.TrustFileName} now holds them");
@@ -185,7 +185,7 @@ internal static class ClusterCommands
                 }
 
                 // On stderr: stdout stays a PEM bundle that can be redirected to a file.
-                if (RotationProgressText.Summary(info, DateTimeOffset.UtcNow) is { } progress)
+                if (RotationProgressText.Summary(info, TimeProvider.System.GetUtcNow()) is { } progress)
                 {
                     await Console.Error.WriteLineAsync(progress);
                 }

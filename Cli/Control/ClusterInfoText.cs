@@ -7,8 +7,6 @@ namespace ClusterKit.Cli.Control;
 /// <summary>`ck cluster inspect` as text: one "Key: value" line per fact (pure).</summary>
 internal static class ClusterInfoText
 {
-    public static string Format(ClusterInfo info) => Format(info, DateTimeOffset.UtcNow);
-
     /// <param name="now">To write the times of today's node state changes short.</param>
     public static string Format(ClusterInfo info, DateTimeOffset now)
     {

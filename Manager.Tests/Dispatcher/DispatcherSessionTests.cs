@@ -6,11 +6,14 @@ using Xunit.Abstractions;
 
 namespace ClusterKit.Manager.Tests.Dispatcher;
 
-/// <summary>The dispatcher protocol against three real managers (heartbeat period 200 ms).</summary>
+/// <summary>The dispatcher protocol against three real managers (heartbeat period 1 s); bounds are behaviour, not speed.</summary>
 [Collection(RaftClusterCollection.Name)]
 public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestOutputHelper output) : IClassFixture<SessionClusterFixture>
 {
     private static readonly TimeSpan Period = SessionCluster.Period;
+
+    /// <summary>How long the test waits for what must happen: patience for a loaded machine, not a claim of speed.</summary>
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task The_leader_accepts_a_registration_and_records_the_node_ready_with_its_description()
@@ -31,7 +34,7 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
         // Every manager's copy has it, through Raft.
         foreach (var manager in fixture.Cluster.Managers)
         {
-            var (node, _) = await fixture.Cluster.WaitForStateAsync(manager, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
+            var (node, _) = await fixture.Cluster.WaitForStateAsync(manager, nodeId, NodeState.Ready, Wait);
             Assert.Equal(RawSession.Description("host-a"), node.Description);
             Assert.Equal("127.0.0.1", node.Status.Address);
             Assert.Equal(NodeRole.Worker, node.Role);
@@ -43,7 +46,7 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
         for (var i = 0; i < 5; i++)
         {
             await session.HeartbeatAsync();
-            var ack = await session.ReadUntilAsync(ManagerMessage.MessageOneofCase.HeartbeatAck, TimeSpan.FromSeconds(2));
+            var ack = await session.ReadUntilAsync(ManagerMessage.MessageOneofCase.HeartbeatAck, Wait);
             Assert.Equal((long)Period.TotalMilliseconds, ack.HeartbeatAck.HeartbeatPeriodMs);
             await Task.Delay(Period / 2);
         }
@@ -66,19 +69,19 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
 
         await session.HeartbeatAsync();
         var lastHeartbeat = Stopwatch.GetTimestamp();
-        await session.ReadUntilAsync(ManagerMessage.MessageOneofCase.HeartbeatAck, TimeSpan.FromSeconds(2));
+        await session.ReadUntilAsync(ManagerMessage.MessageOneofCase.HeartbeatAck, Wait);
 
-        // Silent, stream open: down after 3 periods (600 ms), plus at most a check tick, a commit and a poll.
-        var (down, seenDownAt) = await fixture.Cluster.WaitForStateAsync(leader, nodeId, NodeState.Down, TimeSpan.FromSeconds(10));
+        // Silent, stream open: down after 3 periods, never before. How soon after is HeartbeatTrackerTests' claim (fake
+        // clock); here a loaded machine may delay the check, the commit and the poll, so only the test's patience bounds it.
+        var (down, seenDownAt) = await fixture.Cluster.WaitForStateAsync(leader, nodeId, NodeState.Down, Wait);
         var silence = Stopwatch.GetElapsedTime(lastHeartbeat, seenDownAt);
         output.WriteLine($"down observed {silence.TotalMilliseconds:0} ms after the last heartbeat (timeout {3 * Period.TotalMilliseconds} ms): {down.Status.Message}");
-        Assert.InRange(silence, 3 * Period, (3 * Period) + TimeSpan.FromSeconds(2));
+        Assert.True(silence >= 3 * Period, $"down {silence.TotalMilliseconds:0} ms after the last heartbeat, before the timeout of three periods");
 
-        // The leader decided after 3 periods of silence plus at most a check tick (period / 4) and
-        // some scheduling slack; the rest of what the test saw is the Raft commit and its own polling.
+        // The leader's own account of the silence it decided on: at least the three periods.
         Assert.StartsWith("no heartbeat for ", down.Status.Message, StringComparison.Ordinal);
         var decidedAfter = double.Parse(down.Status.Message["no heartbeat for ".Length..^" s".Length], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(decidedAfter, 0.6, 1.0);
+        Assert.InRange(decidedAfter, (3 * Period).TotalSeconds, Wait.TotalSeconds);
         Assert.Equal(RawSession.Description("host-b"), down.Description);
 
         // The next heartbeat on the same stream brings it back. Heartbeats then go on at the period, so that a
@@ -89,13 +92,13 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
         var beating = KeepHeartbeatingAsync(session, keepBeating.Token);
         try
         {
-            var (ready, seenReadyAt) = await fixture.Cluster.WaitForStateAsync(leader, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
+            var (ready, seenReadyAt) = await fixture.Cluster.WaitForStateAsync(leader, nodeId, NodeState.Ready, Wait);
             output.WriteLine($"ready again {Stopwatch.GetElapsedTime(resumed, seenReadyAt).TotalMilliseconds:0} ms after the heartbeat");
             Assert.Equal(string.Empty, ready.Status.Message);
             Assert.Equal(down.Status.Address, ready.Status.Address);
 
             // Every other manager agrees.
-            await fixture.Cluster.WaitForStateAsync(follower, nodeId, NodeState.Ready, TimeSpan.FromSeconds(5));
+            await fixture.Cluster.WaitForStateAsync(follower, nodeId, NodeState.Ready, Wait);
         }
         finally
         {
@@ -161,7 +164,7 @@ public sealed class DispatcherSessionTests(SessionClusterFixture fixture, ITestO
         }
 
         // Once the first stream is gone, the node may open a new one.
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        var until = DateTime.UtcNow + Wait;
         while (true)
         {
             await using var again = new RawSession(leader.Api.ToString());

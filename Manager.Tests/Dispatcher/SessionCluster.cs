@@ -12,7 +12,11 @@ namespace ClusterKit.Manager.Tests.Dispatcher;
 /// </summary>
 public sealed class SessionCluster : IAsyncDisposable
 {
-    public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// Long enough that a manager or the test stalled by a loaded 2-core machine (two CPU-burning loops beside the three
+    /// managers) does not miss three periods; the exact timing of "down" is HeartbeatTrackerTests' job, on a fake clock.
+    /// </summary>
+    public static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
 
     private readonly string _root;
 
@@ -62,7 +66,7 @@ public sealed class SessionCluster : IAsyncDisposable
         while (DateTime.UtcNow < until)
         {
             var running = Managers.Where(m => m.IsRunning && m != except).ToArray();
-            var statuses = await Task.WhenAll(running.Select(m => m.TryStatusAsync(TimeSpan.FromSeconds(1))));
+            var statuses = await Task.WhenAll(running.Select(m => m.TryStatusAsync(TimeSpan.FromSeconds(5))));
             var leader = statuses.FirstOrDefault(s => s is { IsLeader: true });
             if (leader is not null && statuses.All(s => s is not null && s.LeaderNodeId == leader.NodeId))
             {
@@ -151,13 +155,13 @@ public sealed class SessionClusterFixture : IAsyncLifetime
     {
         _cluster = SessionCluster.Create(electionTimeoutMs: "1000-2000");
         _cluster.StartAll();
-        await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(90));
     }
 
     /// <summary>The leader now and another manager (leadership may have moved since the last test).</summary>
     public async Task<(ManagerProcess Leader, ManagerProcess Follower)> RolesAsync()
     {
-        var leader = await Cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        var leader = await Cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(90));
         return (leader, Cluster.Managers.First(m => m != leader));
     }
 

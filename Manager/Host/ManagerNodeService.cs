@@ -193,7 +193,7 @@ internal sealed partial class ManagerNodeService(
         var pendingJoin = Bootstrap.ReadPendingJoin();
         if (pendingJoin is not null && Tls is { } tls)
         {
-            await ClusterJoin.TakeRaftSeatAsync(node, tls, pendingJoin, token);
+            await ClusterJoin.TakeRaftSeatAsync(node, tls, pendingJoin, Time, token);
             Bootstrap.DeletePendingJoin();
         }
     }

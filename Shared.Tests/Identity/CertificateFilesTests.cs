@@ -8,6 +8,8 @@ namespace ClusterKit.Shared.Tests.Identity;
 [SupportedOSPlatform("linux")]
 public sealed class CertificateFilesTests : IDisposable
 {
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = TestCertificates.Clock();
+
     private readonly TempDirectory _temp = new("ckt-identity");
     private readonly string _clusterId = TestCertificates.NewClusterId();
 
@@ -116,7 +118,7 @@ public sealed class CertificateFilesTests : IDisposable
 
     private NodeCredentials Credentials(string nodeId, NodeRole role)
     {
-        var root = TestCertificates.Root(_clusterId);
-        return new NodeCredentials(TestCertificates.Node(root, new NodeIdentity(_clusterId, nodeId, role)), TrustBundle.Of(root));
+        var root = TestCertificates.Root(_clock, _clusterId);
+        return new NodeCredentials(TestCertificates.Node(_clock, root, new NodeIdentity(_clusterId, nodeId, role)), TrustBundle.Of(root));
     }
 }

@@ -5,6 +5,8 @@ namespace ClusterKit.Shared.Tests.Identity;
 
 public sealed class JoinTokenTests
 {
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = TestCertificates.Clock();
+
     private static readonly string Digest = new('a', 50);
     private static readonly string Secret = new('7', 25);
 
@@ -68,8 +70,8 @@ public sealed class JoinTokenTests
     public void The_token_pins_exactly_its_CA_certificate()
     {
         var clusterId = TestCertificates.NewClusterId();
-        using var ca = TestCertificates.Root(clusterId);
-        using var other = TestCertificates.Root(clusterId);
+        using var ca = TestCertificates.Root(_clock, clusterId);
+        using var other = TestCertificates.Root(_clock, clusterId);
         var token = new JoinToken(CertificateDigest.Of(ca), Secret);
 
         Assert.True(token.Pins(ca));
@@ -82,7 +84,7 @@ public sealed class JoinTokenTests
     [Fact]
     public void The_digest_is_base36_of_the_sha256_of_the_DER()
     {
-        using var ca = TestCertificates.Root(TestCertificates.NewClusterId());
+        using var ca = TestCertificates.Root(_clock, TestCertificates.NewClusterId());
         var hash = System.Security.Cryptography.SHA256.HashData(ca.RawData);
         var value = new System.Numerics.BigInteger(hash, isUnsigned: true, isBigEndian: true);
 

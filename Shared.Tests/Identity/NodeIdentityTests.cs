@@ -5,6 +5,8 @@ namespace ClusterKit.Shared.Tests.Identity;
 
 public sealed class NodeIdentityTests
 {
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = TestCertificates.Clock();
+
     [Theory]
     [InlineData(NodeRole.Worker, "worker")]
     [InlineData(NodeRole.Manager, "manager")]
@@ -26,8 +28,8 @@ public sealed class NodeIdentityTests
     public void Reads_the_identity_of_a_certificate()
     {
         var identity = new NodeIdentity(TestCertificates.NewClusterId(), NodeIdentity.NewId(), NodeRole.Manager);
-        using var root = TestCertificates.Root(identity.ClusterId);
-        using var node = TestCertificates.Node(root, identity);
+        using var root = TestCertificates.Root(_clock, identity.ClusterId);
+        using var node = TestCertificates.Node(_clock, root, identity);
 
         Assert.Equal(identity, NodeIdentity.FromCertificate(node));
     }

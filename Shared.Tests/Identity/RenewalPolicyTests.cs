@@ -4,6 +4,8 @@ namespace ClusterKit.Shared.Tests.Identity;
 
 public sealed class RenewalPolicyTests
 {
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = TestCertificates.Clock();
+
     private static readonly DateTimeOffset NotBefore = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset NotAfter = NotBefore.AddDays(90);
 
@@ -32,9 +34,9 @@ public sealed class RenewalPolicyTests
     [Fact]
     public void The_delay_is_zero_once_the_moment_has_passed()
     {
-        var root = TestCertificates.Root(TestCertificates.NewClusterId());
-        var now = DateTimeOffset.UtcNow;
-        using var node = TestCertificates.Node(root, new NodeIdentity("c1", "n1", NodeRole.Worker), now.AddDays(-25), now.AddDays(5));
+        var root = TestCertificates.Root(_clock, TestCertificates.NewClusterId());
+        var now = _clock.GetUtcNow();
+        using var node = TestCertificates.Node(_clock, root, new NodeIdentity("c1", "n1", NodeRole.Worker), now.AddDays(-25), now.AddDays(5));
         var policy = new RenewalPolicy(jitterFraction: 0);
 
         Assert.Equal(TimeSpan.Zero, policy.DelayUntilRenewal(node, now, new Random(1)));

@@ -4,12 +4,14 @@ namespace ClusterKit.Shared.Tests.Identity;
 
 public sealed class TrustBundleTests
 {
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = TestCertificates.Clock();
+
     [Fact]
     public void A_bundle_of_two_roots_round_trips_through_PEM_without_keys()
     {
         var clusterId = TestCertificates.NewClusterId();
-        using var oldRoot = TestCertificates.Root(clusterId);
-        using var newRoot = TestCertificates.Root(clusterId);
+        using var oldRoot = TestCertificates.Root(_clock, clusterId);
+        using var newRoot = TestCertificates.Root(_clock, clusterId);
 
         var bundle = TrustBundle.Of(oldRoot, newRoot, oldRoot);
         var back = TrustBundle.FromPem(bundle.ToPem());
@@ -24,8 +26,8 @@ public sealed class TrustBundleTests
     public void Dropping_a_root_keeps_the_other_and_the_last_root_stays()
     {
         var clusterId = TestCertificates.NewClusterId();
-        using var oldRoot = TestCertificates.Root(clusterId);
-        using var newRoot = TestCertificates.Root(clusterId);
+        using var oldRoot = TestCertificates.Root(_clock, clusterId);
+        using var newRoot = TestCertificates.Root(_clock, clusterId);
         var bundle = TrustBundle.Of(oldRoot).With(newRoot);
 
         var dropped = bundle.Without(CertificateDigest.Of(oldRoot));
@@ -39,8 +41,8 @@ public sealed class TrustBundleTests
     public void A_node_certificate_is_not_a_root()
     {
         var clusterId = TestCertificates.NewClusterId();
-        using var root = TestCertificates.Root(clusterId);
-        using var node = TestCertificates.Node(root, new NodeIdentity(clusterId, "n1", NodeRole.Worker));
+        using var root = TestCertificates.Root(_clock, clusterId);
+        using var node = TestCertificates.Node(_clock, root, new NodeIdentity(clusterId, "n1", NodeRole.Worker));
 
         var error = Assert.Throws<ArgumentException>(() => TrustBundle.Of(node));
 

@@ -59,11 +59,12 @@ internal static class ClusterJoin
     }
 
     /// <summary>Asks the cluster (through the manager joined through; it forwards to the leader) to add this manager to Raft.</summary>
-    public static async Task TakeRaftSeatAsync(RaftNode node, ManagerTls tls, string remote, CancellationToken token)
+    public static async Task TakeRaftSeatAsync(RaftNode node, ManagerTls tls, string remote, TimeProvider time, CancellationToken token)
     {
         using var channel = tls.ManagerChannel(remote);
         var membership = new MembershipService.MembershipServiceClient(channel);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        var started = time.GetTimestamp();
+        var budget = TimeSpan.FromSeconds(90);
         while (true)
         {
             try
@@ -71,10 +72,10 @@ internal static class ClusterJoin
                 await membership.AddManagerAsync(new AddManagerRequest(), deadline: JoinCalls.Deadline(), cancellationToken: token);
                 break;
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && DateTime.UtcNow < deadline)
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && time.GetElapsedTime(started) < budget)
             {
                 // An election, or the leader still catching this manager up: ask again.
-                await Task.Delay(TimeSpan.FromMilliseconds(500), token);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, token);
             }
             catch (RpcException e)
             {
@@ -84,12 +85,12 @@ internal static class ClusterJoin
 
         while (!(node.IsMember && await node.WaitForLeaderAsync(TimeSpan.FromSeconds(1), token)))
         {
-            if (DateTime.UtcNow > deadline)
+            if (time.GetElapsedTime(started) > budget)
             {
                 throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"this manager was added to raft through {remote} but has not received the member list within 90 s"));
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), token);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, token);
         }
     }
 }

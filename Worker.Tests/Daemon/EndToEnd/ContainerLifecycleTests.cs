@@ -45,7 +45,8 @@ public sealed class ContainerLifecycleTests(WorkerFixture fixture)
             var clock = System.Diagnostics.Stopwatch.StartNew();
             Assert.Equal(0, fixture.Ck("container", "stop", "-t", "1", name).ExitCode);
             clock.Stop();
-            Assert.InRange(clock.Elapsed.TotalSeconds, 0.9, 8);
+            // Not before the 1 s grace period; the loop never ends by itself, so any wait is bounded only by patience.
+            Assert.InRange(clock.Elapsed.TotalSeconds, 0.9, 30);
             Assert.Contains("\"exitCode\": 137", fixture.Ck("container", "inspect", name).Output, StringComparison.Ordinal);
         }
         finally
