@@ -6,16 +6,29 @@ using ClusterKit.Manager.Host.Control;
 using ClusterKit.Manager.Host.Logging;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
 
+ManagerCommandLineResult commandLine;
 ManagerOptions options;
 try
 {
-    options = ManagerOptions.Parse(args);
+    commandLine = ManagerCommandLine.Parse(args);
+    if (commandLine.HelpRequested)
+    {
+        await Console.Out.WriteAsync(ManagerCommandLine.Help());
+        return 0;
+    }
+
+    options = ManagerCommandLine.Load(commandLine.Settings);
 }
 catch (ArgumentException e)
 {
     await Console.Error.WriteLineAsync("ck-manager: " + e.Message);
-    await Console.Error.WriteLineAsync(ManagerOptions.Usage);
+    return ManagerExitCodes.BadOptions;
+}
+catch (OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync("ck-manager: " + string.Join("; ", e.Failures));
     return ManagerExitCodes.BadOptions;
 }
 
@@ -62,8 +75,15 @@ builder.WebHost.ConfigureKestrel(kestrel =>
         kestrel.ListenUnixSocket(options.SocketPath, listen => listen.Protocols = HttpProtocols.Http2);
     }
 });
-builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<CallerAuthorizationInterceptor>());
-builder.Services.AddSingleton(options);
+builder.Services.AddGrpc(grpc =>
+{
+    grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
+    grpc.Interceptors.Add<ControlErrorInterceptor>();
+});
+builder.Configuration.AddInMemoryCollection(commandLine.Settings);
+builder.Services.AddOptions<ManagerOptions>().Bind(builder.Configuration.GetSection(ManagerOptions.Section)).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ManagerOptions>, ManagerOptionsValidator>();
+builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ManagerOptions>>().Value);
 builder.Services.AddSingleton(tls);
 builder.Services.AddSingleton<ManagerNodeService>();
 builder.Services.AddSingleton<LeaderCalls>();
