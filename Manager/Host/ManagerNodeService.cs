@@ -82,10 +82,22 @@ internal sealed partial class ManagerNodeService(
             EnsureAdvertised("--advertise-addr", request.AdvertiseApiAddress, options.ApiAddress, "--api-address");
             EnsureAdvertised("--advertise-raft-addr", request.AdvertiseRaftAddress, options.RaftEndPoint.ToString(), "--raft-address");
             var init = ClusterInit.Create(options, Time);
-            Bootstrap.WritePendingInit(init.Transaction);
-            var files = new CertificateFiles(Bootstrap.IdentityDirectory);
-            files.Save(init.Credentials);
-            await StartMemberAsync(init.Credentials, files, RaftBootstrap.NewCluster, token);
+            var rollback = new DataDirectoryRollback(options.DataDirectory);
+            try
+            {
+                Bootstrap.WritePendingInit(init.Transaction);
+                var files = new CertificateFiles(Bootstrap.IdentityDirectory);
+                files.Save(init.Credentials);
+                await StartMemberAsync(init.Credentials, files, RaftBootstrap.NewCluster, token);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Raft did not start, so nothing was committed: leave no identity behind for a cluster that does not exist.
+                tlsSlot.Current = null;
+                rollback.Undo();
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, "cluster init failed, nothing was kept: " + e.Message));
+            }
+
             await CompletePendingAsync(token);
             LogInitialized(logger, init.Cluster.Id, init.Credentials.Identity.NodeId);
             return init.Response();

@@ -15,6 +15,11 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
     public override async Task<ListNodesResponse> List(ListNodesRequest request, ServerCallContext context)
     {
         var node = manager.RequireNode();
+        if (await leader.ListOnLeaderAsync(node, request, context, QuorumProbe) is { } leaders)
+        {
+            return leaders;
+        }
+
         var hasQuorum = await node.HasQuorumAsync(QuorumProbe, context.CancellationToken);
         var nodes = node.Store.View(tx => tx.List<Node>());
         var members = node.Members;
@@ -167,9 +172,9 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
             {
                 throw new RpcException(new Status(StatusCode.Aborted, $"node {nodeId} kept changing while this request ran ({e.Message}); run the command again"));
             }
-            catch (LeaderUnavailableException e)
+            catch (LeaderUnavailableException)
             {
-                throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster has no reachable leader (quorum lost?): {e.Message}"));
+                throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
             }
         }
     }
@@ -207,9 +212,9 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
         {
             nodes = await raft.Store.ReadAsync(tx => tx.List<Node>(), token);
         }
-        catch (LeaderUnavailableException e)
+        catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster has no reachable leader (quorum lost?): {e.Message}"));
+            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
         }
 
         var (node, error) = NodeLookup.Find(nodes, name);
@@ -226,9 +231,9 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
         {
             throw new RpcException(new Status(StatusCode.Aborted, $"the node changed while this request ran ({e.Message}); run the command again"));
         }
-        catch (LeaderUnavailableException e)
+        catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster has no reachable leader (quorum lost?): {e.Message}"));
+            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
         }
     }
 
