@@ -116,6 +116,10 @@ try
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
 {
     await Console.Error.WriteLineAsync($"ck-manager: cannot start: {e.Message}");
+
+    // Stopped before it is disposed, the background services that did start end quietly; disposed
+    // without a stop, each would log its cancellation as a crash with a stack trace.
+    await app.StopAsync();
     return ManagerExitCodes.StartFailed;
 }
 

@@ -49,6 +49,9 @@ public sealed class SecureManager : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The exit code once the process has ended; null while it runs or before it started.</summary>
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
     /// <summary>The root-only local socket: what `ck` on the manager's host uses.</summary>
     public GrpcChannel Local => _local ??= LocalChannel(SocketPath);
 

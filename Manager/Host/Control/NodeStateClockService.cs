@@ -29,20 +29,7 @@ internal sealed partial class NodeStateClockService(ManagerNodeService manager, 
                 LogLookFailed(logger, e.Message);
             }
         }
-        while (await NextTickAsync(timer, stoppingToken));
-    }
-
-    /// <summary>False once stopping: also when the host is torn down after a failed start, without a StopAsync first.</summary>
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return false;
-        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Looking at the nodes' states failed, will look again: {Error}")]
