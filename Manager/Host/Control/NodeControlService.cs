@@ -28,7 +28,9 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
         if (!hasQuorum)
         {
             var reachable = members.Count(m => m.Reachable);
-            response.Warning = $"this manager cannot reach a majority of the managers ({reachable} of {members.Count} reachable, {(members.Count / 2) + 1} needed): the cluster has lost quorum; this list is this manager's last view and nothing can change until a majority is back (or recover with `ck cluster init --force-new-cluster` on a surviving manager)";
+            response.Warning = reachable >= (members.Count / 2) + 1
+                ? $"this manager could not confirm a leader within {QuorumProbe.TotalSeconds:0} s ({reachable} of {members.Count} managers reachable: an election may be under way); this list is this manager's last view"
+                : $"this manager cannot reach a majority of the managers ({reachable} of {members.Count} reachable, {(members.Count / 2) + 1} needed): the cluster has lost quorum; this list is this manager's last view and nothing can change until a majority is back (or recover with `ck cluster init --force-new-cluster` on a surviving manager)";
         }
 
         return response;
