@@ -18,8 +18,7 @@ export CK_WORKER_SOCKET=$socket
 scripts/setup.sh
 
 echo "demo: building"
-dotnet publish Worker/Daemon/ClusterKit.Worker.csproj -c Release -o "$out" -nologo -v q -clp:ErrorsOnly
-dotnet publish Cli/ClusterKit.Cli.csproj -c Release -o "$out" -nologo -v q -clp:ErrorsOnly
+CK_OUT=$out scripts/build.sh
 ck() { "$out/ck" "$@"; }
 
 if ! ck container ps >/dev/null 2>&1; then

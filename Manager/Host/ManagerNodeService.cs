@@ -89,11 +89,23 @@ internal sealed partial class ManagerNodeService(
             // The data key is on disk before the first transaction that it seals.
             var dataKey = SealingKey.Create();
             var init = ClusterInit.Create(options, Time, dataKey, request.Autolock);
-            Keys.Save(dataKey, init.UnlockKey);
-            Bootstrap.WritePendingInit(init.Transaction);
-            var files = new CertificateFiles(Bootstrap.IdentityDirectory);
-            files.Save(init.Credentials);
-            await StartMemberAsync(init.Credentials, files, RaftBootstrap.NewCluster, token);
+            var rollback = new DataDirectoryRollback(options.DataDirectory);
+            try
+            {
+                Keys.Save(dataKey, init.UnlockKey);
+                Bootstrap.WritePendingInit(init.Transaction);
+                var files = new CertificateFiles(Bootstrap.IdentityDirectory);
+                files.Save(init.Credentials);
+                await StartMemberAsync(init.Credentials, files, RaftBootstrap.NewCluster, token);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Raft did not start, so nothing was committed: leave no identity or key behind for a cluster that does not exist.
+                tlsSlot.Current = null;
+                rollback.Undo();
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, "cluster init failed, nothing was kept: " + e.Message));
+            }
+
             await CompletePendingAsync(token);
             LogInitialized(logger, init.Cluster.Id, init.Credentials.Identity.NodeId);
             return init.Response();

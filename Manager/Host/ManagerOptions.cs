@@ -1,61 +1,88 @@
-using System.Globalization;
 using System.Net;
 using ClusterKit.Manager.Store.Raft;
 
 namespace ClusterKit.Manager.Host;
 
-/// <summary>The command line of ck-manager, parsed and checked before anything starts.</summary>
+/// <summary>
+/// ck-manager's settings, bound from its command line (<see cref="ManagerCommandLine"/>) and
+/// checked by <see cref="ManagerOptionsValidator"/> before anything starts. Every default is here.
+/// </summary>
 public sealed class ManagerOptions
 {
-    public const string Usage =
-        "usage: ck-manager --data-dir DIR --raft-address HOST:PORT --api-address HOST:PORT [--socket PATH] " +
-        "[--node-id ID (--peers HOST:PORT,HOST:PORT,... | --cold-start)] [--snapshot-every N] [--request-timeout-ms MS] " +
-        "[--election-timeout-ms LOWER-UPPER] [--stuck-follower-after-s S] [--batch-max N] [--heartbeat-period-ms MS] [--log-level LEVEL]";
-
-    /// <summary>Only with a fixed member list; otherwise the cluster gives the id at init or join.</summary>
-    public string? NodeId { get; init; }
-
-    /// <summary>
-    /// The root-only local control socket (`ck cluster init|join` and operators on this host);
-    /// with a fixed member list there is none unless --socket asks for one.
-    /// </summary>
-    public string? SocketPath { get; init; }
+    public const string Section = "Manager";
 
     public const string DefaultSocketPath = "/run/clusterkit/manager.sock";
 
-    public required string DataDirectory { get; init; }
+    /// <summary>Only with a fixed member list; otherwise the cluster gives the id at init or join.</summary>
+    public string? NodeId { get; set; }
 
-    public required IPEndPoint RaftEndPoint { get; init; }
+    /// <summary>The manager's data root: identity, raft log, snapshots.</summary>
+    public string DataDirectory { get; set; } = "/var/lib/clusterkit/manager";
 
-    public required IPEndPoint ApiEndPoint { get; init; }
+    /// <summary>IP:PORT the Raft transport listens on and other managers dial.</summary>
+    public string? RaftListenAddress { get; set; }
 
-    /// <summary>Every manager's raft address, this one's included.</summary>
-    public required IReadOnlyList<IPEndPoint> Members { get; init; }
+    /// <summary>IP:PORT of the gRPC API (ck, workers, forwarding managers).</summary>
+    public string? ApiListenAddress { get; set; }
 
-    public bool ColdStart { get; init; }
+    /// <summary>
+    /// The root-only local control socket (`ck cluster init|join` and operators on this host);
+    /// unset: <see cref="DefaultSocketPath"/>, or none with a fixed member list.
+    /// </summary>
+    public string? Socket { get; set; }
 
-    /// <summary>Started with a fixed member list (--peers or --cold-start): no certificates, for benchmarks and development.</summary>
-    public bool IsFixedMembership => Members.Count > 0;
+    /// <summary>Every manager's raft address, this one's included, comma-separated (fixed membership).</summary>
+    public string? Peers { get; set; }
 
-    public long SnapshotEvery { get; init; } = 50_000;
+    /// <summary>A fixed one-manager cluster of this manager alone.</summary>
+    public bool ColdStart { get; set; }
 
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Log entries between snapshots.</summary>
+    public long SnapshotEvery { get; set; } = 50_000;
 
-    public int LowerElectionTimeoutMs { get; init; } = 150;
+    public int RequestTimeoutMs { get; set; } = 5000;
 
-    public int UpperElectionTimeoutMs { get; init; } = 300;
+    /// <summary>LOWER-UPPER in milliseconds.</summary>
+    public string ElectionTimeoutMs { get; set; } = "150-300";
 
-    public TimeSpan StuckFollowerAfter { get; init; } = TimeSpan.FromSeconds(30);
-
-    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    /// <summary>A follower whose read barrier fails this long while a leader is known exits (0: never).</summary>
+    public int StuckFollowerAfterSeconds { get; set; } = 30;
 
     /// <summary>Transactions in one log entry at most (1 turns group commit off, for comparison).</summary>
-    public int BatchMax { get; init; } = new GroupCommitOptions().MaxTransactions;
+    public int BatchMax { get; set; } = new GroupCommitOptions().MaxTransactions;
 
     /// <summary>How often workers heartbeat (pushed to them); a node is down after 3 missed periods.</summary>
-    public TimeSpan HeartbeatPeriod { get; init; } = TimeSpan.FromSeconds(5);
+    public int HeartbeatPeriodMs { get; set; } = 5000;
 
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Started with a fixed member list (--peers or --cold-start): no certificates, for benchmarks and development.</summary>
+    public bool IsFixedMembership => ColdStart || !string.IsNullOrWhiteSpace(Peers);
+
+    public IPEndPoint RaftEndPoint => ParseEndPoint(RaftListenAddress) ?? throw NotValidated(nameof(RaftListenAddress));
+
+    public IPEndPoint ApiEndPoint => ParseEndPoint(ApiListenAddress) ?? throw NotValidated(nameof(ApiListenAddress));
+
+    /// <summary>The API address as other nodes are told it (normalised).</summary>
     public string ApiAddress => ApiEndPoint.ToString();
+
+    /// <summary>Every manager's raft address with a fixed member list, this one's included; otherwise none.</summary>
+    public IReadOnlyList<IPEndPoint> Members =>
+        !string.IsNullOrWhiteSpace(Peers) ? [.. PeerTexts(Peers).Select(p => ParseEndPoint(p) ?? throw NotValidated(nameof(Peers)))]
+        : ColdStart ? [RaftEndPoint]
+        : [];
+
+    public string? SocketPath => Socket ?? (IsFixedMembership ? null : DefaultSocketPath);
+
+    public TimeSpan RequestTimeout => TimeSpan.FromMilliseconds(RequestTimeoutMs);
+
+    public int LowerElectionTimeoutMs => ParseRange(ElectionTimeoutMs)?.Lower ?? throw NotValidated(nameof(ElectionTimeoutMs));
+
+    public int UpperElectionTimeoutMs => ParseRange(ElectionTimeoutMs)?.Upper ?? throw NotValidated(nameof(ElectionTimeoutMs));
+
+    public TimeSpan StuckFollowerAfter => TimeSpan.FromSeconds(StuckFollowerAfterSeconds);
+
+    public TimeSpan HeartbeatPeriod => TimeSpan.FromMilliseconds(HeartbeatPeriodMs);
 
     public RaftNodeOptions ToRaftOptions() => ToRaftOptions(NodeId ?? string.Empty, RaftBootstrap.FixedMembers, security: null);
 
@@ -82,166 +109,22 @@ public sealed class ManagerOptions
         GroupCommit = new GroupCommitOptions { MaxTransactions = BatchMax },
     };
 
-    /// <summary>Parses and validates; throws <see cref="ArgumentException"/> with a one-line message on bad input.</summary>
-    public static ManagerOptions Parse(IReadOnlyList<string> args)
+    internal static IEnumerable<string> PeerTexts(string peers) => peers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>IP:PORT with a port from 1 to 65535; null otherwise.</summary>
+    internal static IPEndPoint? ParseEndPoint(string? text)
+        => text is not null && text.Contains(':', StringComparison.Ordinal) && IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port != 0 ? endPoint : null;
+
+    internal static (int Lower, int Upper)? ParseRange(string? text)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        var coldStart = false;
-        for (var i = 0; i < args.Count; i++)
-        {
-            var name = args[i];
-            if (name == "--cold-start")
-            {
-                coldStart = true;
-                continue;
-            }
-
-            if (!KnownValueOptions.Contains(name))
-            {
-                throw new ArgumentException($"option '{name}' is unknown; allowed: {string.Join(", ", KnownValueOptions)}, --cold-start");
-            }
-
-            if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"option {name} needs a value");
-            }
-
-            if (!values.TryAdd(name, args[++i]))
-            {
-                throw new ArgumentException($"option {name} is given twice; allowed: once");
-            }
-        }
-
-        values.TryGetValue("--node-id", out var nodeId);
-        var dataDir = Required(values, "--data-dir");
-        if (!Path.IsPathFullyQualified(dataDir))
-        {
-            throw new ArgumentException($"--data-dir '{dataDir}' is not an absolute path; allowed: an absolute path");
-        }
-
-        var raft = ParseEndPoint("--raft-address", Required(values, "--raft-address"));
-        var api = ParseEndPoint("--api-address", Required(values, "--api-address"));
-        if (raft.Equals(api))
-        {
-            throw new ArgumentException($"--raft-address and --api-address are both {raft}; allowed: two different addresses");
-        }
-
-        IReadOnlyList<IPEndPoint> members;
-        if (values.TryGetValue("--peers", out var peers))
-        {
-            if (coldStart)
-            {
-                throw new ArgumentException("--peers and --cold-start were both given; allowed: one of them (--cold-start bootstraps a one-manager cluster)");
-            }
-
-            members = [.. peers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => ParseEndPoint("--peers", p))];
-        }
-        else if (coldStart)
-        {
-            members = [raft];
-        }
-        else
-        {
-            // The cluster identity decides: from the data directory, or from `ck cluster init|join` later.
-            members = [];
-            if (nodeId is not null)
-            {
-                throw new ArgumentException("--node-id was given without --peers or --cold-start; allowed: --node-id only with a fixed member list (otherwise the cluster gives the id at `ck cluster init` or `ck cluster join`)");
-            }
-        }
-
-        if (members.Count > 0 && string.IsNullOrWhiteSpace(nodeId))
-        {
-            throw new ArgumentException("option --node-id is required with --peers or --cold-start");
-        }
-
-        var socket = values.TryGetValue("--socket", out var socketPath) ? socketPath : members.Count > 0 ? null : DefaultSocketPath;
-        if (socket is not null && (!Path.IsPathFullyQualified(socket) || System.Text.Encoding.UTF8.GetByteCount(socket) > 107))
-        {
-            throw new ArgumentException($"--socket '{socket}' is invalid; allowed: an absolute path of at most 107 bytes");
-        }
-
-        var (lower, upper) = values.TryGetValue("--election-timeout-ms", out var election) ? ParseRange(election) : (150, 300);
-        var options = new ManagerOptions
-        {
-            NodeId = nodeId,
-            DataDirectory = dataDir,
-            RaftEndPoint = raft,
-            ApiEndPoint = api,
-            Members = members,
-            ColdStart = coldStart,
-            SocketPath = socket,
-            SnapshotEvery = values.TryGetValue("--snapshot-every", out var every) ? ParsePositive("--snapshot-every", every) : 50_000,
-            RequestTimeout = values.TryGetValue("--request-timeout-ms", out var rt) ? TimeSpan.FromMilliseconds(ParsePositive("--request-timeout-ms", rt)) : TimeSpan.FromSeconds(5),
-            LowerElectionTimeoutMs = lower,
-            UpperElectionTimeoutMs = upper,
-            StuckFollowerAfter = values.TryGetValue("--stuck-follower-after-s", out var stuck)
-                ? TimeSpan.FromSeconds(ParsePositive("--stuck-follower-after-s", stuck))
-                : TimeSpan.FromSeconds(30),
-            LogLevel = values.TryGetValue("--log-level", out var level) ? ParseLevel(level) : LogLevel.Information,
-            BatchMax = values.TryGetValue("--batch-max", out var batchMax)
-                ? (int)Math.Min(ParsePositive("--batch-max", batchMax), int.MaxValue)
-                : new GroupCommitOptions().MaxTransactions,
-            HeartbeatPeriod = values.TryGetValue("--heartbeat-period-ms", out var heartbeat)
-                ? TimeSpan.FromMilliseconds(ParsePositive("--heartbeat-period-ms", heartbeat))
-                : TimeSpan.FromSeconds(5),
-        };
-
-        // The Raft-level rules (member count, self in the list, timeouts) live with the Raft options.
-        if (options.IsFixedMembership)
-        {
-            options.ToRaftOptions().Validate();
-        }
-        else
-        {
-            options.ToRaftOptions("validating", RaftBootstrap.Join, security: null).Validate();
-        }
-
-        return options;
+        var parts = (text ?? string.Empty).Split('-');
+        return parts.Length == 2
+            && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var lower)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var upper)
+            ? (lower, upper)
+            : null;
     }
 
-    private static readonly string[] KnownValueOptions =
-    [
-        "--node-id", "--data-dir", "--raft-address", "--api-address", "--peers", "--snapshot-every",
-        "--request-timeout-ms", "--election-timeout-ms", "--stuck-follower-after-s", "--batch-max", "--log-level",
-        "--heartbeat-period-ms", "--socket",
-    ];
-
-    private static string Required(Dictionary<string, string> values, string name)
-        => values.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value)
-            ? value
-            : throw new ArgumentException($"option {name} is required");
-
-    internal static IPEndPoint ParseEndPoint(string option, string text)
-    {
-        if (!IPEndPoint.TryParse(text, out var endPoint) || endPoint.Port == 0 || !text.Contains(':', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"{option} '{text}' is not an address; allowed: IP:PORT with a port from 1 to 65535, e.g. 127.0.0.1:4001");
-        }
-
-        return endPoint;
-    }
-
-    private static long ParsePositive(string option, string text)
-        => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
-            ? value
-            : throw new ArgumentException($"{option} '{text}' is invalid; allowed: a whole number above 0");
-
-    private static (int Lower, int Upper) ParseRange(string text)
-    {
-        var parts = text.Split('-');
-        if (parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var lower)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var upper))
-        {
-            return (lower, upper);
-        }
-
-        throw new ArgumentException($"--election-timeout-ms '{text}' is invalid; allowed: LOWER-UPPER in milliseconds, e.g. 150-300");
-    }
-
-    private static LogLevel ParseLevel(string text)
-        => Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) && Enum.IsDefined(level)
-            ? level
-            : throw new ArgumentException($"--log-level '{text}' is invalid; allowed: {string.Join(", ", Enum.GetNames<LogLevel>())}");
+    private static InvalidOperationException NotValidated(string property)
+        => new($"ManagerOptions.{property} was used before the options were validated");
 }

@@ -7,18 +7,31 @@ using ClusterKit.Manager.Host.Logging;
 using ClusterKit.Shared.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
 
 // Before anything is created: the data directory (the raft log, the keys) and the sockets are root-only.
 PrivateFiles.RestrictUmask();
+ManagerCommandLineResult commandLine;
 ManagerOptions options;
 try
 {
-    options = ManagerOptions.Parse(args);
+    commandLine = ManagerCommandLine.Parse(args);
+    if (commandLine.HelpRequested)
+    {
+        await Console.Out.WriteAsync(ManagerCommandLine.Help());
+        return 0;
+    }
+
+    options = ManagerCommandLine.Load(commandLine.Settings);
 }
 catch (ArgumentException e)
 {
     await Console.Error.WriteLineAsync("ck-manager: " + e.Message);
-    await Console.Error.WriteLineAsync(ManagerOptions.Usage);
+    return ManagerExitCodes.BadOptions;
+}
+catch (OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync("ck-manager: " + string.Join("; ", e.Failures));
     return ManagerExitCodes.BadOptions;
 }
 
@@ -67,8 +80,15 @@ builder.WebHost.ConfigureKestrel(kestrel =>
         kestrel.ListenUnixSocket(options.SocketPath, listen => listen.Protocols = HttpProtocols.Http2);
     }
 });
-builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<CallerAuthorizationInterceptor>());
-builder.Services.AddSingleton(options);
+builder.Services.AddGrpc(grpc =>
+{
+    grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
+    grpc.Interceptors.Add<ControlErrorInterceptor>();
+});
+builder.Configuration.AddInMemoryCollection(commandLine.Settings);
+builder.Services.AddOptions<ManagerOptions>().Bind(builder.Configuration.GetSection(ManagerOptions.Section)).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ManagerOptions>, ManagerOptionsValidator>();
+builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ManagerOptions>>().Value);
 builder.Services.AddSingleton(tls);
 builder.Services.AddSingleton<ManagerNodeService>();
 builder.Services.AddSingleton<LeaderCalls>();
@@ -102,6 +122,10 @@ try
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
 {
     await Console.Error.WriteLineAsync($"ck-manager: cannot start: {e.Message}");
+
+    // Stopped before it is disposed, the background services that did start end quietly; disposed
+    // without a stop, each would log its cancellation as a crash with a stack trace.
+    await app.StopAsync();
     return ManagerExitCodes.StartFailed;
 }
 

@@ -429,9 +429,11 @@ public sealed class SecureClusterTests
         }
     }
 
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, SecureManagers managers)
+    /// <summary>Reads until <paramref name="done"/> holds (within <paramref name="within"/>, 30 s by default); a timeout carries the managers' output.</summary>
+    internal static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, SecureManagers managers, TimeSpan? within = null)
     {
-        var until = DateTime.UtcNow + Wait;
+        var wait = within ?? Wait;
+        var until = DateTime.UtcNow + wait;
         T? last = default;
         Exception? error = null;
         while (DateTime.UtcNow < until)
@@ -453,6 +455,6 @@ public sealed class SecureClusterTests
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"condition not reached within {Wait.TotalSeconds} s; last: {last}; error: {error?.Message}\n{managers.Describe()}");
+        throw new TimeoutException($"condition not reached within {wait.TotalSeconds} s; last: {last}; error: {error?.Message}\n{managers.Describe()}");
     }
 }

@@ -58,6 +58,9 @@ public sealed class SecureManager : IAsyncDisposable
     /// <summary>Start under this umask (through `sh -c 'umask U; exec ...'`), as a careless supervisor might.</summary>
     public string? LaunchUmask { get; set; }
 
+    /// <summary>The exit code once the process has ended; null while it runs or before it started.</summary>
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
     /// <summary>The root-only local socket: what `ck` on the manager's host uses.</summary>
     public GrpcChannel Local => _local ??= LocalChannel(SocketPath);
 

@@ -112,9 +112,9 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
             // A linearizable read: the signing root as the leader has it, never a root a rotation just replaced.
             stored = await raft.Store.ReadAsync(tx => StoredCluster.Find(tx), context.CancellationToken);
         }
-        catch (LeaderUnavailableException e)
+        catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no reachable leader (quorum lost?), so the current root is not known: " + e.Message));
+            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
         }
 
         if (stored is null)
@@ -151,9 +151,9 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
         {
             throw new RpcException(new Status(StatusCode.Aborted, e.Message + "; run the command again"));
         }
-        catch (LeaderUnavailableException e)
+        catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no reachable leader (quorum lost?): " + e.Message));
+            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
         }
     }
 

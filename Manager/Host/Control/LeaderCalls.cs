@@ -47,6 +47,39 @@ internal sealed class LeaderCalls(ManagerNodeService manager) : IDisposable
         return response.Managers;
     }
 
+    /// <summary>
+    /// The node list as the leader sees it, or null when this manager leads, knows no leader, or the leader
+    /// does not answer within <paramref name="wait"/> (the caller then answers from its own view). Followers
+    /// exchange nothing with each other in Raft, so a follower's own view of the other followers goes stale
+    /// (a restarted manager stayed "unreachable" until the next election); the leader hears from every
+    /// member each heartbeat. A forwarded call is marked and answered where it lands, never forwarded again.
+    /// </summary>
+    public async Task<ListNodesResponse?> ListOnLeaderAsync(RaftNode raft, ListNodesRequest request, ServerCallContext context, TimeSpan wait)
+    {
+        if (raft.IsLeader || context.RequestHeaders.Get(ForwardedHeader) is not null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var status = await raft.GetStatusAsync(context.CancellationToken);
+            if (status.IsLeader || string.IsNullOrEmpty(status.LeaderApiAddress))
+            {
+                return null;
+            }
+
+            var client = new NodeService.NodeServiceClient(Channel(status.LeaderApiAddress));
+            return await client.ListAsync(request, new Metadata { { ForwardedHeader, raft.Options.NodeId } }, DateTime.UtcNow + wait, context.CancellationToken);
+        }
+        catch (RpcException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private const string ForwardedHeader = "ck-answered-for";
+
     private static async Task<IPEndPoint> RaftAddressAsync(RaftNode raft, string nodeId, CancellationToken token)
     {
         var node = await raft.Store.ReadAsync(tx => tx.Get<Node>(nodeId), token)
@@ -77,13 +110,15 @@ internal sealed class LeaderCalls(ManagerNodeService manager) : IDisposable
         var status = await raft.GetStatusAsync(token);
         if (string.IsNullOrEmpty(status.LeaderApiAddress))
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "no leader is known just now (an election, or quorum lost); try again"));
+            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
         }
 
-        return _channels.GetOrAdd(status.LeaderApiAddress, api => manager.Tls is { } tls
-            ? tls.ManagerChannel(api)
-            : GrpcChannel.ForAddress("http://" + api));
+        return Channel(status.LeaderApiAddress);
     }
+
+    private GrpcChannel Channel(string leaderApi) => _channels.GetOrAdd(leaderApi, api => manager.Tls is { } tls
+        ? tls.ManagerChannel(api)
+        : GrpcChannel.ForAddress("http://" + api));
 
     public void Dispose()
     {

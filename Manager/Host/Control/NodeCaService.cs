@@ -151,9 +151,9 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
         {
             stored = await raft.Store.ReadAsync(tx => StoredCluster.Find(tx), token);
         }
-        catch (LeaderUnavailableException e)
+        catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no reachable leader: " + e.Message));
+            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
         }
 
         return stored is null
@@ -193,9 +193,9 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
         {
             throw new RpcException(new Status(StatusCode.Aborted, e.Message));
         }
-        catch (LeaderUnavailableException e)
+        catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no reachable leader: " + e.Message));
+            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
         }
     }
 

@@ -15,6 +15,11 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
     public override async Task<ListNodesResponse> List(ListNodesRequest request, ServerCallContext context)
     {
         var node = manager.RequireNode();
+        if (await leader.ListOnLeaderAsync(node, request, context, QuorumProbe) is { } leaders)
+        {
+            return leaders;
+        }
+
         var hasQuorum = await node.HasQuorumAsync(QuorumProbe, context.CancellationToken);
         var nodes = node.Store.View(tx => tx.List<Node>());
         var members = node.Members;
@@ -23,7 +28,9 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
         if (!hasQuorum)
         {
             var reachable = members.Count(m => m.Reachable);
-            response.Warning = $"this manager cannot reach a majority of the managers ({reachable} of {members.Count} reachable, {(members.Count / 2) + 1} needed): the cluster has lost quorum; this list is this manager's last view and nothing can change until a majority is back (or recover with `ck cluster init --force-new-cluster` on a surviving manager)";
+            response.Warning = reachable >= (members.Count / 2) + 1
+                ? $"this manager could not confirm a leader within {QuorumProbe.TotalSeconds:0} s ({reachable} of {members.Count} managers reachable: an election may be under way); this list is this manager's last view"
+                : $"this manager cannot reach a majority of the managers ({reachable} of {members.Count} reachable, {(members.Count / 2) + 1} needed): the cluster has lost quorum; this list is this manager's last view and nothing can change until a majority is back (or recover with `ck cluster init --force-new-cluster` on a surviving manager)";
         }
 
         return response;
@@ -167,9 +174,9 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
             {
                 throw new RpcException(new Status(StatusCode.Aborted, $"node {nodeId} kept changing while this request ran ({e.Message}); run the command again"));
             }
-            catch (LeaderUnavailableException e)
+            catch (LeaderUnavailableException)
             {
-                throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster has no reachable leader (quorum lost?): {e.Message}"));
+                throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
             }
         }
     }
@@ -207,9 +214,9 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
         {
             nodes = await raft.Store.ReadAsync(tx => tx.List<Node>(), token);
         }
-        catch (LeaderUnavailableException e)
+        catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster has no reachable leader (quorum lost?): {e.Message}"));
+            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
         }
 
         var (node, error) = NodeLookup.Find(nodes, name);
@@ -226,9 +233,9 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
         {
             throw new RpcException(new Status(StatusCode.Aborted, $"the node changed while this request ran ({e.Message}); run the command again"));
         }
-        catch (LeaderUnavailableException e)
+        catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster has no reachable leader (quorum lost?): {e.Message}"));
+            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
         }
     }
 

@@ -1,0 +1,91 @@
+using ClusterKit.Manager.Ca;
+using ClusterKit.Manager.Store;
+using ClusterKit.Manager.Store.Raft;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace ClusterKit.Manager.Host.Control;
+
+/// <summary>
+/// Gives every expected failure that leaves a control call as an exception a status and a plain
+/// one-line message (no leader, a conflicting write, a bad request); only what nobody expected
+/// stays Internal, logged with its stack trace.
+/// </summary>
+internal sealed partial class ControlErrorInterceptor(ManagerNodeService manager, ILogger<ControlErrorInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception error) when (error is not RpcException)
+        {
+            throw Map(error, context);
+        }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(requestStream, context);
+        }
+        catch (Exception error) when (error is not RpcException)
+        {
+            throw Map(error, context);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception error) when (error is not RpcException)
+        {
+            throw Map(error, context);
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+        }
+        catch (Exception error) when (error is not RpcException)
+        {
+            throw Map(error, context);
+        }
+    }
+
+    private RpcException Map(Exception error, ServerCallContext context)
+    {
+        var status = StatusFor(error, context.CancellationToken.IsCancellationRequested, () => manager.CurrentCluster() is null ? [] : manager.Node.Members);
+        if (status.StatusCode == StatusCode.Internal)
+        {
+            LogUnexpected(logger, context.Method, error);
+        }
+
+        return new RpcException(status);
+    }
+
+    /// <summary>The status of an exception a control call let escape (pure; the members are read only for a missing leader).</summary>
+    internal static Status StatusFor(Exception error, bool callCancelled, Func<IReadOnlyList<RaftMemberView>> members) => error switch
+    {
+        LeaderUnavailableException or QuorumUnreachableException or NotLeaderException => new(StatusCode.Unavailable, NoLeader.Describe(members())),
+        OperationCanceledException when callCancelled => new(StatusCode.Cancelled, "the call was cancelled"),
+        TimeoutException or OperationCanceledException => new(StatusCode.Unavailable, "the cluster did not answer in time; " + NoLeader.Describe(members())),
+        StoreConflictException => new(StatusCode.Aborted, error.Message + "; run the command again"),
+        InvalidStoreObjectException or ArgumentException or FormatException => new(StatusCode.InvalidArgument, error.Message),
+        MembershipChangeException => new(StatusCode.FailedPrecondition, error.Message),
+        JoinTokenException => new(StatusCode.PermissionDenied, error.Message),
+        _ => new(StatusCode.Internal, $"internal error ({error.GetType().Name}: {error.Message}); the manager's log has the details"),
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure in {Method}")]
+    private static partial void LogUnexpected(ILogger logger, string method, Exception error);
+}
