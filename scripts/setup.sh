@@ -5,7 +5,7 @@
 #   scripts/setup.sh --interop  also Debian's docker.io (dockerd, containerd, runc) for the image interop tests
 set -euo pipefail
 
-packages=(busybox-static nftables iproute2 gcc libc6-dev make curl ca-certificates procps util-linux kmod file faketime)
+packages=(busybox-static nftables iproute2 gcc libc6-dev make curl ca-certificates procps util-linux kmod file faketime skopeo)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(crun runc hyperfine)
 fi
