@@ -41,18 +41,40 @@ public sealed class WorkerProcess : IDisposable
     public static Task<WorkerProcess> StartAsync(string prefix = "ckt", string subnet = "10.213.0.0/24") =>
         StartInAsync(prefix + Convert.ToHexString(Guid.NewGuid().ToByteArray())[..8].ToLowerInvariant(), null, subnet);
 
-    /// <summary>Starts another worker process over the same data root and namespace (a restart).</summary>
-    public Task<WorkerProcess> RestartAsync(string subnet = "10.213.0.0/24")
+    /// <summary>Starts another worker process over the same data root and namespace (a restart), with extra ck-worker options.</summary>
+    public Task<WorkerProcess> RestartAsync(string subnet = "10.213.0.0/24", params string[] extraOptions)
     {
         StopProcess();
         _disposeNamespace = false;
-        return StartInAsync(Tag, Root, subnet);
+        return StartInAsync(Tag, Root, subnet, extraOptions);
+    }
+
+    /// <summary>Sends SIGTERM to the worker (by its recorded PID) and returns its exit code; SIGKILL if it has not ended within <paramref name="timeout"/>.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            StopProcess();
+            throw new TimeoutException($"ck-worker (pid {_process.Id}) did not stop within {timeout} of SIGTERM");
+        }
+
+        return _process.ExitCode;
     }
 
     /// <summary>Kills the worker process only (SIGKILL), leaving its containers running.</summary>
     public void KillProcess() => StopProcess();
 
-    private static async Task<WorkerProcess> StartInAsync(string tag, string? existingRoot, string subnet)
+    private static async Task<WorkerProcess> StartInAsync(string tag, string? existingRoot, string subnet, IReadOnlyList<string>? extraOptions = null)
     {
         var root = existingRoot ?? Directory.CreateTempSubdirectory(tag + "-").FullName;
         if (existingRoot is null)
@@ -68,7 +90,7 @@ public sealed class WorkerProcess : IDisposable
         {
             $"--net=/run/netns/{tag}", daemon, "--data-root", Path.Combine(root, "data"), "--run-root", Path.Combine(root, "run"), "--socket", socket,
             "--cgroup-parent", tag, "--bridge-name", tag, "--bridge-subnet", subnet, "--nft-table", tag,
-        })
+        }.Concat(extraOptions ?? []))
         {
             info.ArgumentList.Add(argument);
         }
@@ -156,7 +178,7 @@ public sealed class WorkerProcess : IDisposable
         }
     }
 
-    private static string LocateDaemon()
+    public static string LocateDaemon()
     {
         // The worker built in the caller's configuration, so a test never runs a stale build of the other.
         var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";

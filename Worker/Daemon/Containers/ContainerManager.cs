@@ -35,6 +35,8 @@ public sealed partial class ContainerManager : IAsyncDisposable
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<WaitContainerResponse>> _nextExit = new(StringComparer.Ordinal);
     private readonly TrashDeleter _trash;
+    private volatile bool _stoppingAll;
+    private int _disposed;
 
     public ContainerManager(
         IOptions<WorkerOptions> options,
@@ -370,7 +372,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             Limits = new ResourceLimits(spec.MemoryBytes, spec.NanoCpus, spec.CpuShares, spec.PidsLimit),
             LogMaxSizeBytes = _options.LogMaxBytes,
             LogMaxFiles = _options.LogMaxFiles,
-            ResolvConf = ContainerFiles.ResolvConf(ReadHostResolvConf(), mode == NetworkMode.Host, _options.FallbackDns),
+            ResolvConf = ContainerFiles.ResolvConf(ReadHostResolvConf(), mode == NetworkMode.Host, _options.EffectiveFallbackDns),
         };
 
         steps.Lap("launch");
@@ -453,7 +455,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             state.FinishedAt = Timestamp.FromDateTimeOffset(exit.FinishedAt);
             _instances.TryRemove(id, out _);
             var ran = exit.FinishedAt - (exit.StartedAt ?? exit.FinishedAt);
-            decision = record.Info.Spec.AutoRemove
+            decision = record.Info.Spec.AutoRemove || _stoppingAll
                 ? RestartDecision.Stay
                 : RestartPolicyEvaluator.Decide(record.Info.Spec.Restart, exit.ExitCode, state.RestartCount, record.StoppedByUser, ran);
             if (decision.Restart)
@@ -667,8 +669,45 @@ public sealed partial class ContainerManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The worker is stopping. By default its containers keep running and the next start adopts
+    /// them; with <paramref name="stopContainers"/> each is stopped with its own signal and grace
+    /// and its exit recorded, without restarting it now (its restart policy applies at the next start).
+    /// </summary>
+    public async Task ShutdownAsync(bool stopContainers, CancellationToken cancellationToken)
+    {
+        if (stopContainers)
+        {
+            _stoppingAll = true;
+            await Task.WhenAll(_instances.ToArray().Select(entry => StopForShutdownAsync(entry.Key, entry.Value, cancellationToken)));
+        }
+
+        await _shutdown.CancelAsync();
+    }
+
+    private async Task StopForShutdownAsync(string id, Instance instance, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var record = _records.Find(id);
+            var signal = Signals.Parse(record.StopSignal.Length > 0 ? record.StopSignal : "SIGTERM");
+            await instance.Running.StopAsync(signal, TimeSpan.FromSeconds(StopTimeout(record)), cancellationToken);
+            await instance.Exited.Task.WaitAsync(cancellationToken);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogShutdownStopFailed(id, error);
+        }
+    }
+
+    /// <summary>Idempotent: the host stops the manager, then the service provider disposes it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _shutdown.CancelAsync();
         foreach (var instance in _instances.Values)
         {
@@ -749,6 +788,9 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not restart container {Id}")]
     private partial void LogRestartFailed(string id, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not stop container {Id} while the worker stops")]
+    private partial void LogShutdownStopFailed(string id, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not release the resources of container {Id}")]
     private partial void LogReleaseFailed(string id, Exception error);
