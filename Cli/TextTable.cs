@@ -1,4 +1,5 @@
 using System.Text;
+using ClusterKit.Shared.Remote;
 
 namespace ClusterKit.Cli;
 
@@ -9,7 +10,8 @@ internal sealed class TextTable(params string[] headers)
 
     public TextTable Add(params string[] cells)
     {
-        _rows.Add(cells);
+        // Cells carry text from other nodes and containers: a newline or an ANSI escape in one must not forge rows.
+        _rows.Add([.. cells.Select(RemoteText.Escape)]);
         return this;
     }
 

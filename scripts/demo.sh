@@ -25,6 +25,7 @@ if ! ck container ps >/dev/null 2>&1; then
   echo "demo: starting the worker (log: /var/log/ck-worker.log)"
   mkdir -p "$(dirname "$socket")"
   nohup "$out/ck-worker" --data-root "$data_root" --socket "$socket" >/var/log/ck-worker.log 2>&1 &
+  echo $! > "$(dirname "$socket")/ck-worker.pid"
   for _ in $(seq 100); do
     ck container ps >/dev/null 2>&1 && break
     sleep 0.2
@@ -55,3 +56,4 @@ echo "curl http://127.0.0.1:$port/ ->"
 curl -fsS "http://127.0.0.1:$port/"
 echo
 echo "Demo running at http://127.0.0.1:$port/  (ck is $out/ck; try: $out/ck container logs ck-demo-web)"
+echo "Stop and clean up: pid=\$(cat $(dirname "$socket")/ck-worker.pid); kill \$pid; tail --pid=\$pid -f /dev/null; $out/ck worker cleanup --purge --data-root $data_root --socket $socket"

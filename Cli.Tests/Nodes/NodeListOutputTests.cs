@@ -98,4 +98,17 @@ public sealed class NodeListOutputTests
         Assert.Contains("API address: 10.0.0.1:4243\n", text, StringComparison.Ordinal);
         Assert.Contains("Labels:\n  - disk=ssd\n  - zone=a\n", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_hostname_with_a_newline_and_ansi_escapes_cannot_forge_a_row()
+    {
+        var response = new ListNodesResponse { HasQuorum = true };
+        response.Nodes.Add(Details("w1ccccccccccccccccccccccc", "evil\nm9 *   forged   Ready    Active         Leader\u001b[2K", NodeRole.Worker, NodeState.Ready, NodeAvailability.Active, ManagerReachability.Unspecified));
+
+        var table = NodeListOutput.From(response, answeringNodeId: null).Table;
+
+        Assert.Equal(2, table.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.DoesNotContain('\u001b', table);
+        Assert.Contains("evil\\nm9 *   forged", table, StringComparison.Ordinal);
+    }
 }

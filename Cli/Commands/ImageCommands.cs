@@ -79,7 +79,7 @@ internal static class ImageCommands
                         repo,
                         tag,
                         ShortId(i.Id),
-                        i.Created.ToDateTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                        i.Created is null ? "-" : i.Created.ToDateTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                         MemorySize.Format(i.Size));
                 }
             }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Parsing;
+using ClusterKit.Shared.Remote;
 
 namespace ClusterKit.Cli.Nodes;
 
@@ -54,7 +55,7 @@ internal static class NodeText
     {
         if (!string.IsNullOrEmpty(value))
         {
-            text.Append(key).Append(": ").Append(value).Append('\n');
+            text.Append(key).Append(": ").Append(RemoteText.Escape(value)).Append('\n');
         }
     }
 
@@ -68,7 +69,7 @@ internal static class NodeText
         text.Append(key).Append(":\n");
         foreach (var (name, value) in labels.OrderBy(l => l.Key, StringComparer.Ordinal))
         {
-            text.Append("  - ").Append(name).Append('=').Append(value).Append('\n');
+            text.Append("  - ").Append(RemoteText.Escape(name)).Append('=').Append(RemoteText.Escape(value)).Append('\n');
         }
     }
 }

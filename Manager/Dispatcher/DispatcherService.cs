@@ -1,5 +1,6 @@
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
+using ClusterKit.Shared.Remote;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -31,6 +32,11 @@ internal sealed partial class DispatcherService(
         if (register.Description is null)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"register: node {nodeId} sent no description; required: hostname, platform, resources, engine version"));
+        }
+
+        if (NodeDescriptionRules.Check(register.Description) is { } badDescription)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"register: node {nodeId}'s description refused: {badDescription}"));
         }
 
         if (!cluster.IsLeader)

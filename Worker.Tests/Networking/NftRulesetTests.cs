@@ -25,6 +25,13 @@ public sealed class NftRulesetTests
             		oifname "ck0" ip saddr 127.0.0.0/8 masquerade
             		oifname "ck0" ip saddr 10.88.0.0/16 ct status dnat masquerade
             	}
+            	chain input {
+            		type filter hook input priority filter; policy accept;
+            		iifname "ck0" ip daddr 127.0.0.0/8 ct state established,related accept
+            		iifname "ck0" ip daddr 127.0.0.0/8 ct status dnat accept
+            		iifname "ck0" ip daddr 127.0.0.0/8 drop
+            		iifname "ck0" ip6 daddr ::1 drop
+            	}
             	chain forward {
             		type filter hook forward priority filter; policy accept;
             		ct state established,related accept

@@ -10,6 +10,10 @@ internal static class ImageJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = false,
+
+        // A null where the format requires a value (manifest.json's "Layers": null) is refused at
+        // the parse, naming the field, instead of failing later as a null reference.
+        RespectNullableAnnotations = true,
     };
 
     public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
@@ -24,7 +28,7 @@ internal static class ImageJson
         }
         catch (JsonException ex)
         {
-            throw new ImageStoreException(ImageErrorKind.CorruptContent, $"{what} is not valid JSON: {ex.Message}", ex);
+            throw new ImageStoreException(ImageErrorKind.CorruptContent, $"{what} is malformed: {ex.Message}", ex);
         }
     }
 

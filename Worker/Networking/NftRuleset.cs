@@ -48,6 +48,11 @@ internal static partial class NftRuleset
             $"oifname {bridge} ip saddr {subnet} ct status dnat masquerade",
         ]);
 
+        // The bridge has route_localnet on (published ports on 127.0.0.1 need it), so a container could
+        // address a frame to the gateway with a 127.0.0.0/8 destination and reach what the host binds
+        // to loopback only (CVE-2020-8558's class). Only replies and DNAT of a published port pass.
+        Chain(text, "input", "type filter hook input priority filter; policy accept;", LoopbackGuard(settings.TableFamily, bridge));
+
         Chain(text, "forward", "type filter hook forward priority filter; policy accept;",
         [
             "ct state established,related accept",
@@ -60,6 +65,22 @@ internal static partial class NftRuleset
 
         text.Append("}\n");
         return text.ToString();
+    }
+
+    private static List<string> LoopbackGuard(string family, string bridge)
+    {
+        List<string> rules =
+        [
+            $"iifname {bridge} ip daddr {Loopback} ct state established,related accept",
+            $"iifname {bridge} ip daddr {Loopback} ct status dnat accept",
+            $"iifname {bridge} ip daddr {Loopback} drop",
+        ];
+        if (family == "inet")
+        {
+            rules.Add($"iifname {bridge} ip6 daddr ::1 drop");
+        }
+
+        return rules;
     }
 
     /// <summary>The text that removes the table, and succeeds when it is already gone.</summary>

@@ -56,19 +56,41 @@ public sealed class WorkerProcess : IDisposable
 
     /// <summary>
     /// Starts another worker process over the same data root and namespace (a restart), with
-    /// <paramref name="environment"/> added to its environment (e.g. a test's crash point).
+    /// <paramref name="environment"/> added to its environment (e.g. a test's crash point) and extra ck-worker options.
     /// </summary>
-    public Task<WorkerProcess> RestartAsync(string subnet = "10.213.0.0/24", IReadOnlyDictionary<string, string>? environment = null)
+    public Task<WorkerProcess> RestartAsync(string subnet = "10.213.0.0/24", IReadOnlyDictionary<string, string>? environment = null, params string[] extraOptions)
     {
         StopProcess();
         _disposeNamespace = false;
-        return StartInAsync(Tag, Root, subnet, environment);
+        return StartInAsync(Tag, Root, subnet, environment, extraOptions);
+    }
+
+    /// <summary>Sends SIGTERM to the worker (by its recorded PID) and returns its exit code; SIGKILL if it has not ended within <paramref name="timeout"/>.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            StopProcess();
+            throw new TimeoutException($"ck-worker (pid {_process.Id}) did not stop within {timeout} of SIGTERM");
+        }
+
+        return _process.ExitCode;
     }
 
     /// <summary>Kills the worker process only (SIGKILL), leaving its containers running.</summary>
     public void KillProcess() => StopProcess();
 
-    private static async Task<WorkerProcess> StartInAsync(string tag, string? existingRoot, string subnet, IReadOnlyDictionary<string, string>? environment = null)
+    private static async Task<WorkerProcess> StartInAsync(string tag, string? existingRoot, string subnet, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? extraOptions = null)
     {
         var root = existingRoot ?? Directory.CreateTempSubdirectory(tag + "-").FullName;
         if (existingRoot is null)
@@ -84,7 +106,7 @@ public sealed class WorkerProcess : IDisposable
         {
             $"--net=/run/netns/{tag}", daemon, "--data-root", Path.Combine(root, "data"), "--run-root", Path.Combine(root, "run"), "--socket", socket,
             "--cgroup-parent", tag, "--bridge-name", tag, "--bridge-subnet", subnet, "--nft-table", tag,
-        })
+        }.Concat(extraOptions ?? []))
         {
             info.ArgumentList.Add(argument);
         }
@@ -177,7 +199,7 @@ public sealed class WorkerProcess : IDisposable
         }
     }
 
-    private static string LocateDaemon()
+    public static string LocateDaemon()
     {
         // The worker built in the caller's configuration, so a test never runs a stale build of the other.
         var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";

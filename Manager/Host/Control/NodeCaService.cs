@@ -6,6 +6,7 @@ using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
+using ClusterKit.Shared.Remote;
 using Grpc.Core;
 using ClusterObject = ClusterKit.Proto.Manager.V1.Cluster;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
@@ -35,6 +36,11 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
 
     public override async Task<IssueNodeCertificateResponse> IssueNodeCertificate(IssueNodeCertificateRequest request, ServerCallContext context)
     {
+        if (request.Hostname.Length > 0 && NodeDescriptionRules.CheckHostname(request.Hostname) is { } badHostname)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "join refused: " + badHostname));
+        }
+
         var raft = manager.RequireNode();
         var authority = await AuthorityAsync(context.CancellationToken);
         var role = Verify(authority, request.Token);

@@ -24,6 +24,23 @@ public sealed class RunDirectoryMountTests
         Assert.Equal(expected, RunDirectoryMount.FileSystemOf(path, MountInfo));
 
     [Fact]
+    public void Mounts_under_a_root_come_deepest_and_latest_first_and_nothing_outside_it()
+    {
+        const string info =
+            "22 1 254:0 / / rw - ext4 /dev/vda rw\n" +
+            "40 22 0:40 / /run/ck rw - tmpfs tmpfs rw\n" +
+            "41 40 0:41 / /run/ck/containers/a/rootfs rw - overlay overlay rw\n" +
+            "42 40 0:42 / /run/ck/containers/b/rootfs rw - overlay overlay rw\n" +
+            "43 41 0:43 / /run/ck/containers/a/rootfs/proc rw - proc proc rw\n" +
+            "44 22 0:44 / /run/ckother rw - tmpfs tmpfs rw\n";
+
+        Assert.Equal(
+            ["/run/ck/containers/a/rootfs/proc", "/run/ck/containers/b/rootfs", "/run/ck/containers/a/rootfs", "/run/ck"],
+            RunDirectoryMount.MountsUnder("/run/ck", info));
+        Assert.Empty(RunDirectoryMount.MountsUnder("/", info));
+    }
+
+    [Fact]
     public void Ensure_mounts_a_tmpfs_once_and_keeps_it_for_the_next_worker()
     {
         using var dir = new TempDirectory("ckt-run");

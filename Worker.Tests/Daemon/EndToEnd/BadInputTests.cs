@@ -75,4 +75,18 @@ public sealed class BadInputTests(WorkerFixture fixture)
             fixture.Ck("image", "rm", image);
         }
     }
+
+    [Fact]
+    public async Task A_request_over_kestrels_body_size_but_under_the_grpc_limit_gets_the_handlers_answer_and_a_bigger_one_one_clear_limit()
+    {
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+            await fixture.Worker.Containers.InspectAsync(new Proto.Worker.V1.ContainerRef { Id = new string('a', 40 << 20) }));
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, error.StatusCode);
+        Assert.StartsWith("no such container: 'aaaa", error.Status.Detail, StringComparison.Ordinal);
+        Assert.True(error.Status.Detail.Length < 2200, "the status must not echo a 40 MB id");
+
+        var tooBig = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+            await fixture.Worker.Containers.InspectAsync(new Proto.Worker.V1.ContainerRef { Id = new string('a', 65 << 20) }));
+        Assert.Equal(Grpc.Core.StatusCode.ResourceExhausted, tooBig.StatusCode);
+    }
 }

@@ -25,14 +25,14 @@ public sealed class WorkerFixture : IAsyncLifetime, IDisposable
         Assert.True(import.ExitCode == 0, import.Output);
     }
 
-    public async Task RestartWorkerAsync(bool kill, IReadOnlyDictionary<string, string>? environment = null)
+    public async Task RestartWorkerAsync(bool kill, IReadOnlyDictionary<string, string>? environment = null, params string[] extraOptions)
     {
         if (kill)
         {
             Worker.KillProcess();
         }
 
-        Worker = await Worker.RestartAsync("10.214.0.0/24", environment);
+        Worker = await Worker.RestartAsync("10.214.0.0/24", environment, extraOptions);
     }
 
     /// <summary>Runs `ck ARGS` against this worker; returns the exit code and stdout+stderr.</summary>
@@ -75,7 +75,7 @@ public sealed class WorkerFixture : IAsyncLifetime, IDisposable
     }
 
     /// <summary>The ck built in the same configuration as these tests (its own deps, not the test folder's).</summary>
-    private static string CkBinary
+    public static string CkBinary
     {
         get
         {

@@ -90,4 +90,58 @@ public sealed class WorkerRestartTests(WorkerFixture fixture)
             fixture.Ck("container", "rm", "-f", name);
         }
     }
+
+    [Fact]
+    public async Task A_worker_stopped_with_SIGTERM_exits_0_and_the_next_start_adopts_its_running_containers()
+    {
+        var name = "termed-" + Guid.NewGuid().ToString("N")[..6];
+        Assert.Equal(0, fixture.Ck("container", "run", "-d", "--network", "none", "--name", name, "busybox", "sleep", "600").ExitCode);
+        try
+        {
+            var pid = Inspect(name, "pid");
+            Assert.Equal(0, await fixture.Worker.TerminateAsync(TimeSpan.FromSeconds(60)));
+            Assert.True(Directory.Exists($"/proc/{pid}"), "the container's process must outlive the worker");
+
+            await fixture.RestartWorkerAsync(kill: false);
+            Assert.Equal(pid, Inspect(name, "pid"));
+            Assert.Equal("running", Inspect(name, "status"));
+        }
+        finally
+        {
+            fixture.Ck("container", "rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task With_stop_containers_on_exit_SIGTERM_stops_the_containers_and_records_their_exit()
+    {
+        var name = "stopped-" + Guid.NewGuid().ToString("N")[..6];
+        await fixture.RestartWorkerAsync(kill: false, extraOptions: ["--stop-containers-on-exit"]);
+        Assert.Equal(0, fixture.Ck("container", "run", "-d", "--network", "none", "--name", name, "busybox", "sleep", "600").ExitCode);
+        try
+        {
+            var pid = Inspect(name, "pid");
+            Assert.Equal(0, await fixture.Worker.TerminateAsync(TimeSpan.FromSeconds(60)));
+            Assert.False(Directory.Exists($"/proc/{pid}"), "the container's process must be stopped with the worker");
+
+            await fixture.RestartWorkerAsync(kill: false);
+            Assert.Equal("exited", Inspect(name, "status"));
+            Assert.Equal("143", Inspect(name, "exitCode"));
+        }
+        finally
+        {
+            fixture.Ck("container", "rm", "-f", name);
+        }
+    }
+
+    /// <summary>A field of the container's state from `ck container inspect` (its JSON).</summary>
+    private string Inspect(string name, string field)
+    {
+        var (code, output) = fixture.Ck("container", "inspect", name);
+        Assert.True(code == 0, output);
+        using var document = System.Text.Json.JsonDocument.Parse(output);
+        var root = document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array ? document.RootElement[0] : document.RootElement;
+        var state = root.GetProperty("state");
+        return state.TryGetProperty(field, out var value) ? value.ToString() : string.Empty;
+    }
 }

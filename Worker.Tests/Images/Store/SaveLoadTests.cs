@@ -161,6 +161,7 @@ public sealed class SaveLoadTests : IClassFixture<BusyboxFixture>, IDisposable
             ["missing-layer"] = WriteTar("missing.tar", entries.Where(e => e.Name != layerName)),
             ["truncated-layer"] = WriteTar("short-layer.tar", entries.Select(e => e.Name == layerName ? (e.Name, e.Content[..(e.Content.Length / 2)]) : e)),
             ["bad-json"] = WriteTar("bad-json.tar", entries.Select(e => e.Name == "manifest.json" ? (e.Name, "[{\"Config\":"u8.ToArray()) : e)),
+            ["null-fields"] = WriteTar("null-fields.tar", entries.Select(e => e.Name == "manifest.json" ? (e.Name, "[{\"Config\":null,\"RepoTags\":null,\"Layers\":null}]"u8.ToArray()) : e)),
         };
         var target = StoreFiles.Open(_temp.Combine("target"));
         await target.ImportAsync(new ImportRequest(_busybox.Rootfs, "keep", ["CMD [\"keep\"]"], null));
@@ -181,7 +182,9 @@ public sealed class SaveLoadTests : IClassFixture<BusyboxFixture>, IDisposable
         Assert.Contains($"digest mismatch: blob sha256:{layerName[13..]} hashes to sha256:", errors["digest-mismatch"].Message, StringComparison.Ordinal);
         Assert.Equal($"archive {cases["missing-layer"]} is missing '{layerName}' (named by manifest.json)", errors["missing-layer"].Message);
         Assert.Contains("digest mismatch", errors["truncated-layer"].Message, StringComparison.Ordinal);
-        Assert.StartsWith($"manifest.json of {cases["bad-json"]} is not valid JSON", errors["bad-json"].Message, StringComparison.Ordinal);
+        Assert.StartsWith($"manifest.json of {cases["bad-json"]} is malformed", errors["bad-json"].Message, StringComparison.Ordinal);
+        Assert.StartsWith($"manifest.json of {cases["null-fields"]} is malformed", errors["null-fields"].Message, StringComparison.Ordinal);
+        Assert.Contains("'Config'", errors["null-fields"].Message, StringComparison.Ordinal);
         Assert.Equal(["keep:latest"], (await target.ListAsync()).SelectMany(i => i.References));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(target.Root, "tmp")));
     }

@@ -159,6 +159,44 @@ public abstract class BridgeNetworkKernelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_container_cannot_reach_a_service_the_host_binds_to_loopback_through_the_gateway()
+    {
+        // A host-only server, and a counter (in a table of this test's own) of its answers to the bridge.
+        await using var hostSide = await FakeContainer.InExistingNamespaceAsync(_host.Name);
+        using var site = new TempDirectory();
+        await File.WriteAllTextAsync(site.Combine("index.html"), "host only");
+        hostSide.StartProcess("busybox", "httpd", "-f", "-p", "127.0.0.1:18098", "-h", site.Path);
+        await _host.InAsync("nft", "add table ip ckt_probe; add chain ip ckt_probe out { type filter hook output priority 0; }; add rule ip ckt_probe out tcp sport 18098 tcp flags & (syn | ack) == syn | ack counter");
+
+        // The attacker: a container that routes 127.0.0.1 to the gateway's MAC (what a crafted frame does).
+        await using var attacker = await _host.StartContainerAsync();
+        await _network.AttachAsync(Request(attacker, []));
+        await attacker.InAsync("sysctl", "-qw", "net.ipv4.conf.all.route_localnet=1", "net.ipv4.conf.eth0.route_localnet=1");
+        await attacker.InAsync("ip", "route", "del", "local", "127.0.0.1", "dev", "lo", "table", "local");
+        await attacker.InAsync("ip", "route", "del", "local", "127.0.0.0/8", "dev", "lo", "table", "local");
+        await attacker.InAsync("ip", "route", "add", "127.0.0.1/32", "via", _network.Settings.Gateway.ToString(), "dev", "eth0");
+        Assert.Equal("host only", await FetchFromHostAsync("127.0.0.1", 18098));
+        var answersBefore = await SynAcksAsync();
+
+        var attempt = await attacker.TryInAsync("curl", "-s", "--max-time", "2", "http://127.0.0.1:18098/");
+
+        Assert.False(attempt.Succeeded);
+        Assert.Equal(answersBefore, await SynAcksAsync());
+
+        // Without ClusterKit's input chain the same frame is answered: the test sees the hole it guards.
+        await _host.InAsync("nft", "delete", "chain", "inet", _host.Options.TableName, "input");
+        await attacker.TryInAsync("curl", "-s", "--max-time", "2", "http://127.0.0.1:18098/");
+        Assert.True(await SynAcksAsync() > answersBefore, "without the guard the host should answer the crafted SYN");
+
+        async Task<long> SynAcksAsync()
+        {
+            var listing = await _host.InAsync("nft", "list", "table", "ip", "ckt_probe");
+            var match = System.Text.RegularExpressions.Regex.Match(listing, @"counter packets (\d+)");
+            return long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    [Fact]
     public async Task Two_containers_reach_each_other_over_the_bridge()
     {
         await using var first = await _host.StartContainerAsync();

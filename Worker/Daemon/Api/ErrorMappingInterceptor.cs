@@ -1,4 +1,5 @@
 using ClusterKit.Shared.Parsing;
+using ClusterKit.Shared.Remote;
 using ClusterKit.Worker.Containers;
 using ClusterKit.Worker.Images;
 using ClusterKit.Worker.Networking;
@@ -58,7 +59,7 @@ internal sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterc
             LogUnexpected(method, error);
         }
 
-        return new RpcException(new Status(code, error.Message));
+        return new RpcException(new Status(code, RemoteText.StatusDetail(error.Message)));
     }
 
     internal static StatusCode StatusFor(Exception error) => error switch

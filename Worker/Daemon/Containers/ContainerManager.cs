@@ -36,6 +36,8 @@ public sealed partial class ContainerManager : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<WaitContainerResponse>> _nextExit = new(StringComparer.Ordinal);
     private readonly TrashDeleter _trash;
     private readonly CrashPoint _crash = CrashPoint.FromEnvironment();
+    private volatile bool _stoppingAll;
+    private int _disposed;
 
     public ContainerManager(
         IOptions<WorkerOptions> options,
@@ -112,13 +114,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             _ = Signals.Parse(signal);
         }
 
-<<<<<<< HEAD
         var steps = new StepTimings(_crash.For("create"));
-=======
-        ContainerMountRules.Validate(Binds(spec), TmpfsMounts(spec), Devices(spec));
-
-        var steps = new StepTimings();
->>>>>>> h-runtime
         var image = await _images.InspectAsync(spec.Image, cancellationToken);
         steps.Lap("image");
         var config = ContainerConfigMerger.Merge(
@@ -392,6 +388,8 @@ public sealed partial class ContainerManager : IAsyncDisposable
             LogMaxFiles = _options.LogMaxFiles,
             ResolvConf = ContainerFiles.ResolvConf(ReadHostResolvConf(), mode == NetworkMode.Host, _options.FallbackDns),
             StepReached = _crash.For("start"),
+
+            ResolvConf = ContainerFiles.ResolvConf(ReadHostResolvConf(), mode == NetworkMode.Host, _options.EffectiveFallbackDns),
         };
 
         steps.Lap("launch");
@@ -475,7 +473,7 @@ public sealed partial class ContainerManager : IAsyncDisposable
             state.FinishedAt = Timestamp.FromDateTimeOffset(exit.FinishedAt);
             _instances.TryRemove(id, out _);
             var ran = exit.FinishedAt - (exit.StartedAt ?? exit.FinishedAt);
-            decision = record.Info.Spec.AutoRemove
+            decision = record.Info.Spec.AutoRemove || _stoppingAll
                 ? RestartDecision.Stay
                 : RestartPolicyEvaluator.Decide(record.Info.Spec.Restart, exit.ExitCode, state.RestartCount, record.StoppedByUser, ran);
             if (decision.Restart)
@@ -769,8 +767,45 @@ public sealed partial class ContainerManager : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// The worker is stopping. By default its containers keep running and the next start adopts
+    /// them; with <paramref name="stopContainers"/> each is stopped with its own signal and grace
+    /// and its exit recorded, without restarting it now (its restart policy applies at the next start).
+    /// </summary>
+    public async Task ShutdownAsync(bool stopContainers, CancellationToken cancellationToken)
+    {
+        if (stopContainers)
+        {
+            _stoppingAll = true;
+            await Task.WhenAll(_instances.ToArray().Select(entry => StopForShutdownAsync(entry.Key, entry.Value, cancellationToken)));
+        }
+
+        await _shutdown.CancelAsync();
+    }
+
+    private async Task StopForShutdownAsync(string id, Instance instance, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var record = _records.Find(id);
+            var signal = Signals.Parse(record.StopSignal.Length > 0 ? record.StopSignal : "SIGTERM");
+            await instance.Running.StopAsync(signal, TimeSpan.FromSeconds(StopTimeout(record)), cancellationToken);
+            await instance.Exited.Task.WaitAsync(cancellationToken);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogShutdownStopFailed(id, error);
+        }
+    }
+
+    /// <summary>Idempotent: the host stops the manager, then the service provider disposes it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _shutdown.CancelAsync();
         foreach (var instance in _instances.Values)
         {
@@ -857,6 +892,9 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not restart container {Id}")]
     private partial void LogRestartFailed(string id, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not stop container {Id} while the worker stops")]
+    private partial void LogShutdownStopFailed(string id, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not release the resources of container {Id}")]
     private partial void LogReleaseFailed(string id, Exception error);

@@ -62,6 +62,33 @@ internal static class RunDirectoryMount
         return type;
     }
 
+    /// <summary>Mount points at or below <paramref name="root"/> in a mountinfo text, deepest (and latest) first: the order to unmount them in.</summary>
+    public static IReadOnlyList<string> MountsUnder(string root, string mountInfo)
+    {
+        ArgumentNullException.ThrowIfNull(mountInfo);
+        var mounts = new List<string>();
+        foreach (var line in mountInfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length < 5)
+            {
+                continue;
+            }
+
+            var mountPoint = Unescape(fields[4]);
+            if (root != "/" && (mountPoint == root || mountPoint.StartsWith(root + "/", StringComparison.Ordinal)))
+            {
+                mounts.Add(mountPoint);
+            }
+        }
+
+        mounts.Reverse();
+        return [.. mounts.Select((point, order) => (point, order)).OrderByDescending(m => m.point.Count(c => c == '/')).ThenBy(m => m.order).Select(m => m.point)];
+    }
+
+    /// <summary>The real path of <paramref name="path"/> (mountinfo lists real paths); the path itself if it does not exist.</summary>
+    public static string Resolve(string path) => Directory.Exists(path) ? RealPath(Path.GetFullPath(path)) : Path.GetFullPath(path);
+
     private static bool Contains(string mountPoint, string path) =>
         mountPoint == "/" || path == mountPoint || path.StartsWith(mountPoint + "/", StringComparison.Ordinal);
 

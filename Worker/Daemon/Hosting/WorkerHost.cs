@@ -9,25 +9,12 @@ namespace ClusterKit.Worker.Hosting;
 /// <summary>Builds the worker daemon: options, services, and gRPC on the root-only Unix socket.</summary>
 public static class WorkerHost
 {
-    /// <summary>Short command-line switches for the options (ck-worker --data-root /x).</summary>
-    private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
+    /// <summary>Builds the daemon from the settings <see cref="WorkerCommandLine"/> parsed (they win over CK_ environment variables).</summary>
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings)
     {
-        ["--data-root"] = "Worker:DataRoot",
-        ["--run-root"] = "Worker:RunRoot",
-        ["--socket"] = "Worker:Socket",
-        ["--cgroup-parent"] = "Worker:CgroupParent",
-        ["--bridge-name"] = "Worker:BridgeName",
-        ["--bridge-subnet"] = "Worker:BridgeSubnet",
-        ["--nft-table"] = "Worker:NftablesTable",
-        ["--manager"] = "Worker:Managers",
-        ["--node-id"] = "Worker:NodeId",
-    };
-
-    public static WebApplication Build(string[] args)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.AddEnvironmentVariables("CK_");
-        builder.Configuration.AddCommandLine(args, Switches);
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddSimpleConsole(o =>
@@ -58,6 +45,9 @@ public static class WorkerHost
         PrepareSocket(socket);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // One limit, gRPC's per-message one (64 MiB, a clear ResourceExhausted): Kestrel's 30 MB body
+            // limit would otherwise fail larger requests first as "Exception was thrown by handler".
+            kestrel.Limits.MaxRequestBodySize = null;
             kestrel.ListenUnixSocket(socket, listen => listen.Protocols = HttpProtocols.Http2);
         });
 
@@ -68,6 +58,23 @@ public static class WorkerHost
         app.Lifetime.ApplicationStarted.Register(() => File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite));
         DataRootPermissions.Tighten(app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value);
         return app;
+    }
+
+    /// <summary>`ck-worker cleanup`: the same options as the daemon, to find what it made.</summary>
+    public static async Task CleanupAsync(IReadOnlyDictionary<string, string?> settings, bool purge, TextWriter report, CancellationToken cancellationToken)
+    {
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables("CK_").AddInMemoryCollection(settings).Build();
+        var options = new WorkerOptions();
+        configuration.GetSection(WorkerOptions.Section).Bind(options);
+        var failures = new WorkerOptionsValidator().Validate(null, options);
+        if (failures.Failed)
+        {
+            throw new OptionsValidationException(WorkerOptions.Section, typeof(WorkerOptions), failures.Failures);
+        }
+
+        var cgroups = Cgroups.CgroupManager.Detect(new Cgroups.CgroupOptions { ParentName = options.CgroupParent });
+        using var network = Networking.BridgeNetwork.ForHost(new Networking.BridgeNetworkOptions { BridgeName = options.BridgeName, Subnet = options.BridgeSubnet, TableName = options.NftablesTable });
+        await new WorkerCleanup(options, cgroups, network, Host.LinuxSystemCalls.Instance, report).RunAsync(purge, cancellationToken);
     }
 
     /// <summary>
@@ -82,15 +89,11 @@ public static class WorkerHost
             return;
         }
 
-        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        try
+        if (SocketProbe.IsListening(socket))
         {
-            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socket));
             throw new WorkerStartupException($"another worker is already listening on {socket}; stop it or give --socket and --data-root of their own");
         }
-        catch (System.Net.Sockets.SocketException)
-        {
-            File.Delete(socket);
-        }
+
+        File.Delete(socket);
     }
 }

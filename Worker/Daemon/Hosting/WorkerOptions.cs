@@ -49,12 +49,25 @@ public sealed class WorkerOptions
     [Range(1, 100)]
     public int LogMaxFiles { get; set; } = 3;
 
+    /// <summary>The most bytes one imported or loaded archive, or one of its layers, may unpack to (a gzip bomb stops there).</summary>
+    [Range(1 << 20, long.MaxValue)]
+    public long MaxUnpackedBytes { get; set; } = Images.Layers.UnpackLimit.Default.MaxBytes;
+
     /// <summary>Default grace period between the stop signal and SIGKILL.</summary>
     [Range(0, 3600)]
     public int DefaultStopTimeoutSeconds { get; set; } = 10;
 
     /// <summary>Upstream resolvers written into containers' /etc/resolv.conf when the host's points at loopback.</summary>
-    public string[] FallbackDns { get; set; } = ["1.1.1.1", "8.8.8.8"];
+    /// <remarks>Empty means <see cref="DefaultFallbackDns"/>: a list default would be appended to, not replaced, by configuration binding.</remarks>
+    public string[] FallbackDns { get; set; } = [];
+
+    public static IReadOnlyList<string> DefaultFallbackDns { get; } = ["1.1.1.1", "8.8.8.8"];
+
+    /// <summary>The resolvers in force: the configured ones, else the defaults.</summary>
+    public IReadOnlyList<string> EffectiveFallbackDns => FallbackDns.Length > 0 ? FallbackDns : DefaultFallbackDns;
+
+    /// <summary>Stop every container when the worker stops; by default they keep running and are re-adopted at the next start.</summary>
+    public bool StopContainersOnExit { get; set; }
 
     /// <summary>Managers' API addresses, HOST:PORT[,HOST:PORT...]; empty: a standalone worker with no session.</summary>
     public string? Managers { get; set; }

@@ -22,7 +22,7 @@ public static class WorkerServiceCollectionExtensions
             new CgroupOptions { ParentName = Options(sp).CgroupParent },
             sp.GetRequiredService<ILogger<CgroupManager>>()));
         services.AddSingleton<IImageStore>(sp => new ImageStore(
-            new ImageStoreOptions { Root = Options(sp).ImagesDirectory },
+            new ImageStoreOptions { Root = Options(sp).ImagesDirectory, MaxUnpackedBytes = Options(sp).MaxUnpackedBytes },
             sp.GetRequiredService<ISystemCalls>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ImageStore>>()));

@@ -1,4 +1,5 @@
 using ClusterKit.Worker.Containers;
+using Microsoft.Extensions.Options;
 
 namespace ClusterKit.Worker.Hosting;
 
@@ -6,7 +7,7 @@ namespace ClusterKit.Worker.Hosting;
 /// Brings the worker's state back before the API answers: records, running containers, the
 /// bridge and the nftables table. On shutdown containers keep running; the next start adopts them.
 /// </summary>
-internal sealed partial class WorkerStartup(ContainerManager containers, ILogger<WorkerStartup> logger) : IHostedService
+internal sealed partial class WorkerStartup(ContainerManager containers, IOptions<WorkerOptions> options, ILogger<WorkerStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -19,10 +20,17 @@ internal sealed partial class WorkerStartup(ContainerManager containers, ILogger
         LogReady(containers.All.Count);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await containers.DisposeAsync();
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        LogStopping(options.Value.StopContainersOnExit, containers.All.Count);
+        await containers.ShutdownAsync(options.Value.StopContainersOnExit, cancellationToken);
+    }
 
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern uint geteuid();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "worker stopping (stop containers: {StopContainers}, {Count} containers)")]
+    private partial void LogStopping(bool stopContainers, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "worker ready with {Count} containers")]
     private partial void LogReady(int count);

@@ -25,7 +25,7 @@ internal sealed record ImageToLoad(
 /// Every config, manifest and layer is checked against its digest and every layer against the
 /// config's diff ids before anything reaches the store.
 /// </summary>
-internal sealed class ArchiveReader
+internal sealed class ArchiveReader(UnpackLimit limit)
 {
     private const string DockerManifest = "manifest.json";
     private const string OciIndex = "index.json";
@@ -46,7 +46,7 @@ internal sealed class ArchiveReader
             $"archive {archive.Name} is neither a docker-save archive nor an OCI layout: it has no manifest.json and no index.json");
     }
 
-    private static async Task<IReadOnlyList<ImageToLoad>> ReadDockerAsync(StagedArchive archive, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ImageToLoad>> ReadDockerAsync(StagedArchive archive, CancellationToken cancellationToken)
     {
         var entries = ImageJson.Deserialize<List<DockerArchiveEntry>>(
             await archive.ReadAsync(DockerManifest, "the archive", cancellationToken), $"manifest.json of {archive.Name}");
@@ -115,7 +115,7 @@ internal sealed class ArchiveReader
         return result;
     }
 
-    private static async Task<IReadOnlyList<ImageToLoad>> ReadOciAsync(StagedArchive archive, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ImageToLoad>> ReadOciAsync(StagedArchive archive, CancellationToken cancellationToken)
     {
         var index = ImageJson.Deserialize<ImageIndexDocument>(await archive.ReadAsync(OciIndex, "the archive", cancellationToken), $"index.json of {archive.Name}");
         var images = new List<ImageToLoad>();
@@ -195,13 +195,13 @@ internal sealed class ArchiveReader
             : [];
     }
 
-    private static async Task<LayerToLoad> CheckLayerAsync(StagedArchive archive, StagedFile file, string expectedDiffId, string? mediaType, CancellationToken cancellationToken)
+    private async Task<LayerToLoad> CheckLayerAsync(StagedArchive archive, StagedFile file, string expectedDiffId, string? mediaType, CancellationToken cancellationToken)
     {
         var gzip = await Compression.IsGzipAsync(file.Path, cancellationToken);
         string diffId;
         try
         {
-            await using var content = await Compression.OpenMaybeGzipAsync(file.Path, cancellationToken);
+            await using var content = await Compression.OpenMaybeGzipAsync(file.Path, limit, $"archive {archive.Name}: layer '{file.ArchivePath}'", cancellationToken);
             await using var hashing = new HashingReadStream(content);
             diffId = await hashing.DrainAndDigestAsync(cancellationToken);
         }

@@ -25,7 +25,7 @@ internal sealed class StagedArchive
     /// <summary>The archive's path, for errors.</summary>
     public string Name { get; }
 
-    public static async Task<StagedArchive> ExtractAsync(string archivePath, string stagingDirectory, CancellationToken cancellationToken)
+    public static async Task<StagedArchive> ExtractAsync(string archivePath, string stagingDirectory, UnpackLimit limit, CancellationToken cancellationToken)
     {
         if (!File.Exists(archivePath))
         {
@@ -36,7 +36,7 @@ internal sealed class StagedArchive
         Directory.CreateDirectory(stagingDirectory);
         try
         {
-            await using var input = await Compression.OpenMaybeGzipAsync(archivePath, cancellationToken);
+            await using var input = await Compression.OpenMaybeGzipAsync(archivePath, limit, $"archive {archivePath}", cancellationToken);
             await using var reader = new TarReader(input, leaveOpen: true);
             var count = 0;
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)

@@ -13,11 +13,11 @@ internal static class Compression
         return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     }
 
-    /// <summary>Opens <paramref name="path"/> decompressed when it is gzip.</summary>
-    public static async Task<Stream> OpenMaybeGzipAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Opens <paramref name="path"/> decompressed when it is gzip, failing once it has unpacked more than <paramref name="limit"/> allows.</summary>
+    public static async Task<Stream> OpenMaybeGzipAsync(string path, UnpackLimit limit, string what, CancellationToken cancellationToken)
     {
         var gzip = await IsGzipAsync(path, cancellationToken);
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        return gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+        return limit.Wrap(gzip ? new GZipStream(file, CompressionMode.Decompress) : file, what);
     }
 }

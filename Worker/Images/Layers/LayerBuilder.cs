@@ -9,10 +9,12 @@ internal sealed record BuiltLayer(string TempPath, string BlobDigest, long Size,
 internal sealed class LayerBuilder
 {
     private readonly LayerPacker _packer;
+    private readonly UnpackLimit _limit;
 
-    public LayerBuilder(LayerPacker packer)
+    public LayerBuilder(LayerPacker packer, UnpackLimit limit)
     {
         _packer = packer;
+        _limit = limit;
     }
 
     public Task<BuiltLayer> FromDirectoryAsync(string directory, LayerSource source, string tempPath, CancellationToken cancellationToken) =>
@@ -22,7 +24,7 @@ internal sealed class LayerBuilder
     public Task<BuiltLayer> FromTarFileAsync(string path, string tempPath, CancellationToken cancellationToken) =>
         BuildAsync(tempPath, async tar =>
         {
-            await using var input = await Compression.OpenMaybeGzipAsync(path, cancellationToken);
+            await using var input = await Compression.OpenMaybeGzipAsync(path, _limit, path, cancellationToken);
             await input.CopyToAsync(tar, cancellationToken);
         }, cancellationToken);
 
@@ -47,6 +49,12 @@ internal sealed class LayerBuilder
         {
             File.Delete(tempPath);
             throw new ImageStoreException(ImageErrorKind.CorruptContent, $"the layer source is a truncated or corrupt gzip stream: {ex.Message}", ex);
+        }
+        catch (ImageStoreException)
+        {
+            // Past the unpack limit: nothing half-written stays in tmp/.
+            File.Delete(tempPath);
+            throw;
         }
         catch
         {

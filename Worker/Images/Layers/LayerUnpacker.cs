@@ -64,7 +64,14 @@ internal sealed class LayerUnpacker
                     break;
             }
 
-            await CreateAsync(entry, root, relative, knownDirectories, directoryTimes, cancellationToken);
+            try
+            {
+                await CreateAsync(entry, root, relative, knownDirectories, directoryTimes, cancellationToken);
+            }
+            catch (Exception error) when (error is KernelCallException or IOException or UnauthorizedAccessException)
+            {
+                throw new ImageStoreException(ImageErrorKind.CorruptContent, $"entry '{entry.Name}' ({entry.EntryType}) refused: {EntryFailure.Explain(entry, error)}", error);
+            }
         }
 
         // Directory times last, deepest first: creating children changes a directory's mtime.

@@ -25,6 +25,7 @@ public sealed class ImageStore : IImageStore
     private readonly BlobStore _blobs;
     private readonly LayerStore _layers;
     private readonly LayerBuilder _builder;
+    private readonly UnpackLimit _limit;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -46,8 +47,9 @@ public sealed class ImageStore : IImageStore
             _state = state;
         }
         _blobs = new BlobStore(_root, _temp);
-        _layers = new LayerStore(_root, _temp, new LayerUnpacker(system));
-        _builder = new LayerBuilder(new LayerPacker(system));
+        _limit = new UnpackLimit(options.MaxUnpackedBytes);
+        _layers = new LayerStore(_root, _temp, new LayerUnpacker(system), _limit);
+        _builder = new LayerBuilder(new LayerPacker(system), _limit);
     }
 
     /// <summary>The data root.</summary>
@@ -272,8 +274,8 @@ public sealed class ImageStore : IImageStore
             var staging = _blobs.NewTempPath("load");
             try
             {
-                var archive = await StagedArchive.ExtractAsync(inputPath, staging, cancellationToken);
-                var images = await new ArchiveReader().ReadAsync(archive, cancellationToken);
+                var archive = await StagedArchive.ExtractAsync(inputPath, staging, _limit, cancellationToken);
+                var images = await new ArchiveReader(_limit).ReadAsync(archive, cancellationToken);
                 var loaded = new List<string>();
                 foreach (var candidate in images)
                 {

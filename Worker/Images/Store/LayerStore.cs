@@ -12,9 +12,11 @@ internal sealed class LayerStore
     private readonly string _layers;
     private readonly string _temp;
     private readonly LayerUnpacker _unpacker;
+    private readonly UnpackLimit _limit;
 
-    public LayerStore(string root, string temp, LayerUnpacker unpacker)
+    public LayerStore(string root, string temp, LayerUnpacker unpacker, UnpackLimit limit)
     {
+        _limit = limit;
         _layers = Path.Combine(root, "layers");
         _temp = temp;
         _unpacker = unpacker;
@@ -41,7 +43,7 @@ internal sealed class LayerStore
         File.SetUnixFileMode(staging, LayerUnpacker.ImageDirectoryMode);
         try
         {
-            await using var raw = await Compression.OpenMaybeGzipAsync(blobPath, cancellationToken);
+            await using var raw = await Compression.OpenMaybeGzipAsync(blobPath, _limit, $"layer {diffId}", cancellationToken);
             await using var hashing = new HashingReadStream(raw);
             await _unpacker.UnpackAsync(hashing, staging, cancellationToken);
             var actual = await hashing.DrainAndDigestAsync(cancellationToken);
