@@ -386,10 +386,8 @@ public sealed partial class ContainerManager : IAsyncDisposable
             Limits = new ResourceLimits(spec.MemoryBytes, spec.NanoCpus, spec.CpuShares, spec.PidsLimit),
             LogMaxSizeBytes = _options.LogMaxBytes,
             LogMaxFiles = _options.LogMaxFiles,
-            ResolvConf = ContainerFiles.ResolvConf(ReadHostResolvConf(), mode == NetworkMode.Host, _options.FallbackDns),
-            StepReached = _crash.For("start"),
-
             ResolvConf = ContainerFiles.ResolvConf(ReadHostResolvConf(), mode == NetworkMode.Host, _options.EffectiveFallbackDns),
+            StepReached = _crash.For("start"),
         };
 
         steps.Lap("launch");
