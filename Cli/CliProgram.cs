@@ -24,7 +24,7 @@ internal static class CliProgram
         try
         {
             var parse = root.Parse(DockerStyleArguments.Normalise(root, args));
-            if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+            if (parse.Errors.Count > 0 && parse.Action is not (HelpAction or Commands.WorkerCommands.DaemonHelpAction))
             {
                 await error.WriteLineAsync("Error: " + UsageErrors.Describe(parse));
                 return UsageError;

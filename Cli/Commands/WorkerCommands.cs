@@ -58,20 +58,28 @@ internal static class WorkerCommands
         help.Action = new DaemonHelpAction(standard);
     }
 
-    private sealed class DaemonHelpAction(CommandLineAction? standard) : SynchronousCommandLineAction
+    internal sealed class DaemonHelpAction(CommandLineAction? standard) : SynchronousCommandLineAction
     {
         public override int Invoke(ParseResult parseResult)
         {
+            var standardHelp = standard is SynchronousCommandLineAction synchronous ? synchronous.Invoke(parseResult) : 0;
             if (parseResult.CommandResult.Command is { Name: "run" or "cleanup" } command && command.Parents.OfType<Command>().Any(p => p.Name == "worker"))
             {
-                Console.WriteLine($"Usage: ck worker {command.Name} [ck-worker options]: ck-worker's help follows");
+                Console.WriteLine($"ck worker {command.Name} passes its options to ck-worker; ck-worker --help:");
                 Console.WriteLine();
-                using var process = Process.Start(DaemonStart(["--help"]))!;
-                process.WaitForExit();
-                return process.ExitCode;
+                try
+                {
+                    using var process = Process.Start(DaemonStart(["--help"]))!;
+                    process.WaitForExit();
+                    return process.ExitCode;
+                }
+                catch (FileNotFoundException error)
+                {
+                    Console.WriteLine(error.Message);
+                }
             }
 
-            return standard is SynchronousCommandLineAction synchronous ? synchronous.Invoke(parseResult) : 0;
+            return standardHelp;
         }
     }
 

@@ -133,12 +133,51 @@ internal sealed partial class ManagerNodeService(
             files.Save(joined);
             await StartMemberAsync(joined, files, RaftBootstrap.Join, token);
             await CompletePendingAsync(token);
+            await FetchDataKeyAsync(token);
             LogJoined(logger, joined.Identity.ClusterId, joined.Identity.NodeId, request.RemoteAddress);
             return new JoinResponse { ClusterId = joined.Identity.ClusterId, NodeId = joined.Identity.NodeId, Role = Proto.Manager.V1.NodeRole.Manager };
         }
         finally
         {
             _lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// A joined manager holds the cluster's data key before its join returns, so that CA calls on
+    /// it (an admin certificate for the operator who joined it) work at once. Under autolock the key
+    /// comes with `ck cluster unlock` instead; if no other manager hands it over within 30 s, the
+    /// join still succeeds and the data key service keeps trying (CA calls say so meanwhile).
+    /// </summary>
+    private async Task FetchDataKeyAsync(CancellationToken token)
+    {
+        var deadline = Time.GetUtcNow() + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            if (CurrentCluster() is { } cluster && Tls is { } tls)
+            {
+                if (string.IsNullOrEmpty(cluster.DataKeyId) || cluster.Autolock || Keys.Current?.Id == cluster.DataKeyId)
+                {
+                    return;
+                }
+
+                try
+                {
+                    Keys.Save(await DataKeyHandOff.FetchAsync(tls, DataKeyHandOff.OtherManagers(this), cluster.DataKeyId, unlockKey: null, token), null);
+                    return;
+                }
+                catch (RpcException)
+                {
+                    // Another manager may not have applied this manager's membership yet: try again shortly.
+                }
+            }
+
+            if (Time.GetUtcNow() >= deadline)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), Time, token);
         }
     }
 

@@ -139,6 +139,23 @@ public sealed class SecureClusterTests
             using var workerKey = NodeKey.Create();
             var worker = await new NodeCa.NodeCaClient(anonymous).IssueNodeCertificateAsync(
                 new IssueNodeCertificateRequest { Token = init.WorkerToken, CsrPem = NodeKey.CreateSigningRequestPem(workerKey), Hostname = "ckt-worker" });
+            // A retried join with the same key gets the same node; a forged or huge hostname is refused, naming it briefly.
+            var nodesBefore = (await managers[0].LocalNodes.ListAsync(new ListNodesRequest())).Nodes.Count;
+            var retried = await new NodeCa.NodeCaClient(anonymous).IssueNodeCertificateAsync(
+                new IssueNodeCertificateRequest { Token = init.WorkerToken, CsrPem = NodeKey.CreateSigningRequestPem(workerKey), Hostname = "ckt-worker" });
+            Assert.Equal(worker.NodeId, retried.NodeId);
+            Assert.Equal(nodesBefore, (await managers[0].LocalNodes.ListAsync(new ListNodesRequest())).Nodes.Count);
+            using var otherKey = NodeKey.Create();
+            foreach (var hostname in new[] { "evil\n0123  Leader", new string('h', 3 << 20) })
+            {
+                var forged = await Assert.ThrowsAsync<RpcException>(() => new NodeCa.NodeCaClient(anonymous).IssueNodeCertificateAsync(
+                    new IssueNodeCertificateRequest { Token = init.WorkerToken, CsrPem = NodeKey.CreateSigningRequestPem(otherKey), Hostname = hostname }).ResponseAsync);
+                Assert.Equal(StatusCode.InvalidArgument, forged.StatusCode);
+                Assert.StartsWith("join refused: hostname", forged.Status.Detail, StringComparison.Ordinal);
+                Assert.True(forged.Status.Detail.Length < 400, forged.Status.Detail.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            Assert.Equal(nodesBefore, (await managers[0].LocalNodes.ListAsync(new ListNodesRequest())).Nodes.Count);
             var workerCredentials = new NodeCredentials(NodeKey.WithCertificate(workerKey, worker.CertificatePem), SecureManager.AdminCredentials(init).Trust);
             using var workerChannel = SecureManager.TlsChannel(managers[0].Api, workerCredentials);
             var workerAdmin = await Assert.ThrowsAsync<RpcException>(() => new ClusterService.ClusterServiceClient(workerChannel).IssueAdminCertificateAsync(askAdmin).ResponseAsync);

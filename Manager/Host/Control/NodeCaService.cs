@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Ca;
 using ClusterKit.Manager.Host.Membership;
@@ -44,7 +45,14 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
         var raft = manager.RequireNode();
         var authority = await AuthorityAsync(context.CancellationToken);
         var role = Verify(authority, request.Token);
-        if (role == IdentityRole.Manager)
+        var joinKey = JoinKeyDigest(request.CsrPem);
+        var rejoined = raft.Store.View(tx => tx.List<Node>()).FirstOrDefault(n => n.JoinKeyDigest == joinKey);
+        if (rejoined is not null && rejoined.Role != ToStore(role))
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"this key already joined as node {rejoined.Id} ({rejoined.Role.ToString().ToLowerInvariant()}); allowed: a new key for another node, or the same key and role to retry the join"));
+        }
+
+        if (role == IdentityRole.Manager && rejoined is null)
         {
             CheckAddress("raft address", request.RaftAddress);
             CheckAddress("API address", request.ApiAddress);
@@ -55,7 +63,8 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
             }
         }
 
-        var nodeId = NodeIdentity.NewId();
+        // A retried join (the answer was lost) gets the node it created, not a second one.
+        var nodeId = rejoined?.Id ?? NodeIdentity.NewId();
         X509Certificate2 certificate;
         try
         {
@@ -77,7 +86,12 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
             };
         node.Description ??= new NodeDescription();
         node.Description.Hostname = string.IsNullOrEmpty(request.Hostname) ? node.Description.Hostname : request.Hostname;
-        await CommitAsync(raft, tx => tx.Create(node), context.CancellationToken);
+        node.JoinKeyDigest = joinKey;
+        if (rejoined is null)
+        {
+            await CommitAsync(raft, tx => tx.Create(node), context.CancellationToken);
+        }
+
         LogIssued(logger, nodeId, NodeIdentity.RoleName(role), request.Hostname);
         var response = new IssueNodeCertificateResponse
         {
@@ -88,6 +102,20 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
         };
         response.RootCertificatesPem.AddRange(authority.Trust.Roots.Select(r => r.ExportCertificatePem()));
         return response;
+    }
+
+    /// <summary>The SHA-256 of the CSR's public key, in hex; a CSR that cannot be read is refused.</summary>
+    private static string JoinKeyDigest(string csrPem)
+    {
+        try
+        {
+            var csr = CertificateRequest.LoadSigningRequestPem(csrPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.SkipSignatureValidation);
+            return Convert.ToHexStringLower(SHA256.HashData(csr.PublicKey.ExportSubjectPublicKeyInfo()));
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or CryptographicException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the certificate signing request was refused: " + e.Message));
+        }
     }
 
     public override async Task<RenewNodeCertificateResponse> RenewNodeCertificate(RenewNodeCertificateRequest request, ServerCallContext context)

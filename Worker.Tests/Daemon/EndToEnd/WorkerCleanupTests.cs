@@ -21,8 +21,8 @@ public sealed class WorkerCleanupTests
         Assert.True(Directory.Exists($"/proc/{pid}"), "the container outlives a worker stopped with SIGTERM");
         var runRoot = Path.Combine(worker.Root, "run");
 
-        var (code, output) = WorkerProcess.RunIn(
-            worker.Tag, WorkerProcess.LocateDaemon(), "cleanup", "--data-root", worker.DataRoot, "--run-root", runRoot, "--socket", worker.Socket,
+        var (code, output) = Cleanup(
+            worker.Tag, "--data-root", worker.DataRoot, "--run-root", runRoot, "--socket", worker.Socket,
             "--cgroup-parent", worker.Tag, "--bridge-name", worker.Tag, "--bridge-subnet", "10.215.0.0/24", "--nft-table", worker.Tag);
 
         Assert.True(code == 0, output);
@@ -40,11 +40,30 @@ public sealed class WorkerCleanupTests
     {
         using var worker = await WorkerProcess.StartAsync("ckt", "10.216.0.0/24");
 
-        var (code, output) = WorkerProcess.RunIn(worker.Tag, WorkerProcess.LocateDaemon(), "cleanup", "--data-root", worker.DataRoot, "--run-root", Path.Combine(worker.Root, "run"), "--socket", worker.Socket, "--cgroup-parent", worker.Tag, "--bridge-name", worker.Tag, "--nft-table", worker.Tag);
+        var (code, output) = Cleanup(worker.Tag, "--data-root", worker.DataRoot, "--run-root", Path.Combine(worker.Root, "run"), "--socket", worker.Socket, "--cgroup-parent", worker.Tag, "--bridge-name", worker.Tag, "--nft-table", worker.Tag);
 
         Assert.NotEqual(0, code);
         Assert.Contains($"a worker is listening on {worker.Socket}: stop it first", output, StringComparison.Ordinal);
         Assert.Equal(0, WorkerProcess.RunIn(worker.Tag, "ip", "link", "show", worker.Tag).ExitCode);
+    }
+
+    /// <summary>
+    /// `ck-worker cleanup` in the worker's network namespace, entered as the worker was (nsenter):
+    /// `ip netns exec` would remount /sys and hide the cgroup hierarchies.
+    /// </summary>
+    private static (int ExitCode, string Output) Cleanup(string tag, params string[] options)
+    {
+        var info = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])[$"--net=/run/netns/{tag}", WorkerProcess.LocateDaemon(), "cleanup", .. options])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(120)), "ck-worker cleanup did not finish");
+        return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
     private static string PidOf(WorkerProcess worker, string name)

@@ -114,6 +114,8 @@ public sealed partial class ContainerManager : IAsyncDisposable
             _ = Signals.Parse(signal);
         }
 
+        ContainerMountRules.Validate(Binds(spec), TmpfsMounts(spec), Devices(spec));
+
         var steps = new StepTimings(_crash.For("create"));
         var image = await _images.InspectAsync(spec.Image, cancellationToken);
         steps.Lap("image");
