@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ClusterKit.Shared.Parsing;
 
 namespace ClusterKit.Worker.Hosting;
 
@@ -187,34 +188,9 @@ public static class WorkerCommandLine
         }
 
         var name = Split(argument).Name;
-        var closest = Options.Select(o => o.Switch).MinBy(s => EditDistance(s, name));
-        var hint = closest is not null && EditDistance(closest, name) <= Math.Max(2, name.Length / 4) ? $"; did you mean {closest}?" : string.Empty;
+        var hint = ClosestName.Find(name, Options.Select(o => o.Switch)) is { } closest ? $"; did you mean {closest}?" : string.Empty;
         return $"unknown option '{name}'{hint} (ck-worker --help lists the options)";
     }
 
     private static Result Fail(string error) => new(false, error, new Dictionary<string, string?>());
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
 }
