@@ -60,5 +60,12 @@ for trx in "$results"/now/*.trx "$results"/future/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
 if ((status != 0 && failed == 0)); then failed=1; fi
+# The failed tests by name, just above the summary line, so that the tail of a long log says what broke.
+for trx in "$results"/now/*.trx "$results"/future/*.trx; do
+  [[ -f "$trx" ]] || continue
+  pass=$([[ "$trx" == */future/* ]] && echo " (clock ten years ahead)")
+  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.* testName="\([^"]*\)".*/\1/p' |
+    sed 's/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' | while IFS= read -r name; do echo "test.sh: failed$pass: $name"; done
+done
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 exit $status
