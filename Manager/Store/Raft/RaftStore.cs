@@ -26,9 +26,12 @@ public sealed class RaftStore : IStore
 
     private readonly Func<long> _lastAppliedTerm;
     private readonly Func<bool> _holdsLeadership;
+    private readonly Func<CancellationToken, ValueTask> _raftReadBarrier;
 
-    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, ForwardBatcher forwarder, TimeProvider time, TimeSpan proposeTimeout, Func<long> lastAppliedTerm, Func<bool> holdsLeadership)
+    /// <param name="raftReadBarrier">DotNext's strong read barrier unless given (tests give one that fails as a busy network does).</param>
+    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, ForwardBatcher forwarder, TimeProvider time, TimeSpan proposeTimeout, Func<long> lastAppliedTerm, Func<bool> holdsLeadership, Func<CancellationToken, ValueTask>? raftReadBarrier = null)
     {
+        _raftReadBarrier = raftReadBarrier ?? (token => cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token));
         _lastAppliedTerm = lastAppliedTerm;
         _holdsLeadership = holdsLeadership;
         _cluster = cluster;
@@ -59,32 +62,71 @@ public sealed class RaftStore : IStore
         return Memory.View(read);
     }
 
-    /// <summary>Waits until this manager has applied everything committed before the call.</summary>
+    /// <summary>
+    /// Waits until this manager has applied everything committed before the call. A leader that cannot be reached for a
+    /// moment (a connection refused or timed out while the machine is busy, a leader that just changed) is asked again
+    /// with back-off for up to the propose timeout; a lost majority fails at once.
+    /// </summary>
     public async ValueTask ReadBarrierAsync(CancellationToken token = default)
     {
-        try
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(_proposeTimeout);
+        var delay = FirstRetryDelay;
+        while (true)
         {
-            await _cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token).ConfigureAwait(false);
-
-            // A leader new to its term may not yet count the last entries of the term before as committed (Raft
-            // section 8), so the barrier may have waited for too little: it is complete only once this manager has
-            // applied an entry of the current term (the new leader's first, empty one).
-            // On the leader the barrier's replication round may end in this manager's own step-down (a paused leader that
-            // resumed): its answer counts only if a majority renewed the lease, or it is taken again.
-            while (_lastAppliedTerm() < _cluster.Term || (LeadsByRaft && !_holdsLeadership()))
+            var leaderChanged = Volatile.Read(ref _leaderChanged).Task;
+            Exception unreachable;
+            try
             {
-                await Task.Delay(FirstRetryDelay, _time, token).ConfigureAwait(false);
-                await _cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token).ConfigureAwait(false);
+                await ReadBarrierOnceAsync(deadline.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (QuorumUnreachableException e)
+            {
+                throw new LeaderUnavailableException("no leader is elected: a majority of managers is unreachable, so no read can be linearizable", e);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                throw new LeaderUnavailableException($"the read barrier could not reach the leader within {_proposeTimeout.TotalSeconds:0.#} s");
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                // The leader this follower knew went away or did not answer in time (connection refused, timeout).
+                unreachable = e;
+            }
+            catch (Exception e) when (e is not OperationCanceledException and not LeaderUnavailableException)
+            {
+                throw new LeaderUnavailableException($"the read barrier could not reach the leader: {e.GetType().Name}: {e.Message}", e);
+            }
+
+            try
+            {
+                var newLeader = await WaitBeforeRetryAsync(delay, leaderChanged, deadline.Token).ConfigureAwait(false);
+                delay = newLeader ? FirstRetryDelay : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                throw new LeaderUnavailableException($"the read barrier could not reach the leader within {_proposeTimeout.TotalSeconds:0.#} s: {unreachable.GetType().Name}: {unreachable.Message}", unreachable);
             }
         }
-        catch (QuorumUnreachableException e)
+    }
+
+    private static bool IsTransient(Exception error) =>
+        error is MemberUnavailableException or TimeoutException or IOException or System.Net.Sockets.SocketException or HttpRequestException;
+
+    private async ValueTask ReadBarrierOnceAsync(CancellationToken token)
+    {
+        await _raftReadBarrier(token).ConfigureAwait(false);
+
+        // A leader new to its term may not yet count the last entries of the term before as committed (Raft
+        // section 8), so the barrier may have waited for too little: it is complete only once this manager has
+        // applied an entry of the current term (the new leader's first, empty one).
+        // On the leader the barrier's replication round may end in this manager's own step-down (a paused leader that
+        // resumed): its answer counts only if a majority renewed the lease, or it is taken again.
+        while (_lastAppliedTerm() < _cluster.Term || (LeadsByRaft && !_holdsLeadership()))
         {
-            throw new LeaderUnavailableException("no leader is elected: a majority of managers is unreachable, so no read can be linearizable", e);
-        }
-        catch (Exception e) when (e is not OperationCanceledException and not LeaderUnavailableException)
-        {
-            // The leader this follower knew went away during the barrier (connection refused, timeout).
-            throw new LeaderUnavailableException($"the read barrier could not reach the leader: {e.GetType().Name}: {e.Message}", e);
+            await Task.Delay(FirstRetryDelay, _time, token).ConfigureAwait(false);
+            await _raftReadBarrier(token).ConfigureAwait(false);
         }
     }
 
