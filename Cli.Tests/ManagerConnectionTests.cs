@@ -25,7 +25,7 @@ public sealed class ManagerConnectionTests
 
         var error = await Assert.ThrowsAsync<ClusterCommandException>(() => manager.CallAsync(c => manager.Nodes.ListAsync(new ListNodesRequest(), c), CancellationToken.None));
 
-        Assert.StartsWith($"no manager on this host: nothing answers on {socket} (", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"no manager on this host: nothing answers on {socket} (no such socket)", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("start ck-manager or give --host HOST:PORT (or --manager-socket PATH)", error.Message, StringComparison.Ordinal);
     }
 

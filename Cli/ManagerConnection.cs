@@ -160,8 +160,12 @@ internal sealed class ManagerConnection : IDisposable
     internal static string DescribeSocketError(string socketPath, SocketException error) => error.SocketErrorCode switch
     {
         SocketError.AccessDenied => $"permission denied on {socketPath}: the manager's local socket is root-only; run ck as root or give --host HOST:PORT",
-        _ => $"no manager on this host: nothing answers on {socketPath} ({error.Message}); start ck-manager or give --host HOST:PORT (or --manager-socket PATH)",
+        _ => $"no manager on this host: nothing answers on {socketPath} ({Reason(socketPath, error)}); start ck-manager or give --host HOST:PORT (or --manager-socket PATH)",
     };
+
+    /// <summary>A Unix socket that does not exist fails as "Cannot assign requested address": say what it means.</summary>
+    internal static string Reason(string socketPath, Exception error) =>
+        error is SocketException { SocketErrorCode: SocketError.AddressNotAvailable } && !File.Exists(socketPath) ? "no such socket" : error.Message;
 
     private ClusterCommandException? Translate(RpcException error)
     {

@@ -60,7 +60,7 @@ internal sealed class WorkerConnection : IDisposable
 internal sealed class WorkerUnreachableException : Exception
 {
     public WorkerUnreachableException(string socketPath, Exception inner)
-        : base($"cannot reach the worker at {socketPath} ({inner.Message}); start it with 'ck worker run' or set --worker-socket", inner)
+        : base($"cannot reach the worker at {socketPath} ({ManagerConnection.Reason(socketPath, inner)}); start it with 'ck worker run' or set --worker-socket", inner)
     {
     }
 

@@ -24,6 +24,7 @@ public static class DispatcherServiceCollectionExtensions
         services.AddSingleton<SessionRedirects>();
         services.AddSingleton<NodeStateWriter>();
         services.AddHostedService<NodeHealthMonitor>();
+        services.AddHostedService<SessionShutdown>();
         return services;
     }
 

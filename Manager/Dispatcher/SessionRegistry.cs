@@ -9,6 +9,7 @@ internal sealed class SessionRegistry(HeartbeatTracker tracker)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, WorkerSession> _sessions = new(StringComparer.Ordinal);
     private IReadOnlyList<ManagerAddress> _managers = [];
+    private bool _shuttingDown;
 
     public int Count
     {
@@ -43,6 +44,11 @@ internal sealed class SessionRegistry(HeartbeatTracker tracker)
         WorkerSession session;
         lock (_gate)
         {
+            if (_shuttingDown)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "this manager is shutting down; connect to another manager"));
+            }
+
             if (_sessions.TryGetValue(nodeId, out var existing))
             {
                 if (tracker.IsAlive(nodeId))
@@ -83,6 +89,20 @@ internal sealed class SessionRegistry(HeartbeatTracker tracker)
         {
             return _sessions.TryGetValue(session.NodeId, out var current) && ReferenceEquals(current, session);
         }
+    }
+
+    /// <summary>
+    /// The manager is stopping: ends every session (the workers move to another manager at once) and refuses new ones,
+    /// so that no open stream holds the shutdown until the host's timeout.
+    /// </summary>
+    public int ShutDown()
+    {
+        lock (_gate)
+        {
+            _shuttingDown = true;
+        }
+
+        return EndAll(null);
     }
 
     /// <summary>Ends every session, each after the given last message (this manager stopped leading).</summary>

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Ca;
@@ -92,7 +93,9 @@ internal sealed class ClusterInit
     {
         Hostname = Environment.MachineName,
         Platform = new Platform { Os = "linux", Architecture = RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant() },
-        EngineVersion = typeof(ClusterInit).Assembly.GetName().Version?.ToString() ?? "0",
+        // As the worker reports its own (e.g. "1.0.0+abc123"), so that `ck node ls` compares like with like.
+        EngineVersion = typeof(ClusterInit).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(ClusterInit).Assembly.GetName().Version?.ToString() ?? "unknown",
     };
 
     public InitResponse Response()

@@ -21,6 +21,13 @@ public sealed class WorkerCleanupTests
         Assert.True(Directory.Exists($"/proc/{pid}"), "the container outlives a worker stopped with SIGTERM");
         var runRoot = Path.Combine(worker.Root, "run");
 
+        // A manager on the same host keeps its socket and data beside the worker's (as the README's cluster does).
+        var managerSocket = Path.Combine(runRoot, "ckt-m1.sock");
+        var managerData = Path.Combine(worker.DataRoot, "ckt-m1");
+        await File.WriteAllTextAsync(managerSocket, "not the worker's");
+        Directory.CreateDirectory(managerData);
+        await File.WriteAllTextAsync(Path.Combine(managerData, "wal"), "not the worker's");
+
         var (code, output) = Cleanup(
             worker.Tag, "--data-root", worker.DataRoot, "--run-root", runRoot, "--socket", worker.Socket,
             "--cgroup-parent", worker.Tag, "--bridge-name", worker.Tag, "--bridge-subnet", "10.215.0.0/24", "--nft-table", worker.Tag);
@@ -31,8 +38,16 @@ public sealed class WorkerCleanupTests
         Assert.DoesNotContain(worker.Tag, WorkerProcess.RunIn(worker.Tag, "nft", "list", "tables").Output, StringComparison.Ordinal);
         Assert.DoesNotContain(Directory.GetDirectories("/sys/fs/cgroup"), h => Directory.Exists(Path.Combine(h, worker.Tag)));
         Assert.DoesNotContain(" " + runRoot, await File.ReadAllTextAsync("/proc/self/mountinfo"), StringComparison.Ordinal);
-        Assert.False(Directory.Exists(runRoot));
+        Assert.Equal([managerSocket], Directory.GetFileSystemEntries(runRoot));
         Assert.True(Directory.Exists(Path.Combine(worker.DataRoot, "images")), "without --purge the images stay");
+
+        var purge = Cleanup(
+            worker.Tag, "--purge", "--data-root", worker.DataRoot, "--run-root", runRoot, "--socket", worker.Socket,
+            "--cgroup-parent", worker.Tag, "--bridge-name", worker.Tag, "--bridge-subnet", "10.215.0.0/24", "--nft-table", worker.Tag);
+        Assert.True(purge.ExitCode == 0, purge.Output);
+        Assert.Equal([managerData], Directory.GetFileSystemEntries(worker.DataRoot));
+        Assert.Equal("not the worker's", await File.ReadAllTextAsync(Path.Combine(managerData, "wal")));
+        Assert.Contains($"kept {worker.DataRoot} with what is not the worker's: ckt-m1", purge.Output, StringComparison.Ordinal);
     }
 
     [Fact]
