@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Cli.Control;
+using ClusterKit.Shared.Identity;
 using IssueAdminCertificateRequest = ClusterKit.Proto.Manager.V1.IssueAdminCertificateRequest;
 using IssueAdminCertificateResponse = ClusterKit.Proto.Manager.V1.IssueAdminCertificateResponse;
-using ClusterKit.Shared.Identity;
 
 namespace ClusterKit.Cli.Tests.Control;
 

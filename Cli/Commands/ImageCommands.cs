@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using ClusterKit.Proto.Worker.V1;
 using ClusterKit.Shared.Parsing;
-using Spectre.Console;
 
 namespace ClusterKit.Cli.Commands;
 

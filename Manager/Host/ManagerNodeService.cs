@@ -1,4 +1,3 @@
-using System.Net;
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;

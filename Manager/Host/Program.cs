@@ -1,9 +1,9 @@
 using System.Security.Authentication;
 using ClusterKit.Manager.Dispatcher;
 using ClusterKit.Manager.Host;
-using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Host.Control;
 using ClusterKit.Manager.Host.Logging;
+using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Shared.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using ClusterKit.Proto.Manager.V1;
-using Google.Protobuf;
 
 namespace ClusterKit.Manager.Store;
 

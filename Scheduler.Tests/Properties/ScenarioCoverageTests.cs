@@ -1,5 +1,3 @@
-using ClusterKit.Manager.Scheduling;
-
 namespace ClusterKit.Scheduler.Tests.Properties;
 
 /// <summary>

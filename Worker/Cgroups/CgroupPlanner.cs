@@ -1,6 +1,6 @@
 using ClusterKit.Worker.Cgroups.V1;
-using ClusterKit.Worker.Host;
 using ClusterKit.Worker.Cgroups.V2;
+using ClusterKit.Worker.Host;
 
 namespace ClusterKit.Worker.Cgroups;
 

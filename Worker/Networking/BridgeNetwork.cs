@@ -1,4 +1,3 @@
-using System.Net;
 using ClusterKit.Worker.Host;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

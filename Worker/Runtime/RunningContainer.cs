@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ClusterKit.Worker.Cgroups;
 using ClusterKit.Worker.Runtime.Plan;
 using ClusterKit.Worker.Runtime.Users;

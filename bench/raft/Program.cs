@@ -7,7 +7,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ClusterKit.Bench.Raft;
-using ClusterKit.Manager.Tests.Store.Raft;
 
 var options = BenchOptions.Parse(args);
 var root = Path.Combine(options.DataRoot, "ckt-bench-raft-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;

@@ -1,5 +1,3 @@
-using ClusterKit.Worker.Host;
-
 namespace ClusterKit.TestKit;
 
 /// <summary>The runtime's calls: descriptors are numbered from 100 and never become readable.</summary>

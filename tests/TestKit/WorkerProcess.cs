@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using ClusterKit.Proto.Worker.V1;
 using Grpc.Net.Client;
 

@@ -1,10 +1,10 @@
 using ClusterKit.Manager.Tests.Store.Raft;
-using ClusterKit.TestKit;
 using ClusterKit.Proto.Manager.V1;
-using NodeCredentials = ClusterKit.Shared.Identity.NodeCredentials;
-using NodeKey = ClusterKit.Shared.Identity.NodeKey;
+using ClusterKit.TestKit;
 using Google.Protobuf;
 using Grpc.Core;
+using NodeCredentials = ClusterKit.Shared.Identity.NodeCredentials;
+using NodeKey = ClusterKit.Shared.Identity.NodeKey;
 
 namespace ClusterKit.Manager.Tests.Host.Membership;
 

@@ -1,11 +1,9 @@
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
 using Grpc.Core;
 using Grpc.Net.Client;
-using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
 
 namespace ClusterKit.Manager.Host.Membership;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using ClusterKit.Proto.Manager.V1;
-using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterKit.Manager.Store.Raft;

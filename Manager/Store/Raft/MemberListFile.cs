@@ -1,6 +1,5 @@
 using System.Net;
 using DotNext.Buffers;
-using DotNext.IO;
 using DotNext.Net;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using ClusterKit.Proto.Manager.V1;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.TestKit;
 using Grpc.Net.Client;
@@ -33,7 +32,6 @@ internal sealed class JoinedManager : IAsyncDisposable
 
     private string SocketPath => Path.Combine(_directory, "manager.sock");
 
-    /// <param name="networkNamespace">The namespace to run in, or null for this machine's loopback (then give free ports).</param>
     /// <summary>A loopback address with a port free right now.</summary>
     public static string FreeLoopbackAddress()
     {

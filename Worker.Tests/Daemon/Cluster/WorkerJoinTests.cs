@@ -1,7 +1,6 @@
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Proto.Worker.V1;
 using ClusterKit.TestKit;
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 

@@ -1,4 +1,3 @@
-using ClusterKit.Worker.Images;
 using ClusterKit.Worker.Images.Configs;
 
 namespace ClusterKit.Worker.Images.Tests.Configs;

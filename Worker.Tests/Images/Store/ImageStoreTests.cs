@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using ClusterKit.TestKit;
-using ClusterKit.Worker.Images.Store;
 
 namespace ClusterKit.Worker.Images.Tests.Store;
 

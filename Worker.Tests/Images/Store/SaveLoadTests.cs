@@ -3,7 +3,6 @@ using System.Text.Json;
 using ClusterKit.TestKit;
 using ClusterKit.Worker.Images.Layers;
 using ClusterKit.Worker.Images.Tests.Layers;
-using ClusterKit.Worker.Images.Store;
 
 namespace ClusterKit.Worker.Images.Tests.Store;
 

@@ -1,5 +1,5 @@
-using Google.Protobuf;
 using ClusterKit.Worker.Runtime;
+using Google.Protobuf;
 
 namespace ClusterKit.Worker.Containers;
 

@@ -1,7 +1,5 @@
 using ClusterKit.Proto.Manager.V1;
 using Grpc.Core;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace ClusterKit.Worker.Session;
 
