@@ -9,6 +9,7 @@ using ClusterKit.TestKit;
 using Grpc.Core;
 using Grpc.Net.Client;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
+using ClusterKit.Shared.Net;
 
 namespace ClusterKit.Bench.Raft;
 
@@ -146,7 +147,7 @@ internal sealed class SecureBenchCluster : BenchCluster
             var until = DateTime.UtcNow + timeout;
             while (DateTime.UtcNow < until)
             {
-                if (await UnixSocketChannel.AnswersAsync(_socketPath))
+                if (UnixSocket.Answers(_socketPath))
                 {
                     return;
                 }
@@ -226,7 +227,7 @@ internal sealed class SecureBenchCluster : BenchCluster
             return ValueTask.CompletedTask;
         }
 
-        private static GrpcChannel LocalChannel(string socketPath) => UnixSocketChannel.For(socketPath);
+        private static GrpcChannel LocalChannel(string socketPath) => UnixSocket.Channel(socketPath);
 
         private void Keep(string? line)
         {

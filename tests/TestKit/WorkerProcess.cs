@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using ClusterKit.Proto.Worker.V1;
 using Grpc.Net.Client;
+using ClusterKit.Shared.Net;
 
 namespace ClusterKit.TestKit;
 
@@ -123,7 +124,7 @@ public sealed class WorkerProcess : IDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("ck-worker: " + e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var channel = UnixSocketChannel.For(socket, "http://worker");
+        var channel = UnixSocket.Channel(socket, "http://worker");
         var worker = new WorkerProcess(tag, root, process, channel);
         for (var attempt = 0; ; attempt++)
         {

@@ -8,6 +8,7 @@ using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
 using Grpc.Net.Client;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
+using ClusterKit.Shared.Net;
 
 namespace ClusterKit.Manager.Tests.Host.Membership;
 
@@ -103,7 +104,7 @@ public sealed class SecureManager : IAsyncDisposable
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
         {
-            if (await UnixSocketChannel.AnswersAsync(SocketPath))
+            if (UnixSocket.Answers(SocketPath))
             {
                 return;
             }
@@ -158,7 +159,7 @@ public sealed class SecureManager : IAsyncDisposable
         }
     }
 
-    public static GrpcChannel LocalChannel(string socketPath) => UnixSocketChannel.For(socketPath);
+    public static GrpcChannel LocalChannel(string socketPath) => UnixSocket.Channel(socketPath);
 
     /// <summary>A channel to a manager's TLS API presenting <paramref name="credentials"/> (e.g. the admin certificate from init).</summary>
     public static GrpcChannel TlsChannel(IPEndPoint api, NodeCredentials credentials)

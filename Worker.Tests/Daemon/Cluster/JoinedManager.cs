@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.TestKit;
 using Grpc.Net.Client;
+using ClusterKit.Shared.Net;
 
 namespace ClusterKit.Worker.Tests.Cluster;
 
@@ -24,7 +25,7 @@ internal sealed class JoinedManager : IAsyncDisposable
     {
         _process = process;
         _directory = directory;
-        Local = UnixSocketChannel.For(SocketPath);
+        Local = UnixSocket.Channel(SocketPath);
     }
 
     public GrpcChannel Local { get; }

@@ -4,6 +4,7 @@ using ClusterKit.TestKit;
 using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
+using ClusterKit.Shared.Net;
 
 namespace ClusterKit.Worker.Tests.Cluster;
 
@@ -81,7 +82,7 @@ public sealed class WorkerJoinTests
         }
     }
 
-    private static GrpcChannel WorkerSocketChannel(string socketPath) => UnixSocketChannel.For(socketPath, "http://worker");
+    private static GrpcChannel WorkerSocketChannel(string socketPath) => UnixSocket.Channel(socketPath, "http://worker");
 
     private static async Task<ClusterStatusResponse> WaitForConnectedAsync(Proto.Worker.V1.Cluster.ClusterClient cluster, TimeSpan timeout)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using ClusterKit.Worker.Images.Configs;
 using ClusterKit.Worker.Images.Manifests;
+using ClusterKit.Shared.Files;
 
 namespace ClusterKit.Worker.Images.Store;
 

@@ -6,6 +6,7 @@ using ClusterKit.Worker.Images.Manifests;
 using ClusterKit.Worker.Images.References;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ClusterKit.Shared.Files;
 
 namespace ClusterKit.Worker.Images.Store;
 
