@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.Versioning;
 using ClusterKit.Shared.Files;
 using ClusterKit.TestKit;
@@ -48,5 +49,74 @@ public sealed class AtomicFileTests
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         var error = Assert.Throws<InvalidDataException>(() => PrivateKeyFile.ReadText(path, "node certificate file"));
         Assert.Equal($"node certificate file {path} has mode 0604; allowed: 0600 (chmod 600 {path})", error.Message);
+    }
+
+    [Fact]
+    public async Task Readers_see_the_old_content_or_the_new_whole_while_a_file_is_replaced_again_and_again()
+    {
+        using var dir = new TempDirectory("ckt-atomic");
+        var path = dir.Combine("state.bin");
+        const int Size = 256 * 1024;
+        byte[][] versions = [Enumerable.Repeat((byte)'a', Size).ToArray(), Enumerable.Repeat((byte)'b', Size).ToArray()];
+        AtomicFile.Write(path, versions[0]);
+
+        using var done = new CancellationTokenSource();
+        var reads = 0;
+        var reader = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                var seen = File.ReadAllBytes(path);
+                Assert.Equal(Size, seen.Length);
+                Assert.True(seen.AsSpan().IndexOfAnyExcept(seen[0]) < 0, $"read {reads}: a file of mixed content");
+                reads++;
+            }
+        });
+
+        for (var i = 1; i <= 100 && !reader.IsCompleted; i++)
+        {
+            AtomicFile.Write(path, versions[i % 2]);
+        }
+
+        await done.CancelAsync();
+        await reader;
+        Assert.True(reads > 0);
+        Assert.Equal(versions[0], File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void A_write_cut_off_midway_by_a_full_disk_leaves_the_old_content_whole_and_no_temp_file()
+    {
+        using var dir = new TempDirectory("ckt-atomic");
+        var mountPoint = dir.Combine("small");
+        Directory.CreateDirectory(mountPoint);
+
+        // A 64 KiB file system: the 1 MiB replacement fails with ENOSPC after its first pages reached the temp file.
+        Run("mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "ckt-atomic", mountPoint);
+        try
+        {
+            var path = Path.Combine(mountPoint, "state.json");
+            AtomicFile.WriteText(path, "old");
+
+            var error = Assert.ThrowsAny<IOException>(() => AtomicFile.Write(path, new byte[1024 * 1024]));
+            Assert.Contains("space", error.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal("old", File.ReadAllText(path));
+            Assert.Equal(["state.json"], Directory.GetFiles(mountPoint).Select(Path.GetFileName));
+
+            AtomicFile.WriteText(path, "new");
+            Assert.Equal("new", File.ReadAllText(path));
+        }
+        finally
+        {
+            Run("umount", mountPoint);
+        }
+    }
+
+    private static void Run(string command, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true })!;
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', arguments)}: exit {process.ExitCode}: {stderr}");
     }
 }

@@ -1,4 +1,10 @@
+using System.Net;
 using ClusterKit.Manager.Store.Leadership;
+using ClusterKit.Manager.Store.Raft;
+using ClusterKit.Manager.Tests.Store.Raft;
+using ClusterKit.TestKit;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClusterKit.Manager.Tests.Store.Leadership;
 
@@ -55,5 +61,84 @@ public sealed class LeadershipSignalTests
         var cancelled = signal.WaitForTermAsync(cancel.Token);
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+    }
+
+    [Fact]
+    public async Task Following_raft_members_starts_a_term_only_once_its_leader_has_applied_an_entry_of_it_and_ends_it_when_followed_no_more()
+    {
+        using var dir = new TempDirectory("ckt-leadership");
+        var members = ManagerCluster.FreePorts(3).Select(port => new IPEndPoint(IPAddress.Loopback, port)).ToArray();
+        var nodes = new List<RaftNode>();
+        var signals = new List<LeadershipSignal>();
+        var followings = new List<IDisposable>();
+        var seenAtStart = new List<(int Index, long Term, bool StoreLeads)>();
+        try
+        {
+            for (var i = 0; i < members.Length; i++)
+            {
+                var node = await RaftNode.StartAsync(
+                    new RaftNodeOptions
+                    {
+                        NodeId = $"m{i + 1}",
+                        DataDirectory = dir.Combine($"m{i + 1}"),
+                        RaftEndPoint = members[i],
+                        ApiAddress = $"127.0.0.1:{members[i].Port + 1}",
+                        Members = members,
+                        StuckFollowerAfter = TimeSpan.Zero,
+
+                        // Followed before the first election: each signal sees DotNext name the leader.
+                        LowerElectionTimeoutMs = 1500,
+                        UpperElectionTimeoutMs = 2500,
+                    },
+                    NullLoggerFactory.Instance,
+                    TimeProvider.System,
+                    onStuck: null,
+                    CancellationToken.None);
+                nodes.Add(node);
+                var signal = new LeadershipSignal();
+                var index = i;
+                signal.TermStarted += (_, t) =>
+                {
+                    lock (seenAtStart)
+                    {
+                        seenAtStart.Add((index, t.Term, node.Store.IsLeader));
+                    }
+                };
+                signals.Add(signal);
+                followings.Add(signal.Follow(node));
+            }
+
+            var first = await Task.WhenAny(signals.Select(s => s.WaitForTermAsync(CancellationToken.None))).Unwrap().WaitAsync(TimeSpan.FromSeconds(60));
+            var leader = signals.FindIndex(s => s.Current == first);
+            Assert.True(leader >= 0);
+            Assert.True(first.Term > 0);
+
+            // DotNext names the leader before its term-start entry is applied; the term waited for the entry.
+            lock (seenAtStart)
+            {
+                Assert.Contains((leader, first.Term, true), seenAtStart);
+                Assert.DoesNotContain(seenAtStart, seen => !seen.StoreLeads);
+            }
+
+            Assert.False(first.IsOver);
+            followings[leader].Dispose();
+            Assert.True(first.Lost.IsCancellationRequested);
+            Assert.Null(signals[leader].Current);
+
+            // Followed again (a replaced member, the same leader): a new term object with a token of its own.
+            followings[leader] = signals[leader].Follow(nodes[leader]);
+            var again = await signals[leader].WaitForTermAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.NotSame(first, again);
+            Assert.False(again.IsOver);
+        }
+        finally
+        {
+            followings.ForEach(f => f.Dispose());
+            signals.ForEach(s => s.Dispose());
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
     }
 }
