@@ -9,6 +9,4 @@ internal static class LocalSocket
     public static void Prepare(string path) => UnixSocket.PrepareToListen(
         path,
         () => new IOException($"socket {path} is in use by another running ck-manager; allowed: one manager per socket (give this one --socket PATH)"));
-
-    public static void RestrictToRoot(string path) => File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 }

@@ -3,6 +3,7 @@ using ClusterKit.Manager.Host;
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Host.Logging;
 using ClusterKit.Shared.Hosting;
+using ClusterKit.Shared.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
@@ -92,7 +93,7 @@ try
     await app.StartAsync();
     if (options.SocketPath is not null)
     {
-        LocalSocket.RestrictToRoot(options.SocketPath);
+        UnixSocket.RestrictToOwner(options.SocketPath);
     }
 
     await app.WaitForShutdownAsync();

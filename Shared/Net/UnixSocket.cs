@@ -74,6 +74,10 @@ public static class UnixSocket
         }
     }
 
+    /// <summary>A daemon's socket once it listens: only its owner (root) may connect (the process umask already made it so; this holds it).</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public static void RestrictToOwner(string path) => File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
     /// <summary>
     /// Readies <paramref name="path"/> for a daemon to listen on: creates its directory and removes a socket file
     /// a dead daemon left; a live daemon's socket is never taken over (<paramref name="inUse"/> is thrown).

@@ -56,7 +56,7 @@ public static class WorkerHost
         app.MapGrpcService<ContainersApi>();
         app.MapGrpcService<ImagesApi>();
         app.MapWorkerCluster();
-        app.Lifetime.ApplicationStarted.Register(() => File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        app.Lifetime.ApplicationStarted.Register(() => UnixSocket.RestrictToOwner(socket));
         DataRootPermissions.Tighten(app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value);
         return app;
     }
