@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Cli.Control;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
+using ClusterKit.Shared.Net;
 using Grpc.Core;
 using Grpc.Net.Client;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
@@ -60,23 +61,11 @@ internal sealed class ManagerConnection : IDisposable
     public static ManagerConnection ForSocket(string socketPath) => ForSocket(socketPath, TimeProvider.System);
 
     /// <param name="time">The clock of <see cref="CallAsync"/>'s deadline.</param>
-    public static ManagerConnection ForSocket(string socketPath, TimeProvider time) => new($"the local manager socket {socketPath}", null, time, _ => new SocketsHttpHandler
-    {
-        ConnectCallback = async (_, cancellationToken) =>
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException error)
-            {
-                socket.Dispose();
-                throw new ClusterCommandException(DescribeSocketError(socketPath, error), error);
-            }
-        },
-    });
+    public static ManagerConnection ForSocket(string socketPath, TimeProvider time) => new(
+        $"the local manager socket {socketPath}",
+        null,
+        time,
+        _ => UnixSocket.CreateHandler(socketPath, error => new ClusterCommandException(DescribeSocketError(socketPath, error), error)));
 
     /// <summary>The TLS API of <paramref name="host"/>; the server is checked against the admin's trust bundle as a manager, never by host name.</summary>
     public static ManagerConnection ForHost(string host, NodeCredentials admin, TimeProvider time)

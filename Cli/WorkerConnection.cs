@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using ClusterKit.Proto.Worker.V1;
+using ClusterKit.Shared.Net;
 using Grpc.Net.Client;
 
 namespace ClusterKit.Cli;
@@ -14,29 +14,7 @@ internal sealed class WorkerConnection : IDisposable
     public WorkerConnection(string socketPath)
     {
         SocketPath = socketPath;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch (SocketException error)
-                {
-                    socket.Dispose();
-                    throw new WorkerUnreachableException(socketPath, error);
-                }
-            },
-            EnableMultipleHttp2Connections = true,
-        };
-        _channel = GrpcChannel.ForAddress("http://worker", new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            MaxReceiveMessageSize = 64 << 20,
-        });
+        _channel = UnixSocket.Channel(socketPath, "http://worker", error => new WorkerUnreachableException(socketPath, error), maxReceiveMessageSize: 64 << 20);
         Containers = new Containers.ContainersClient(_channel);
         Images = new Images.ImagesClient(_channel);
         Cluster = new Cluster.ClusterClient(_channel);

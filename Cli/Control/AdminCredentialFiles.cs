@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
+using ClusterKit.Shared.Files;
 using ClusterKit.Shared.Identity;
 
 namespace ClusterKit.Cli.Control;
@@ -16,8 +15,8 @@ internal sealed class AdminCredentialFiles(string directory)
     public const string AdminFileName = "admin.pem";
     public const string TrustFileName = "trust.pem";
 
-    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode PrivateDirectory = PrivateFile | UnixFileMode.UserExecute;
+    private const UnixFileMode PrivateKeyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateDirectory = PrivateKeyFile | UnixFileMode.UserExecute;
 
     public string Directory { get; } = directory;
 
@@ -71,10 +70,10 @@ internal sealed class AdminCredentialFiles(string directory)
         }
 
         System.IO.Directory.CreateDirectory(Directory, PrivateDirectory);
-        WriteAtomically(TrustPath, credentials.Trust.ToPem());
+        AtomicFile.WriteText(TrustPath, credentials.Trust.ToPem());
         using var key = credentials.Certificate.GetECDsaPrivateKey()
             ?? throw new ArgumentException($"admin certificate '{credentials.Certificate.Subject}' has no ECDSA private key to save");
-        WriteAtomically(AdminPath, credentials.Certificate.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
+        AtomicFile.WriteText(AdminPath, credentials.Certificate.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
     }
 
     /// <summary>The saved credentials; a one-line error when missing, too open or corrupt.</summary>
@@ -158,49 +157,19 @@ internal sealed class AdminCredentialFiles(string directory)
             return false;
         }
 
-        WriteAtomically(TrustPath, roots.ToPem());
+        AtomicFile.WriteText(TrustPath, roots.ToPem());
         return true;
     }
 
     private static string ReadPrivate(string path, string what)
     {
-        if (OperatingSystem.IsWindows())
-        {
-            throw new PlatformNotSupportedException("ck's admin certificate files need Unix file modes");
-        }
-
-        var mode = File.GetUnixFileMode(path);
-        if ((mode & ~PrivateFile) != 0)
-        {
-            var octal = Convert.ToString((int)mode, 8).PadLeft(4, '0');
-            throw new ClusterCommandException(string.Create(CultureInfo.InvariantCulture, $"{what} {path} has mode {octal}; allowed: 0600 (chmod 600 {path})"));
-        }
-
-        return File.ReadAllText(path, Encoding.ASCII);
-    }
-
-    private static void WriteAtomically(string path, string text)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            throw new PlatformNotSupportedException("ck's admin certificate files need Unix file modes");
-        }
-
-        var temp = $"{path}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = PrivateFile };
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(Encoding.ASCII.GetBytes(text));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
+            return Shared.Files.PrivateKeyFile.ReadText(path, what);
         }
-        finally
+        catch (InvalidDataException e)
         {
-            File.Delete(temp);
+            throw new ClusterCommandException(e.Message, e);
         }
     }
 }

@@ -1,3 +1,4 @@
+using ClusterKit.Manager.Store.Leadership;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Remote;
@@ -12,6 +13,7 @@ namespace ClusterKit.Manager.Dispatcher;
 /// </summary>
 internal sealed partial class DispatcherService(
     IDispatcherCluster cluster,
+    ILeadership leadership,
     DispatcherOptions options,
     ISessionIdentity identity,
     HeartbeatTracker tracker,
@@ -39,7 +41,7 @@ internal sealed partial class DispatcherService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"register: node {nodeId}'s description refused: {badDescription}"));
         }
 
-        if (!cluster.IsLeader)
+        if (leadership.Current is null)
         {
             var redirect = await redirects.BuildAsync("this manager is not the leader", context.CancellationToken);
             LogRedirected(logger, nodeId, redirect.Redirect.LeaderApiAddress);
@@ -152,7 +154,7 @@ internal sealed partial class DispatcherService(
     /// <summary>A heartbeat from a node the leader had marked down: it is back.</summary>
     private async Task MarkReadyIfNeededAsync(WorkerSession session)
     {
-        if (nodes.CurrentState(session.NodeId) == NodeState.Ready || !cluster.IsLeader)
+        if (nodes.CurrentState(session.NodeId) == NodeState.Ready || leadership.Current is null)
         {
             return;
         }

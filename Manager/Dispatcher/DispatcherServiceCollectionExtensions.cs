@@ -1,3 +1,4 @@
+using ClusterKit.Manager.Store.Leadership;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,22 +9,25 @@ namespace ClusterKit.Manager.Dispatcher;
 public static class DispatcherServiceCollectionExtensions
 {
     /// <summary>
-    /// The dispatcher's parts: heartbeat tracking, sessions, the leader's node health loop.
-    /// Register an <see cref="ISessionIdentity"/> before this call to take node ids from elsewhere (certificates).
+    /// The dispatcher's parts: heartbeat tracking, sessions, the manager list, and node health as a leader
+    /// service (<see cref="ILeaderService"/>). The manager registers the <see cref="Store.IStore"/> and the
+    /// <see cref="ILeadership"/> they use. Register an <see cref="ISessionIdentity"/> before this call to take
+    /// node ids from elsewhere (certificates).
     /// </summary>
     public static IServiceCollection AddClusterKitDispatcher(this IServiceCollection services, DispatcherOptions options, Func<IServiceProvider, IDispatcherCluster> cluster)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        services.AddSingleton(options);
+        services.TryAddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISessionIdentity, RegisteredNodeIdentity>();
-        services.AddSingleton(cluster);
-        services.AddSingleton(sp => new HeartbeatTracker(sp.GetRequiredService<TimeProvider>(), options.HeartbeatPeriod, options.MissedHeartbeats));
-        services.AddSingleton<SessionRegistry>();
-        services.AddSingleton<SessionRedirects>();
-        services.AddSingleton<NodeStateWriter>();
-        services.AddHostedService<NodeHealthMonitor>();
+        services.TryAddSingleton(cluster);
+        services.TryAddSingleton(sp => new HeartbeatTracker(sp.GetRequiredService<TimeProvider>(), options.HeartbeatPeriod, options.MissedHeartbeats));
+        services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<SessionRedirects>();
+        services.TryAddSingleton<NodeStateWriter>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILeaderService, NodeHealthMonitor>());
+        services.AddHostedService<ManagerListRefresher>();
         services.AddHostedService<SessionShutdown>();
         return services;
     }

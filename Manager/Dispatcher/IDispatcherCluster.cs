@@ -1,17 +1,13 @@
-using ClusterKit.Manager.Store;
 using ClusterKit.Proto.Manager.V1;
 
 namespace ClusterKit.Manager.Dispatcher;
 
-/// <summary>What the dispatcher needs from this manager's place in the cluster.</summary>
+/// <summary>
+/// Where the managers are, as workers need to know: the leader's API address and every manager's. The store and
+/// the leadership are services of their own (<see cref="Store.IStore"/>, <see cref="Store.Leadership.ILeadership"/>).
+/// </summary>
 public interface IDispatcherCluster
 {
-    /// <summary>The replicated store (writes go through Raft).</summary>
-    IStore Store { get; }
-
-    /// <summary>True while this manager is the Raft leader: only the leader holds sessions.</summary>
-    bool IsLeader { get; }
-
     /// <summary>The leader's API address, or null while no leader is known.</summary>
     ValueTask<string?> LeaderApiAddressAsync(CancellationToken token);
 

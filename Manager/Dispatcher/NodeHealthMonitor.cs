@@ -1,109 +1,52 @@
+using ClusterKit.Manager.Store;
+using ClusterKit.Manager.Store.Leadership;
+using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterKit.Manager.Dispatcher;
 
 /// <summary>
-/// The leader's loop: marks nodes DOWN after missed heartbeats, gives every node a grace
-/// period when this manager becomes leader, ends sessions with a redirect when it stops
-/// leading, and pushes the manager list to workers when it changes.
+/// The leader's node health, one run per term led: gives every node a grace period when the term starts,
+/// marks nodes DOWN after missed heartbeats, pushes the cluster's heartbeat period to workers, and ends the
+/// sessions with a redirect when the term ends.
 /// </summary>
 internal sealed partial class NodeHealthMonitor(
-    IDispatcherCluster cluster,
+    IStore store,
     DispatcherOptions options,
     HeartbeatTracker tracker,
     SessionRegistry registry,
     NodeStateWriter nodes,
     SessionRedirects redirects,
     TimeProvider time,
-    ILogger<NodeHealthMonitor> logger) : BackgroundService
+    ILogger<NodeHealthMonitor> logger) : ILeaderService
 {
     private static readonly TimeSpan MaxTick = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MinTick = TimeSpan.FromMilliseconds(10);
 
-    private bool _leading;
+    /// <summary>How long a manager that stepped down may take to find the new leader for its redirect.</summary>
+    private static readonly TimeSpan RedirectTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>A quarter period: a late node is marked down at most that long after its deadline.</summary>
     internal TimeSpan Tick => TimeSpan.FromTicks(Math.Clamp(tracker.Period.Ticks / 4, MinTick.Ticks, MaxTick.Ticks));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task LeadAsync(LeaderTerm term, CancellationToken stepDown)
     {
-        // Two loops: asking an unreachable manager for its address must never delay a down decision.
-        await Task.WhenAll(
-            EveryAsync(() => Tick, CheckAsync, stoppingToken),
-            EveryAsync(() => options.ManagerListRefresh, RefreshManagersAsync, stoppingToken));
-        registry.EndAll(null);
-    }
-
-    private async Task EveryAsync(Func<TimeSpan> interval, Func<CancellationToken, Task> step, CancellationToken stoppingToken)
-    {
-        string? lastError = null;
-        while (!stoppingToken.IsCancellationRequested)
+        ArgumentNullException.ThrowIfNull(term);
+        StartLeading();
+        try
         {
-            try
-            {
-                await step(stoppingToken);
-                lastError = null;
-                await Task.Delay(interval(), time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                // A leader change or a slow store: the next round decides again from scratch.
-                // The same failure every tick (a manager not yet in a cluster) is told once.
-                if (e.Message != lastError)
-                {
-                    LogCheckFailed(logger, e.GetType().Name, e.Message);
-                    lastError = e.Message;
-                }
-                try
-                {
-                    await Task.Delay(interval(), time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
+            await PeriodicStep.RunAsync(() => Tick, CheckAsync, time, logger, stepDown);
         }
-    }
-
-    /// <summary>Followers keep the list too: their redirects carry it.</summary>
-    internal async Task RefreshManagersAsync(CancellationToken token)
-    {
-        var managers = await cluster.ManagersAsync(token);
-        if (managers.Count > 0 && registry.UpdateManagers(managers, tracker.Period))
+        finally
         {
-            LogManagers(logger, string.Join(", ", managers.Select(m => $"{m.NodeId}={m.ApiAddress}")), registry.Count);
+            await StopLeadingAsync(term);
         }
     }
 
     internal async Task CheckAsync(CancellationToken token)
     {
-        var leading = cluster.IsLeader;
-        if (leading != _leading)
-        {
-            _leading = leading;
-            if (leading)
-            {
-                StartLeading();
-            }
-            else
-            {
-                await StopLeadingAsync(token);
-            }
-        }
-
         ApplyClusterPeriod();
-        if (!leading)
-        {
-            return;
-        }
-
         foreach (var late in tracker.Late())
         {
             if (nodes.CurrentState(late.NodeId) != NodeState.Ready)
@@ -125,7 +68,7 @@ internal sealed partial class NodeHealthMonitor(
     /// </summary>
     private void ApplyClusterPeriod()
     {
-        var configured = cluster.Store.View(tx => tx.List<Cluster>().Select(c => c.HeartbeatPeriodMs).FirstOrDefault(ms => ms > 0));
+        var configured = store.View(tx => tx.List<Cluster>().Select(c => c.HeartbeatPeriodMs).FirstOrDefault(ms => ms > 0));
         var period = configured > 0 ? TimeSpan.FromMilliseconds(configured) : options.HeartbeatPeriod;
         if (period == tracker.Period)
         {
@@ -138,14 +81,14 @@ internal sealed partial class NodeHealthMonitor(
     }
 
     /// <summary>
-    /// This manager just became leader: it has heard from nobody yet. Every node the store
-    /// says is ready gets a whole timeout from now to reconnect before it is marked down.
+    /// This manager just became leader: it has heard from nobody yet (the tracker was cleared when its last term
+    /// ended; a session accepted since is kept). Every node the store says is ready gets a whole timeout from now
+    /// to reconnect before it is marked down.
     /// </summary>
     private void StartLeading()
     {
-        tracker.Clear();
-        var ready = cluster.Store.View(tx => tx.Find<Node>(n => NodeRegistration.StateOf(n) == NodeState.Ready));
-        foreach (var node in ready)
+        var ready = store.View(tx => tx.Find<Node>(n => NodeRegistration.StateOf(n) == NodeState.Ready));
+        foreach (var node in ready.Where(n => tracker.SilenceOf(n.Id) is null))
         {
             tracker.StartGrace(node.Id);
         }
@@ -153,17 +96,34 @@ internal sealed partial class NodeHealthMonitor(
         LogLeading(logger, ready.Count, tracker.Timeout.TotalSeconds);
     }
 
-    private async Task StopLeadingAsync(CancellationToken token)
+    /// <summary>Stepped down: the sessions are sent to the new leader. The manager stopping: they simply end.</summary>
+    private async Task StopLeadingAsync(LeaderTerm term)
     {
         tracker.Clear();
+        if (!term.IsOver)
+        {
+            registry.EndAll(null);
+            return;
+        }
+
         if (registry.Count == 0)
         {
             return;
         }
 
-        var redirect = await redirects.BuildAsync("this manager stopped leading", token);
+        ManagerMessage? redirect = null;
+        using var timeout = new CancellationTokenSource(RedirectTimeout, time);
+        try
+        {
+            redirect = await redirects.BuildAsync("this manager stopped leading", timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or LeaderUnavailableException or InvalidOperationException)
+        {
+            LogRedirectUnknown(logger, e.Message);
+        }
+
         var ended = registry.EndAll(redirect);
-        LogStoppedLeading(logger, ended, redirect.Redirect.LeaderApiAddress);
+        LogStoppedLeading(logger, ended, redirect?.Redirect.LeaderApiAddress ?? string.Empty);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Heartbeat period is now {PeriodMs} ms (pushed to {Sessions} sessions)")]
@@ -178,9 +138,6 @@ internal sealed partial class NodeHealthMonitor(
     [LoggerMessage(Level = LogLevel.Information, Message = "No longer leader: ended {Sessions} sessions with a redirect to '{Leader}'")]
     private static partial void LogStoppedLeading(ILogger logger, int sessions, string leader);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Managers for workers: {Managers} (pushed to {Sessions} sessions)")]
-    private static partial void LogManagers(ILogger logger, string managers, int sessions);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Node health check failed, retrying next tick: {Type}: {Error}")]
-    private static partial void LogCheckFailed(ILogger logger, string type, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stepped down, but the new leader is not known for the redirect: {Error}")]
+    private static partial void LogRedirectUnknown(ILogger logger, string error);
 }

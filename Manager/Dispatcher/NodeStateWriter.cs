@@ -7,7 +7,7 @@ namespace ClusterKit.Manager.Dispatcher;
 /// Writes what sessions learn about nodes into the store: registrations, and state changes
 /// only (READY after a late heartbeat, DOWN after silence), never one write per heartbeat.
 /// </summary>
-internal sealed class NodeStateWriter(IDispatcherCluster cluster)
+internal sealed class NodeStateWriter(IStore store)
 {
     private const int ConflictRetries = 3;
 
@@ -18,7 +18,7 @@ internal sealed class NodeStateWriter(IDispatcherCluster cluster)
         {
             try
             {
-                return await cluster.Store.UpdateAsync(tx =>
+                return await store.UpdateAsync(tx =>
                 {
                     var existing = tx.Get<Node>(nodeId);
                     var node = NodeRegistration.Registered(existing, nodeId, description, address);
@@ -40,19 +40,19 @@ internal sealed class NodeStateWriter(IDispatcherCluster cluster)
     }
 
     /// <summary>The node's state in this manager's copy (the leader's is current).</summary>
-    public NodeState CurrentState(string nodeId) => NodeRegistration.StateOf(cluster.Store.View(tx => tx.Get<Node>(nodeId)));
+    public NodeState CurrentState(string nodeId) => NodeRegistration.StateOf(store.View(tx => tx.Get<Node>(nodeId)));
 
     /// <summary>Writes the state when the node exists and is in another state; false when nothing was written.</summary>
     public async Task<bool> ChangeStateAsync(string nodeId, NodeState state, string message, CancellationToken token)
     {
-        if (cluster.Store.View(tx => tx.Get<Node>(nodeId)) is not { } seen || NodeRegistration.StateOf(seen) == state)
+        if (store.View(tx => tx.Get<Node>(nodeId)) is not { } seen || NodeRegistration.StateOf(seen) == state)
         {
             return false;
         }
 
         try
         {
-            await cluster.Store.UpdateAsync(tx =>
+            await store.UpdateAsync(tx =>
             {
                 // Conditional on the version read here: a registration that lands first wins.
                 var node = tx.Get<Node>(nodeId) ?? throw new StoreConflictException($"node {nodeId} was removed");

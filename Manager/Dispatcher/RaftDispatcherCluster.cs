@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using DotNext.Net.Cluster.Consensus.Raft;
@@ -7,7 +6,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 namespace ClusterKit.Manager.Dispatcher;
 
 /// <summary>
-/// The dispatcher's view of a <see cref="RaftNode"/>: leadership, and the managers' API
+/// The dispatcher's view of a <see cref="RaftNode"/>: the leader's and the managers' API
 /// addresses from the Raft members' metadata (each member publishes its own).
 /// </summary>
 public sealed class RaftDispatcherCluster(Func<RaftNode> node) : IDispatcherCluster
@@ -33,24 +32,6 @@ public sealed class RaftDispatcherCluster(Func<RaftNode> node) : IDispatcherClus
         }
     }
 
-    public IStore Store => Node.Store;
-
-    public bool IsLeader
-    {
-        get
-        {
-            try
-            {
-                return node().Store.IsLeader;
-            }
-            catch (InvalidOperationException)
-            {
-                // Not started yet.
-                return false;
-            }
-        }
-    }
-
     public async ValueTask<string?> LeaderApiAddressAsync(CancellationToken token)
     {
         if (Node.Cluster.Leader is not RaftClusterMember leader)
@@ -62,7 +43,7 @@ public sealed class RaftDispatcherCluster(Func<RaftNode> node) : IDispatcherClus
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(MetadataTimeout);
-            return await LeaderForwarder.ApiAddressAsync(leader, timeout.Token).ConfigureAwait(false);
+            return await RaftMemberMetadata.ApiAddressAsync(leader, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
         {
@@ -88,9 +69,9 @@ public sealed class RaftDispatcherCluster(Func<RaftNode> node) : IDispatcherClus
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
                 timeout.CancelAfter(MetadataTimeout);
                 var metadata = await member.GetMetadataAsync(refresh: false, timeout.Token).ConfigureAwait(false);
-                if (metadata.TryGetValue(LeaderForwarder.ApiAddressKey, out var api) && !string.IsNullOrEmpty(api))
+                if (metadata.TryGetValue(RaftMemberMetadata.ApiAddressKey, out var api) && !string.IsNullOrEmpty(api))
                 {
-                    _known[key] = new ManagerAddress { ApiAddress = api, NodeId = metadata.GetValueOrDefault(LeaderForwarder.NodeIdKey) ?? string.Empty };
+                    _known[key] = new ManagerAddress { ApiAddress = api, NodeId = metadata.GetValueOrDefault(RaftMemberMetadata.NodeIdKey) ?? string.Empty };
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)

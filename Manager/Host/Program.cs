@@ -1,10 +1,9 @@
 using System.Security.Authentication;
-using ClusterKit.Manager.Dispatcher;
 using ClusterKit.Manager.Host;
-using ClusterKit.Manager.Host.Control;
 using ClusterKit.Manager.Host.Logging;
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Shared.Hosting;
+using ClusterKit.Shared.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
@@ -71,7 +70,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
             listen.UseHttps(new TlsHandshakeCallbackOptions
             {
                 OnConnection = _ => ValueTask.FromResult(
-                    (tls.Current ?? throw new AuthenticationException(ManagerNodeService.NotJoinedMessage)).ApiServerOptions()),
+                    (tls.Current ?? throw new AuthenticationException(RaftMemberSlot.NotJoinedMessage)).ApiServerOptions()),
             });
         }
     });
@@ -80,41 +79,21 @@ builder.WebHost.ConfigureKestrel(kestrel =>
         kestrel.ListenUnixSocket(options.SocketPath, listen => listen.Protocols = HttpProtocols.Http2);
     }
 });
-builder.Services.AddGrpc(grpc =>
-{
-    grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
-    grpc.Interceptors.Add<ControlErrorInterceptor>();
-});
 builder.Configuration.AddInMemoryCollection(commandLine.Settings);
 builder.Services.AddOptions<ManagerOptions>().Bind(builder.Configuration.GetSection(ManagerOptions.Section)).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<ManagerOptions>, ManagerOptionsValidator>();
 builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ManagerOptions>>().Value);
 builder.Services.AddSingleton(tls);
-builder.Services.AddSingleton<ManagerNodeService>();
-builder.Services.AddSingleton<LeaderCalls>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<ManagerNodeService>());
-builder.Services.AddHostedService<CertificateRenewalService>();
-builder.Services.AddHostedService<DataKeyService>();
-builder.Services.AddSingleton<NodeStateClock>();
-builder.Services.AddHostedService<NodeStateClockService>();
-builder.Services.AddSingleton<ISessionIdentity, CertificateSessionIdentity>();
-builder.Services.AddClusterKitDispatcher(
-    new DispatcherOptions { HeartbeatPeriod = options.HeartbeatPeriod },
-    sp => new RaftDispatcherCluster(() => sp.GetRequiredService<ManagerNodeService>().Node));
+builder.Services.AddClusterKitManager(options);
 
 await using var app = builder.Build();
-app.MapGrpcService<StoreGrpcService>();
-app.MapGrpcService<ClusterControlService>();
-app.MapGrpcService<NodeControlService>();
-app.MapGrpcService<NodeCaService>();
-app.MapGrpcService<MembershipControlService>();
-app.MapClusterKitDispatcher();
+app.MapClusterKitManager();
 try
 {
     await app.StartAsync();
     if (options.SocketPath is not null)
     {
-        LocalSocket.RestrictToRoot(options.SocketPath);
+        UnixSocket.RestrictToOwner(options.SocketPath);
     }
 
     await app.WaitForShutdownAsync();

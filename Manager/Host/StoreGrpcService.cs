@@ -1,3 +1,4 @@
+using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
@@ -6,7 +7,7 @@ using Grpc.Core;
 namespace ClusterKit.Manager.Host;
 
 /// <summary>The store API on every manager: writes from anywhere, forwarded writes on the leader, reads, status.</summary>
-internal sealed partial class StoreGrpcService(ManagerNodeService manager, ILogger<StoreGrpcService> logger) : StoreService.StoreServiceBase
+internal sealed partial class StoreGrpcService(RaftMemberSlot member, ILogger<StoreGrpcService> logger) : StoreService.StoreServiceBase
 {
     private RaftNode Node
     {
@@ -14,7 +15,7 @@ internal sealed partial class StoreGrpcService(ManagerNodeService manager, ILogg
         {
             try
             {
-                return manager.Node;
+                return member.Node;
             }
             catch (InvalidOperationException e)
             {

@@ -101,7 +101,7 @@ public sealed class CertificateFilesTests : IDisposable
 
         var error = Assert.Throws<InvalidDataException>(files.Load);
 
-        Assert.Equal($"node certificate file {files.NodePath} has mode 0644; it must be 0600 (chmod 600 {files.NodePath})", error.Message);
+        Assert.Equal($"node certificate file {files.NodePath} has mode 0644; allowed: 0600 (chmod 600 {files.NodePath})", error.Message);
     }
 
     [Fact]

@@ -1,20 +1,18 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
+using ClusterKit.Shared.Files;
 
 namespace ClusterKit.Shared.Identity;
 
 /// <summary>
 /// A node's credentials on disk: <c>node.pem</c> (certificate and private key, one file so they are replaced together)
-/// and <c>trust.pem</c> (the trust bundle), mode 0600, each written atomically (temp file, fsync, rename).
+/// and <c>trust.pem</c> (the trust bundle), mode 0600, each written atomically (<see cref="AtomicFile"/>).
 /// </summary>
 public sealed class CertificateFiles
 {
     public const string NodeFileName = "node.pem";
     public const string TrustFileName = "trust.pem";
 
-    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     public CertificateFiles(string directory)
@@ -41,8 +39,8 @@ public sealed class CertificateFiles
         }
 
         System.IO.Directory.CreateDirectory(Directory, DirectoryMode);
-        WriteAtomically(TrustPath, credentials.Trust.ToPem());
-        WriteAtomically(NodePath, credentials.Certificate.ExportCertificatePem() + "\n" + ExportKeyPem(credentials.Certificate) + "\n");
+        AtomicFile.WriteText(TrustPath, credentials.Trust.ToPem());
+        AtomicFile.WriteText(NodePath, credentials.Certificate.ExportCertificatePem() + "\n" + ExportKeyPem(credentials.Certificate) + "\n");
     }
 
     public NodeCredentials Load()
@@ -88,31 +86,6 @@ public sealed class CertificateFiles
             : throw new ArgumentException($"certificate '{certificate.Subject}' has no ECDSA or RSA private key to save");
     }
 
-    private static void WriteAtomically(string path, string text)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            throw new PlatformNotSupportedException("node certificate files need Unix file modes");
-        }
-
-        var temp = $"{path}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-        try
-        {
-            var options = new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode };
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(Encoding.ASCII.GetBytes(text));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
-
     private static string ReadPrivate(string path, string what)
     {
         if (!File.Exists(path))
@@ -120,19 +93,7 @@ public sealed class CertificateFiles
             throw new FileNotFoundException($"{what} {path} is missing; join the cluster first (`ck cluster join`) or point to the directory that holds it", path);
         }
 
-        if (OperatingSystem.IsWindows())
-        {
-            throw new PlatformNotSupportedException("node certificate files need Unix file modes");
-        }
-
-        var mode = File.GetUnixFileMode(path);
-        if ((mode & ~FileMode) != 0)
-        {
-            var octal = Convert.ToString((int)mode, 8).PadLeft(4, '0');
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{what} {path} has mode {octal}; it must be 0600 (chmod 600 {path})"));
-        }
-
-        return File.ReadAllText(path, Encoding.ASCII);
+        return PrivateKeyFile.ReadText(path, what);
     }
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();

@@ -15,6 +15,56 @@ public static class JoinCalls
 
     public static DateTime Deadline() => DateTime.UtcNow + CallTimeout;
 
+    /// <summary>
+    /// The whole join of a manager or a worker: check the token and the address, trust the remote's CA only if the
+    /// token pins it, ask which role the token grants (refused unless it is <see cref="JoinApplication.Role"/>), and
+    /// get a certificate for a key made here (it never leaves this host).
+    /// </summary>
+    public static async Task<NodeCredentials> RequestCertificateAsync(JoinApplication application, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(application);
+        if (!JoinToken.TryParse(application.Token, out var joinToken, out var tokenError))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "--token: " + tokenError));
+        }
+
+        var remote = application.RemoteAddress;
+        if (string.IsNullOrWhiteSpace(remote) || !remote.Contains(':', StringComparison.Ordinal))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"manager address '{remote}' is invalid; allowed: HOST:PORT of a manager's API, e.g. 10.0.0.1:4243"));
+        }
+
+        var roleName = application.Role == Proto.Manager.V1.NodeRole.Manager ? "manager" : "worker";
+        var pinned = await FetchPinnedRootAsync(remote, joinToken, "ck cluster join-token " + roleName, cancellationToken).ConfigureAwait(false);
+        var clusterId = ClusterIdOf(pinned);
+        using var channel = GrpcChannel.ForAddress("https://" + remote, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { SslOptions = TlsOptionsFactory.CreateJoinClientOptions(pinned, clusterId, time) },
+        });
+        var ca = new NodeCa.NodeCaClient(channel);
+        var role = await CallAsync(remote, () => ca.TokenRoleAsync(new TokenRoleRequest { Token = application.Token }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        if (role.Role != application.Role)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, application.WrongTokenMessage));
+        }
+
+        using var key = NodeKey.Create();
+        var issued = await CallAsync(remote, () => ca.IssueNodeCertificateAsync(
+            new IssueNodeCertificateRequest
+            {
+                Token = application.Token,
+                CsrPem = NodeKey.CreateSigningRequestPem(key),
+                Hostname = Environment.MachineName,
+                RaftAddress = application.RaftAddress,
+                ApiAddress = application.ApiAddress,
+            },
+            deadline: Deadline(),
+            cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        var certificate = NodeKey.WithCertificate(key, issued.CertificatePem);
+        var trust = TrustBundle.Of(issued.RootCertificatesPem.Select(pem => X509Certificate2.CreateFromPem(pem)));
+        return new NodeCredentials(certificate, trust);
+    }
+
     /// <summary>The roots the remote manager sends, before trusting it: only the one the token pins is used.</summary>
     /// <param name="tokenCommand">The command that prints a current token of this role, for the error.</param>
     public static async Task<X509Certificate2> FetchPinnedRootAsync(string remote, JoinToken joinToken, string tokenCommand, CancellationToken cancellationToken)
@@ -61,4 +111,15 @@ public static class JoinCalls
             throw new RpcException(new Status(e.StatusCode, $"the manager at {remote} refused the join: {e.Status.Detail}"));
         }
     }
+}
+
+/// <summary>What a joiner asks a manager for (see <see cref="JoinCalls.RequestCertificateAsync"/>).</summary>
+/// <param name="WrongTokenMessage">The refusal when the token grants another role: where that token is used instead.</param>
+public sealed record JoinApplication(string Token, string RemoteAddress, Proto.Manager.V1.NodeRole Role, string WrongTokenMessage)
+{
+    /// <summary>A joining manager's raft address (empty for a worker).</summary>
+    public string RaftAddress { get; init; } = string.Empty;
+
+    /// <summary>A joining manager's API address (empty for a worker).</summary>
+    public string ApiAddress { get; init; } = string.Empty;
 }

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
-using ClusterKit.TestKit;
+using ClusterKit.Shared.Net;
 using Grpc.Core;
 using Grpc.Net.Client;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
@@ -145,7 +145,7 @@ internal sealed class SecureBenchCluster : BenchCluster
             var until = DateTime.UtcNow + timeout;
             while (DateTime.UtcNow < until)
             {
-                if (await UnixSocketChannel.AnswersAsync(_socketPath))
+                if (UnixSocket.Answers(_socketPath))
                 {
                     return;
                 }
@@ -225,7 +225,7 @@ internal sealed class SecureBenchCluster : BenchCluster
             return ValueTask.CompletedTask;
         }
 
-        private static GrpcChannel LocalChannel(string socketPath) => UnixSocketChannel.For(socketPath);
+        private static GrpcChannel LocalChannel(string socketPath) => UnixSocket.Channel(socketPath);
 
         private void Keep(string? line)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ClusterKit.Proto.Worker.V1;
+using ClusterKit.Shared.Net;
 using Grpc.Net.Client;
 
 namespace ClusterKit.TestKit;
@@ -122,7 +123,7 @@ public sealed class WorkerProcess : IDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("ck-worker: " + e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var channel = UnixSocketChannel.For(socket, "http://worker");
+        var channel = UnixSocket.Channel(socket, "http://worker");
         var worker = new WorkerProcess(tag, root, process, channel);
         for (var attempt = 0; ; attempt++)
         {

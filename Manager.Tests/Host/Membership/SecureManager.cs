@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
-using ClusterKit.TestKit;
+using ClusterKit.Shared.Net;
 using Grpc.Net.Client;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
 
@@ -102,7 +102,7 @@ public sealed class SecureManager : IAsyncDisposable
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
         {
-            if (await UnixSocketChannel.AnswersAsync(SocketPath))
+            if (UnixSocket.Answers(SocketPath))
             {
                 return;
             }
@@ -157,7 +157,7 @@ public sealed class SecureManager : IAsyncDisposable
         }
     }
 
-    public static GrpcChannel LocalChannel(string socketPath) => UnixSocketChannel.For(socketPath);
+    public static GrpcChannel LocalChannel(string socketPath) => UnixSocket.Channel(socketPath);
 
     /// <summary>A channel to a manager's TLS API presenting <paramref name="credentials"/> (e.g. the admin certificate from init).</summary>
     public static GrpcChannel TlsChannel(IPEndPoint api, NodeCredentials credentials)

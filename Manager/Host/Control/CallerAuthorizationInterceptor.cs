@@ -1,3 +1,4 @@
+using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Shared.Identity;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -16,7 +17,7 @@ public sealed record Caller(CallerKind Kind, NodeIdentity? Identity)
 /// handshake already checked the certificate against the cluster's trust bundle; here its role
 /// decides, and a removed node's certificate is refused.
 /// </summary>
-internal sealed class CallerAuthorizationInterceptor(ManagerNodeService manager) : Interceptor
+internal sealed class CallerAuthorizationInterceptor(ManagerOptions options, RaftMemberSlot member) : Interceptor
 {
     private const string CallerKey = "ck-caller";
 
@@ -51,7 +52,7 @@ internal sealed class CallerAuthorizationInterceptor(ManagerNodeService manager)
     {
         var caller = Identify(context);
         context.UserState[CallerKey] = caller;
-        if (manager.Options.IsFixedMembership)
+        if (options.IsFixedMembership)
         {
             // The fixed-membership mode (benchmarks, development) has no certificates: every caller is trusted.
             return;
@@ -65,7 +66,7 @@ internal sealed class CallerAuthorizationInterceptor(ManagerNodeService manager)
                 $"{context.Method}: {caller.Describe()} may not call it; allowed: {CallPolicy.Describe(allowed)}"));
         }
 
-        if (caller.Identity is { } identity && manager.IsRemoved(identity.NodeId))
+        if (caller.Identity is { } identity && member.IsRemoved(identity.NodeId))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"node {identity.NodeId} was removed from the cluster; its certificate is no longer accepted: join again with a token"));
         }

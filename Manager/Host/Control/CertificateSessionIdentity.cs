@@ -5,14 +5,14 @@ using Grpc.Core;
 namespace ClusterKit.Manager.Host.Control;
 
 /// <summary>A worker session speaks for the node its certificate names, whatever the register message claims.</summary>
-internal sealed class CertificateSessionIdentity(ManagerNodeService manager) : ISessionIdentity
+internal sealed class CertificateSessionIdentity(ManagerOptions options) : ISessionIdentity
 {
     private readonly RegisteredNodeIdentity _fixedMembership = new();
 
     public string ResolveNodeId(ServerCallContext context, RegisterNode register)
     {
         ArgumentNullException.ThrowIfNull(register);
-        if (manager.Options.IsFixedMembership)
+        if (options.IsFixedMembership)
         {
             return _fixedMembership.ResolveNodeId(context, register);
         }

@@ -13,23 +13,31 @@ using StoreRole = ClusterKit.Proto.Manager.V1.NodeRole;
 namespace ClusterKit.Manager.Host.Control;
 
 /// <summary>`ck cluster ...`: init and join (local socket), inspect, join tokens, CA rotation, admin certificates.</summary>
-internal sealed partial class ClusterControlService(ManagerNodeService manager, NodeStateClock stateClock, ILogger<ClusterControlService> logger) : ClusterService.ClusterServiceBase
+internal sealed partial class ClusterControlService(
+    RaftMemberSlot member,
+    ClusterInitializer initializer,
+    ClusterJoiner joiner,
+    ClusterLock clusterLock,
+    DataKeyring keys,
+    NodeStateClock stateClock,
+    TimeProvider time,
+    ILogger<ClusterControlService> logger) : ClusterService.ClusterServiceBase
 {
     private static readonly TimeSpan QuorumProbe = TimeSpan.FromSeconds(2);
 
-    public override Task<InitResponse> Init(InitRequest request, ServerCallContext context) => manager.InitAsync(request, context.CancellationToken);
+    public override Task<InitResponse> Init(InitRequest request, ServerCallContext context) => initializer.InitAsync(request, context.CancellationToken);
 
-    public override Task<JoinResponse> Join(JoinRequest request, ServerCallContext context) => manager.JoinAsync(request, context.CancellationToken);
+    public override Task<JoinResponse> Join(JoinRequest request, ServerCallContext context) => joiner.JoinAsync(request, context.CancellationToken);
 
-    public override Task<UnlockResponse> Unlock(UnlockRequest request, ServerCallContext context) => ClusterLock.UnlockAsync(manager, request, logger, context.CancellationToken);
+    public override Task<UnlockResponse> Unlock(UnlockRequest request, ServerCallContext context) => clusterLock.UnlockAsync(request, context.CancellationToken);
 
-    public override Task<GetUnlockKeyResponse> GetUnlockKey(GetUnlockKeyRequest request, ServerCallContext context) => ClusterLock.GetAsync(manager, request, logger, context.CancellationToken);
+    public override Task<GetUnlockKeyResponse> GetUnlockKey(GetUnlockKeyRequest request, ServerCallContext context) => clusterLock.GetAsync(request, context.CancellationToken);
 
     public override async Task<ClusterInfo> Inspect(InspectClusterRequest request, ServerCallContext context)
     {
-        var raft = manager.RequireNode();
-        var cluster = manager.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster object is not replicated to this manager yet; try again"));
-        var authority = ClusterAuthority.FromStore(cluster, manager.Keys);
+        var raft = member.RequireNode();
+        var cluster = member.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster object is not replicated to this manager yet; try again"));
+        var authority = ClusterAuthority.FromStore(cluster, keys);
         var status = await raft.GetStatusAsync(context.CancellationToken);
         var members = raft.Members;
         var info = new ClusterInfo
@@ -61,33 +69,33 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
             StoreRole.Manager => IdentityRole.Manager,
             _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"join token role {request.Role} is unknown; allowed: worker, manager")),
         };
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         if (request.Rotate)
         {
             await CommitAsync(raft, tx =>
             {
-                var authority = ClusterAuthority.FromStore(StoredCluster.Get(tx), manager.Keys);
+                var authority = ClusterAuthority.FromStore(StoredCluster.Get(tx), keys);
                 tx.Update(authority.With(authority.Tokens.Rotate(role)));
             }, context.CancellationToken);
             LogRotatedToken(logger, NodeIdentity.RoleName(role));
         }
 
         var current = await raft.Store.ReadAsync(tx => StoredCluster.Get(tx), context.CancellationToken);
-        var now = ClusterAuthority.FromStore(current, manager.Keys);
+        var now = ClusterAuthority.FromStore(current, keys);
         return new GetJoinTokenResponse { Token = now.Tokens.Token(role, now.TokenDigest).ToString() };
     }
 
     public override async Task<RotateCaResponse> RotateCa(RotateCaRequest request, ServerCallContext context)
     {
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         await CommitAsync(raft, tx =>
         {
-            var authority = ClusterAuthority.FromStore(StoredCluster.Get(tx), manager.Keys);
+            var authority = ClusterAuthority.FromStore(StoredCluster.Get(tx), keys);
             var nodes = tx.List<Node>().Select(n => n.Id);
             CaRotation next;
             try
             {
-                next = authority.Rotation.Start(RootCa.Create(authority.ClusterId, manager.Time), nodes);
+                next = authority.Rotation.Start(RootCa.Create(authority.ClusterId, time), nodes);
             }
             catch (InvalidOperationException e)
             {
@@ -96,7 +104,7 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
 
             tx.Update(authority.With(next));
         }, context.CancellationToken);
-        var after = ClusterAuthority.FromStore(await raft.Store.ReadAsync(tx => StoredCluster.Get(tx), context.CancellationToken), manager.Keys);
+        var after = ClusterAuthority.FromStore(await raft.Store.ReadAsync(tx => StoredCluster.Get(tx), context.CancellationToken), keys);
         LogRotatingCa(logger, after.Rotation.ToString());
         var response = new RotateCaResponse { Phase = after.Rotation.ToString() };
         response.RootDigests.AddRange(after.Trust.Digests);
@@ -105,7 +113,7 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
 
     public override async Task<IssueAdminCertificateResponse> IssueAdminCertificate(IssueAdminCertificateRequest request, ServerCallContext context)
     {
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         ClusterObject? stored;
         try
         {
@@ -122,13 +130,13 @@ internal sealed partial class ClusterControlService(ManagerNodeService manager, 
             throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no CA yet; try again"));
         }
 
-        var authority = ClusterAuthority.FromStore(stored, manager.Keys);
+        var authority = ClusterAuthority.FromStore(stored, keys);
         var caller = CallerAuthorizationInterceptor.CallerOf(context);
         var identity = AdminCertificates.IdentityFor(caller, authority.ClusterId);
         X509Certificate2 certificate;
         try
         {
-            certificate = authority.Issuer(manager.Time).Issue(identity, request.CsrPem);
+            certificate = authority.Issuer(time).Issue(identity, request.CsrPem);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
         {

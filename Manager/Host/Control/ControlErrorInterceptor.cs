@@ -1,4 +1,5 @@
 using ClusterKit.Manager.Ca;
+using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;
 using DotNext.Net.Cluster.Consensus.Raft;
@@ -12,7 +13,7 @@ namespace ClusterKit.Manager.Host.Control;
 /// one-line message (no leader, a conflicting write, a bad request); only what nobody expected
 /// stays Internal, logged with its stack trace.
 /// </summary>
-internal sealed partial class ControlErrorInterceptor(ManagerNodeService manager, ILogger<ControlErrorInterceptor> logger) : Interceptor
+internal sealed partial class ControlErrorInterceptor(RaftMemberSlot member, ILogger<ControlErrorInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -64,7 +65,7 @@ internal sealed partial class ControlErrorInterceptor(ManagerNodeService manager
 
     private RpcException Map(Exception error, ServerCallContext context)
     {
-        var status = StatusFor(error, context.CancellationToken.IsCancellationRequested, () => manager.CurrentCluster() is null ? [] : manager.Node.Members);
+        var status = StatusFor(error, context.CancellationToken.IsCancellationRequested, () => member.CurrentCluster() is null ? [] : member.Node.Members);
         if (status.StatusCode == StatusCode.Internal)
         {
             LogUnexpected(logger, context.Method, error);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using DotNext.Net.Cluster.Consensus.Raft;
@@ -12,14 +13,14 @@ namespace ClusterKit.Manager.Host.Control;
 /// Raft membership changes, which only the leader can make: done here when this manager leads,
 /// otherwise sent to the leader's MembershipService with this manager's certificate.
 /// </summary>
-internal sealed class LeaderCalls(ManagerNodeService manager) : IDisposable
+internal sealed class LeaderCalls(RaftMemberSlot member, ManagerTlsSlot tlsSlot) : IDisposable
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(60);
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
 
     public async Task<int> AddManagerAsync(string nodeId, CancellationToken token)
     {
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         if (raft.IsLeader)
         {
             var address = await RaftAddressAsync(raft, nodeId, token);
@@ -34,7 +35,7 @@ internal sealed class LeaderCalls(ManagerNodeService manager) : IDisposable
 
     public async Task<int> RemoveManagerAsync(string nodeId, CancellationToken token)
     {
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         if (raft.IsLeader)
         {
             var address = await RaftAddressAsync(raft, nodeId, token);
@@ -116,7 +117,7 @@ internal sealed class LeaderCalls(ManagerNodeService manager) : IDisposable
         return Channel(status.LeaderApiAddress);
     }
 
-    private GrpcChannel Channel(string leaderApi) => _channels.GetOrAdd(leaderApi, api => manager.Tls is { } tls
+    private GrpcChannel Channel(string leaderApi) => _channels.GetOrAdd(leaderApi, api => tlsSlot.Current is { } tls
         ? tls.ManagerChannel(api)
         : GrpcChannel.ForAddress("http://" + api));
 

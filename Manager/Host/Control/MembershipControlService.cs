@@ -1,10 +1,11 @@
+using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Proto.Manager.V1;
 using Grpc.Core;
 
 namespace ClusterKit.Manager.Host.Control;
 
 /// <summary>Raft membership on request of another manager: a manager that just joined, or a follower forwarding `ck node promote|demote`.</summary>
-internal sealed class MembershipControlService(ManagerNodeService manager, LeaderCalls leader) : MembershipService.MembershipServiceBase
+internal sealed class MembershipControlService(ManagerOptions options, LeaderCalls leader, DataKeyHandOff dataKeys) : MembershipService.MembershipServiceBase
 {
     public override async Task<MembershipResponse> AddManager(AddManagerRequest request, ServerCallContext context)
     {
@@ -23,11 +24,11 @@ internal sealed class MembershipControlService(ManagerNodeService manager, Leade
     }
 
     public override Task<GetDataKeyResponse> GetDataKey(GetDataKeyRequest request, ServerCallContext context)
-        => Task.FromResult(Membership.DataKeyHandOff.Serve(manager, Membership.DataKeyHandOff.CallerOf(context), request));
+        => Task.FromResult(dataKeys.Serve(DataKeyHandOff.CallerOf(context), request));
 
     private string CallerNodeId(ServerCallContext context)
         => CallerAuthorizationInterceptor.CallerOf(context).Identity?.NodeId
-            ?? (manager.Options.IsFixedMembership
+            ?? (options.IsFixedMembership
                 ? throw new RpcException(new Status(StatusCode.InvalidArgument, "add manager: no node id given and the caller has no certificate"))
                 : throw new RpcException(new Status(StatusCode.Unauthenticated, "add manager: the caller presented no manager certificate")));
 }

@@ -16,14 +16,14 @@ using StoreRole = ClusterKit.Proto.Manager.V1.NodeRole;
 namespace ClusterKit.Manager.Host.Control;
 
 /// <summary>The cluster's CA as a service: roots for joiners, token checks, certificates for joiners and renewals.</summary>
-internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<NodeCaService> logger) : NodeCa.NodeCaBase
+internal sealed partial class NodeCaService(RaftMemberSlot member, DataKeyring keys, TimeProvider time, ILogger<NodeCaService> logger) : NodeCa.NodeCaBase
 {
     public override Task<GetRootCertificatesResponse> GetRootCertificates(GetRootCertificatesRequest request, ServerCallContext context)
     {
         // This manager's own copy: a joiner checks the roots against its token's digest anyway,
         // and a manager without quorum should still say which cluster it belongs to.
-        var stored = manager.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still being created; try again"));
-        var authority = ClusterAuthority.FromStore(stored, manager.Keys);
+        var stored = member.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still being created; try again"));
+        var authority = ClusterAuthority.FromStore(stored, keys);
         var response = new GetRootCertificatesResponse();
         response.RootCertificatesPem.AddRange(authority.Trust.Roots.Select(r => r.ExportCertificatePem()));
         return Task.FromResult(response);
@@ -42,7 +42,7 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
             throw new RpcException(new Status(StatusCode.InvalidArgument, "join refused: " + badHostname));
         }
 
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         var authority = await AuthorityAsync(context.CancellationToken);
         var role = Verify(authority, request.Token);
         var joinKey = JoinKeyDigest(request.CsrPem);
@@ -68,7 +68,7 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
         X509Certificate2 certificate;
         try
         {
-            certificate = authority.Issuer(manager.Time).Issue(new NodeIdentity(authority.ClusterId, nodeId, role), request.CsrPem);
+            certificate = authority.Issuer(time).Issue(new NodeIdentity(authority.ClusterId, nodeId, role), request.CsrPem);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
         {
@@ -122,8 +122,8 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
     {
         var caller = CallerAuthorizationInterceptor.CallerOf(context);
         var identity = caller.Identity ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "renewing needs the node's current certificate"));
-        var raft = manager.RequireNode();
-        var (certificate, trust) = await RenewAsync(raft, manager.Keys, manager.Time, identity, request.CsrPem, context.CancellationToken);
+        var raft = member.RequireNode();
+        var (certificate, trust) = await RenewAsync(raft, keys, time, identity, request.CsrPem, context.CancellationToken);
         LogRenewed(logger, identity.NodeId);
         var response = new RenewNodeCertificateResponse { CertificatePem = certificate.ExportCertificatePem() };
         response.RootCertificatesPem.AddRange(trust.Roots.Select(r => r.ExportCertificatePem()));
@@ -179,7 +179,7 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
 
     private async Task<ClusterAuthority> AuthorityAsync(CancellationToken token)
     {
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         ClusterObject? stored;
         try
         {
@@ -192,7 +192,7 @@ internal sealed partial class NodeCaService(ManagerNodeService manager, ILogger<
 
         return stored is null
             ? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still being created; try again"))
-            : ClusterAuthority.FromStore(stored, manager.Keys);
+            : ClusterAuthority.FromStore(stored, keys);
     }
 
     private static IdentityRole Verify(ClusterAuthority authority, string token)

@@ -8,13 +8,13 @@ using Grpc.Core;
 namespace ClusterKit.Manager.Host.Control;
 
 /// <summary>`ck node ...`: list and inspect nodes, change availability and labels, promote, demote, remove.</summary>
-internal sealed partial class NodeControlService(ManagerNodeService manager, LeaderCalls leader, ILogger<NodeControlService> logger) : NodeService.NodeServiceBase
+internal sealed partial class NodeControlService(RaftMemberSlot member, LeaderCalls leader, DataKeyring keys, ILogger<NodeControlService> logger) : NodeService.NodeServiceBase
 {
     private static readonly TimeSpan QuorumProbe = TimeSpan.FromSeconds(2);
 
     public override async Task<ListNodesResponse> List(ListNodesRequest request, ServerCallContext context)
     {
-        var node = manager.RequireNode();
+        var node = member.RequireNode();
         if (await leader.ListOnLeaderAsync(node, request, context, QuorumProbe) is { } leaders)
         {
             return leaders;
@@ -38,14 +38,14 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
 
     public override async Task<NodeDetails> Inspect(InspectNodeRequest request, ServerCallContext context)
     {
-        var node = manager.RequireNode();
+        var node = member.RequireNode();
         var found = await FindAsync(node, request.Node, context.CancellationToken);
         return Details(found, node.Members);
     }
 
     public override async Task<NodeDetails> Update(UpdateNodeRequest request, ServerCallContext context)
     {
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         var found = await FindAsync(raft, request.Node, context.CancellationToken);
         var changed = await ChangeNodeAsync(raft, found.Id, current =>
         {
@@ -58,7 +58,7 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
 
     public override async Task<NodeDetails> Promote(PromoteNodeRequest request, ServerCallContext context)
     {
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         var found = await FindAsync(raft, request.Node, context.CancellationToken);
         if (found.Role == NodeRole.Manager && IsRaftMember(raft, found))
         {
@@ -78,7 +78,7 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
 
     public override async Task<NodeDetails> Demote(DemoteNodeRequest request, ServerCallContext context)
     {
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         var found = await FindAsync(raft, request.Node, context.CancellationToken);
         if (found.Role != NodeRole.Manager)
         {
@@ -104,7 +104,7 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
 
     public override async Task<RemoveNodeResponse> Remove(RemoveNodeRequest request, ServerCallContext context)
     {
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         var found = await FindAsync(raft, request.Node, context.CancellationToken);
         if (found.Role == NodeRole.Manager || IsRaftMember(raft, found))
         {
@@ -125,7 +125,7 @@ internal sealed partial class NodeControlService(ManagerNodeService manager, Lea
                 if (cluster is not null && !cluster.RemovedNodeIds.Contains(found.Id))
                 {
                     // A removed node no longer holds up a CA rotation.
-                    var authority = ClusterAuthority.FromStore(cluster, manager.Keys);
+                    var authority = ClusterAuthority.FromStore(cluster, keys);
                     var updated = authority.With(authority.Rotation.NodeRemoved(found.Id));
                     updated.RemovedNodeIds.Add(found.Id);
                     tx.Update(updated);

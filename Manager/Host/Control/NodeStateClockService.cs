@@ -1,25 +1,26 @@
+using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Proto.Manager.V1;
 
 namespace ClusterKit.Manager.Host.Control;
 
 /// <summary>Feeds <see cref="NodeStateClock"/> from this manager's copy of the store once a second (cheap: an in-memory view).</summary>
-internal sealed partial class NodeStateClockService(ManagerNodeService manager, NodeStateClock clock, ILogger<NodeStateClockService> logger) : BackgroundService
+internal sealed partial class NodeStateClockService(RaftMemberSlot member, NodeStateClock clock, TimeProvider time, ILogger<NodeStateClockService> logger) : BackgroundService
 {
     private static readonly TimeSpan LookEvery = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(LookEvery, manager.Time);
+        using var timer = new PeriodicTimer(LookEvery, time);
         do
         {
             try
             {
                 // Until init or join there is no store to look at.
-                if (manager.CurrentCluster() is not null)
+                if (member.CurrentCluster() is not null)
                 {
-                    var raft = manager.Node;
+                    var raft = member.Node;
                     var members = raft.Members;
-                    clock.Observe(raft.Store.View(tx => tx.List<Node>()).Select(n => (n.Id, NodeStates.Effective(n, members))), manager.Time.GetUtcNow());
+                    clock.Observe(raft.Store.View(tx => tx.List<Node>()).Select(n => (n.Id, NodeStates.Effective(n, members))), time.GetUtcNow());
                 }
             }
             catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)

@@ -1,4 +1,5 @@
 using ClusterKit.Proto.Manager.V1;
+using ClusterKit.Shared.Files;
 using Google.Protobuf;
 
 namespace ClusterKit.Manager.Host.Membership;
@@ -69,13 +70,6 @@ internal sealed class BootstrapFiles(string dataDirectory)
     private static void WriteDurably(string path, byte[] content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-        {
-            stream.Write(content);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, content);
     }
 }

@@ -8,7 +8,7 @@ namespace ClusterKit.Manager.Host.Membership;
 /// Renews this manager's own certificate before it expires, and at once during a CA rotation,
 /// with a key made here; TLS picks the new one up at the next handshake, without a restart.
 /// </summary>
-internal sealed partial class CertificateRenewalService(ManagerNodeService manager, ILogger<CertificateRenewalService> logger) : BackgroundService
+internal sealed partial class CertificateRenewalService(RaftMemberSlot member, ManagerTlsSlot tlsSlot, DataKeyring keys, TimeProvider time, ILogger<CertificateRenewalService> logger) : BackgroundService
 {
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(2);
     private readonly RenewalPolicy _policy = new();
@@ -17,7 +17,7 @@ internal sealed partial class CertificateRenewalService(ManagerNodeService manag
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(CheckEvery, manager.Time);
+        using var timer = new PeriodicTimer(CheckEvery, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -33,30 +33,30 @@ internal sealed partial class CertificateRenewalService(ManagerNodeService manag
 
     private async Task CheckAsync(CancellationToken token)
     {
-        if (manager.Tls is not { } tls || manager.CurrentCluster() is not { } cluster)
+        if (tlsSlot.Current is not { } tls || member.CurrentCluster() is not { } cluster)
         {
             return;
         }
 
         var certificate = tls.Credentials.Current.Certificate;
-        var rotation = ClusterAuthority.FromStore(cluster, manager.Keys).Rotation;
+        var rotation = ClusterAuthority.FromStore(cluster, keys).Rotation;
         _renewAt ??= _policy.RenewAt(certificate, _jitter);
         var rotating = rotation.NeedsNewCertificate(certificate);
-        if (!rotating && manager.Time.GetUtcNow() < _renewAt)
+        if (!rotating && time.GetUtcNow() < _renewAt)
         {
             return;
         }
 
         // Managers move to the new root last: a worker still trusting only the old root must keep
         // reaching a manager it trusts until it has renewed (and learned the new root) itself.
-        if (rotating && WorkersOnRetiringRoot(rotation) > 0 && manager.Time.GetUtcNow() < _renewAt)
+        if (rotating && WorkersOnRetiringRoot(rotation) > 0 && time.GetUtcNow() < _renewAt)
         {
             return;
         }
 
         using var key = NodeKey.Create();
         var identity = tls.Identity;
-        var (issued, trust) = await NodeCaService.RenewAsync(manager.RequireNode(), manager.Keys, manager.Time, identity, NodeKey.CreateSigningRequestPem(key), token);
+        var (issued, trust) = await NodeCaService.RenewAsync(member.RequireNode(), keys, time, identity, NodeKey.CreateSigningRequestPem(key), token);
         tls.Replace(new NodeCredentials(NodeKey.WithCertificate(key, issued.ExportCertificatePem()), trust));
         _renewAt = null;
         LogRenewed(logger, identity.NodeId, rotating ? "the CA is rotating" : "renewal time", issued.NotAfter.ToUniversalTime());
@@ -64,7 +64,7 @@ internal sealed partial class CertificateRenewalService(ManagerNodeService manag
 
     private int WorkersOnRetiringRoot(Ca.CaRotation rotation)
     {
-        var nodes = manager.RequireNode().Store.View(tx => tx.List<Proto.Manager.V1.Node>());
+        var nodes = member.RequireNode().Store.View(tx => tx.List<Proto.Manager.V1.Node>());
         return rotation.NodesOnRetiringRoot.Count(id => nodes.Any(n => n.Id == id && n.Role != Proto.Manager.V1.NodeRole.Manager));
     }
 

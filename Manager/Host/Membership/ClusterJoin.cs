@@ -1,9 +1,7 @@
-using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace ClusterKit.Manager.Host.Membership;
 
@@ -13,48 +11,19 @@ namespace ClusterKit.Manager.Host.Membership;
 /// </summary>
 internal static class ClusterJoin
 {
-    public static async Task<NodeCredentials> RequestCertificateAsync(JoinRequest request, ManagerOptions options, TimeProvider time, CancellationToken token)
-    {
-        if (!JoinToken.TryParse(request.Token, out var joinToken, out var tokenError))
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "--token: " + tokenError));
-        }
-
-        var remote = request.RemoteAddress;
-        if (string.IsNullOrWhiteSpace(remote) || !remote.Contains(':', StringComparison.Ordinal))
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"manager address '{remote}' is invalid; allowed: HOST:PORT of a manager's API, e.g. 10.0.0.1:4243"));
-        }
-
-        var pinned = await JoinCalls.FetchPinnedRootAsync(remote, joinToken, "ck cluster join-token manager", token);
-        var clusterId = JoinCalls.ClusterIdOf(pinned);
-        using var channel = GrpcChannel.ForAddress("https://" + remote, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler { SslOptions = TlsOptionsFactory.CreateJoinClientOptions(pinned, clusterId, time) },
-        });
-        var ca = new NodeCa.NodeCaClient(channel);
-        var role = await JoinCalls.CallAsync(remote, () => ca.TokenRoleAsync(new TokenRoleRequest { Token = request.Token }, deadline: JoinCalls.Deadline(), cancellationToken: token).ResponseAsync);
-        if (role.Role != Proto.Manager.V1.NodeRole.Manager)
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, "this is a worker token, and ck-manager joins with the manager token only; run `ck cluster join` on a worker host (ck-worker answers it), or get the manager token with `ck cluster join-token manager`"));
-        }
-
-        using var key = NodeKey.Create();
-        var issued = await JoinCalls.CallAsync(remote, () => ca.IssueNodeCertificateAsync(
-            new IssueNodeCertificateRequest
+    public static Task<NodeCredentials> RequestCertificateAsync(JoinRequest request, ManagerOptions options, TimeProvider time, CancellationToken token)
+        => JoinCalls.RequestCertificateAsync(
+            new JoinApplication(
+                request.Token,
+                request.RemoteAddress,
+                Proto.Manager.V1.NodeRole.Manager,
+                "this is a worker token, and ck-manager joins with the manager token only; run `ck cluster join` on a worker host (ck-worker answers it), or get the manager token with `ck cluster join-token manager`")
             {
-                Token = request.Token,
-                CsrPem = NodeKey.CreateSigningRequestPem(key),
-                Hostname = Environment.MachineName,
                 RaftAddress = options.RaftEndPoint.ToString(),
                 ApiAddress = options.ApiAddress,
             },
-            deadline: JoinCalls.Deadline(),
-            cancellationToken: token).ResponseAsync);
-        var certificate = NodeKey.WithCertificate(key, issued.CertificatePem);
-        var trust = TrustBundle.Of(issued.RootCertificatesPem.Select(pem => X509Certificate2.CreateFromPem(pem)));
-        return new NodeCredentials(certificate, trust);
-    }
+            time,
+            token);
 
     /// <summary>Asks the cluster (through the manager joined through; it forwards to the leader) to add this manager to Raft.</summary>
     public static async Task TakeRaftSeatAsync(RaftNode node, ManagerTls tls, string remote, TimeProvider time, CancellationToken token)

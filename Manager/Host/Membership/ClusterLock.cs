@@ -10,11 +10,10 @@ namespace ClusterKit.Manager.Host.Membership;
 /// unlock key (or, when the file is missing or wrapped by an older unlock key, fetches the data key
 /// from another manager with proof of the current one); `ck cluster unlock-key` shows or rotates it.
 /// </summary>
-internal static partial class ClusterLock
+internal sealed partial class ClusterLock(RaftMemberSlot member, DataKeyring keys, DataKeyHandOff handOff, ILogger<ClusterLock> logger)
 {
-    public static async Task<UnlockResponse> UnlockAsync(ManagerNodeService manager, UnlockRequest request, ILogger logger, CancellationToken token)
+    public async Task<UnlockResponse> UnlockAsync(UnlockRequest request, CancellationToken token)
     {
-        ArgumentNullException.ThrowIfNull(manager);
         ArgumentNullException.ThrowIfNull(request);
         SealingKey unlockKey;
         try
@@ -28,7 +27,6 @@ internal static partial class ClusterLock
 
         using (unlockKey)
         {
-            var keys = manager.Keys;
             if (keys.Current is { } held)
             {
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, $"this manager is not locked (it holds data key {held.Id})"));
@@ -42,7 +40,7 @@ internal static partial class ClusterLock
                     LogUnlocked(logger, opened.Id, "its key file");
                     return new UnlockResponse { KeyId = opened.Id };
                 }
-                catch (SealedValueException) when (manager.CurrentCluster() is { Autolock: true })
+                catch (SealedValueException) when (member.CurrentCluster() is { Autolock: true })
                 {
                     // Wrapped by an unlock key rotated since: the current one still proves the right to fetch.
                 }
@@ -52,12 +50,11 @@ internal static partial class ClusterLock
                 }
             }
 
-            var cluster = manager.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "this manager has not received the cluster object yet; try again in a moment"));
-            var tls = manager.Tls ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, ManagerNodeService.NotJoinedMessage));
+            var cluster = member.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "this manager has not received the cluster object yet; try again in a moment"));
             SealingKey fetched;
             try
             {
-                fetched = await DataKeyHandOff.FetchAsync(tls, DataKeyHandOff.OtherManagers(manager), cluster.DataKeyId, unlockKey, token);
+                fetched = await handOff.FetchAsync(cluster.DataKeyId, unlockKey, token);
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
             {
@@ -70,11 +67,10 @@ internal static partial class ClusterLock
         }
     }
 
-    public static async Task<GetUnlockKeyResponse> GetAsync(ManagerNodeService manager, GetUnlockKeyRequest request, ILogger logger, CancellationToken token)
+    public async Task<GetUnlockKeyResponse> GetAsync(GetUnlockKeyRequest request, CancellationToken token)
     {
-        ArgumentNullException.ThrowIfNull(manager);
         ArgumentNullException.ThrowIfNull(request);
-        var raft = manager.RequireNode();
+        var raft = member.RequireNode();
         var cluster = await raft.Store.ReadAsync(tx => StoredCluster.Get(tx), token);
         if (!cluster.Autolock)
         {
@@ -86,7 +82,7 @@ internal static partial class ClusterLock
             using var next = SealingKey.Create();
             try
             {
-                await raft.Store.UpdateAsync(tx => tx.Update(ClusterAuthority.FromStore(StoredCluster.Get(tx), manager.Keys).WithUnlockKey(next)), token);
+                await raft.Store.UpdateAsync(tx => tx.Update(ClusterAuthority.FromStore(StoredCluster.Get(tx), keys).WithUnlockKey(next)), token);
             }
             catch (StoreConflictException e)
             {
@@ -94,12 +90,12 @@ internal static partial class ClusterLock
             }
 
             // This manager's file at once; the others rewrap theirs when they see the change.
-            manager.Keys.Save(manager.Keys.Current!, next);
+            keys.Save(keys.Current!, next);
             LogRotated(logger, next.Id);
             return new GetUnlockKeyResponse { UnlockKey = UnlockKey.Format(next) };
         }
 
-        using var current = ClusterAuthority.FromStore(cluster, manager.Keys).UnlockKey()!;
+        using var current = ClusterAuthority.FromStore(cluster, keys).UnlockKey()!;
         return new GetUnlockKeyResponse { UnlockKey = UnlockKey.Format(current) };
     }
 

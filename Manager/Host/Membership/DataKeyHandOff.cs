@@ -13,36 +13,35 @@ namespace ClusterKit.Manager.Host.Membership;
 /// over mutual TLS (the interceptor admits manager certificates only), only to a manager the store
 /// lists and has not removed, and with autolock only to a caller that proves it holds the unlock key.
 /// </summary>
-internal static class DataKeyHandOff
+internal sealed class DataKeyHandOff(RaftMemberSlot member, ManagerTlsSlot tlsSlot, DataKeyring keys, TimeProvider time)
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The server side: the key for <paramref name="caller"/>, or a refusal saying why.</summary>
-    public static GetDataKeyResponse Serve(ManagerNodeService manager, NodeIdentity? caller, GetDataKeyRequest request)
+    public GetDataKeyResponse Serve(NodeIdentity? caller, GetDataKeyRequest request)
     {
-        ArgumentNullException.ThrowIfNull(manager);
         ArgumentNullException.ThrowIfNull(request);
         if (caller is null || caller.Role != Shared.Identity.NodeRole.Manager)
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, "the data key goes to managers only (a manager certificate)"));
         }
 
-        var cluster = manager.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster object is not replicated to this manager yet"));
-        var node = manager.RequireNode().Store.View(tx => tx.Get<Node>(caller.NodeId));
+        var cluster = member.CurrentCluster() ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster object is not replicated to this manager yet"));
+        var node = member.RequireNode().Store.View(tx => tx.Get<Node>(caller.NodeId));
         if (node is null || node.Role != StoreRole.Manager || cluster.RemovedNodeIds.Contains(caller.NodeId))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"node {caller.NodeId} is not a manager of this cluster; the data key goes to its managers only"));
         }
 
-        var key = manager.Keys.Current;
+        var key = keys.Current;
         if (key is null || key.Id != cluster.DataKeyId)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"manager {manager.Tls?.Identity.NodeId ?? "?"}: {manager.Keys.UnavailableMessage(cluster.Autolock)}"));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"manager {tlsSlot.Current?.Identity.NodeId ?? "?"}: {keys.UnavailableMessage(cluster.Autolock)}"));
         }
 
         if (cluster.Autolock)
         {
-            using var unlockKey = ClusterAuthority.FromStore(cluster, manager.Keys).UnlockKey()!;
+            using var unlockKey = ClusterAuthority.FromStore(cluster, keys).UnlockKey()!;
             if (!UnlockKey.IsProof(unlockKey, caller.NodeId, request.UnlockProof.Span))
             {
                 throw new RpcException(new Status(StatusCode.PermissionDenied, "the cluster is autolocked and the unlock key given is not its current one; allowed: the key from `ck cluster unlock-key` on an unlocked manager"));
@@ -56,10 +55,10 @@ internal static class DataKeyHandOff
     /// The client side: asks the other managers in turn for the key <paramref name="keyId"/>;
     /// one error line listing each manager's refusal if none gives it.
     /// </summary>
-    public static async Task<SealingKey> FetchAsync(ManagerTls tls, IEnumerable<string> apiAddresses, string keyId, SealingKey? unlockKey, CancellationToken token)
+    public async Task<SealingKey> FetchAsync(string keyId, SealingKey? unlockKey, CancellationToken token)
     {
-        ArgumentNullException.ThrowIfNull(tls);
-        ArgumentNullException.ThrowIfNull(apiAddresses);
+        var tls = tlsSlot.Current ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, RaftMemberSlot.NotJoinedMessage));
+        var apiAddresses = OtherManagers();
         var request = new GetDataKeyRequest();
         if (unlockKey is not null)
         {
@@ -99,11 +98,49 @@ internal static class DataKeyHandOff
                 : "no manager gave the cluster's data key: " + string.Join("; ", refusals)));
     }
 
-    /// <summary>The API addresses of the other managers, from the store.</summary>
-    public static IReadOnlyList<string> OtherManagers(ManagerNodeService manager)
+    /// <summary>
+    /// A joined manager holds the cluster's data key before its join returns, so that CA calls on
+    /// it (an admin certificate for the operator who joined it) work at once. Under autolock the key
+    /// comes with `ck cluster unlock` instead; if no other manager hands it over within 30 s, the
+    /// join still succeeds and the data key service keeps trying (CA calls say so meanwhile).
+    /// </summary>
+    public async Task FetchAfterJoinAsync(CancellationToken token)
     {
-        var self = manager.Tls?.Identity.NodeId;
-        return manager.RequireNode().Store.View(tx => tx.List<Node>())
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            if (member.CurrentCluster() is { } cluster && tlsSlot.Current is not null)
+            {
+                if (string.IsNullOrEmpty(cluster.DataKeyId) || cluster.Autolock || keys.Current?.Id == cluster.DataKeyId)
+                {
+                    return;
+                }
+
+                try
+                {
+                    keys.Save(await FetchAsync(cluster.DataKeyId, unlockKey: null, token), null);
+                    return;
+                }
+                catch (RpcException)
+                {
+                    // Another manager may not have applied this manager's membership yet: try again shortly.
+                }
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, token);
+        }
+    }
+
+    /// <summary>The API addresses of the other managers, from the store.</summary>
+    private IReadOnlyList<string> OtherManagers()
+    {
+        var self = tlsSlot.Current?.Identity.NodeId;
+        return member.RequireNode().Store.View(tx => tx.List<Node>())
             .Where(n => n.Role == StoreRole.Manager && n.Id != self && !string.IsNullOrEmpty(n.ApiAddress))
             .Select(n => n.ApiAddress)
             .ToArray();

@@ -1,5 +1,6 @@
 using ClusterKit.Manager.Store.Sealing;
 using ClusterKit.Proto.Manager.V1;
+using ClusterKit.Shared.Files;
 using Google.Protobuf;
 
 namespace ClusterKit.Manager.Host.Membership;
@@ -72,7 +73,7 @@ internal sealed class DataKeyring(string dataDirectory)
         DataKeyFile file;
         try
         {
-            file = DataKeyFile.Parser.ParseFrom(File.ReadAllBytes(FilePath));
+            file = DataKeyFile.Parser.ParseFrom(PrivateKeyFile.ReadBytes(FilePath, "the data key file"));
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -132,13 +133,6 @@ internal sealed class DataKeyring(string dataDirectory)
     private static void WriteDurably(string path, byte[] content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-        {
-            stream.Write(content);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, content);
     }
 }

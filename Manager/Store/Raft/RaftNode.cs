@@ -62,7 +62,8 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     public RaftStore Store { get; }
 
-    internal IRaftCluster Cluster => _cluster;
+    /// <summary>DotNext's cluster: its leader and members, with their metadata (<see cref="RaftMemberMetadata"/>).</summary>
+    public IRaftCluster Cluster => _cluster;
 
     internal GroupCommitter Committer => _committer;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ClusterKit.Proto.Manager.V1;
+using ClusterKit.Shared.Net;
 using ClusterKit.TestKit;
 using Grpc.Net.Client;
 
@@ -23,7 +24,7 @@ internal sealed class JoinedManager : IAsyncDisposable
     {
         _process = process;
         _directory = directory;
-        Local = UnixSocketChannel.For(SocketPath);
+        Local = UnixSocket.Channel(SocketPath);
     }
 
     public GrpcChannel Local { get; }

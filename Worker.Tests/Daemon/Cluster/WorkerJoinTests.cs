@@ -1,5 +1,6 @@
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Proto.Worker.V1;
+using ClusterKit.Shared.Net;
 using ClusterKit.TestKit;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -80,7 +81,7 @@ public sealed class WorkerJoinTests
         }
     }
 
-    private static GrpcChannel WorkerSocketChannel(string socketPath) => UnixSocketChannel.For(socketPath, "http://worker");
+    private static GrpcChannel WorkerSocketChannel(string socketPath) => UnixSocket.Channel(socketPath, "http://worker");
 
     private static async Task<ClusterStatusResponse> WaitForConnectedAsync(Proto.Worker.V1.Cluster.ClusterClient cluster, TimeSpan timeout)
     {

@@ -100,8 +100,9 @@ public sealed class ContainerRecordStoreTests
         var store = new ContainerRecordStore(root.Combine("containers"), onStateWriteFailure: (id, error) => failures.Add((id, error)));
         store.Save(record);
 
-        // A directory where the temp file goes makes the write fail.
-        Directory.CreateDirectory(RecordFile(store, record) + ".tmp");
+        // A directory where the record file goes makes the rename over it fail.
+        File.Delete(RecordFile(store, record));
+        Directory.CreateDirectory(Path.Combine(RecordFile(store, record), "in-the-way"));
         store.SaveState(record);
         store.Dispose();
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ClusterKit.Proto.Manager.V1;
+using ClusterKit.Shared.Files;
 using ClusterKit.Shared.Identity;
 using ClusterKit.Worker.Hosting;
 using ClusterKit.Worker.Session;
@@ -102,7 +103,7 @@ public sealed partial class WorkerMembership : IHostedService, IAsyncDisposable
 
             var credentials = await WorkerJoin.RequestCertificateAsync(token, remote, _time, cancellationToken);
             _files.Save(credentials);
-            await File.WriteAllTextAsync(JoinAddressPath, remote.Trim() + "\n", cancellationToken);
+            AtomicFile.WriteText(JoinAddressPath, remote.Trim() + "\n");
             await StartSessionAsync(credentials, ManagerAddresses.Parse("remote address", remote), cancellationToken);
             LogJoined(credentials.Identity.ClusterId, credentials.Identity.NodeId, remote);
             return credentials.Identity;

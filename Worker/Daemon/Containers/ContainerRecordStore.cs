@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ClusterKit.Proto.Worker.V1;
+using ClusterKit.Shared.Files;
 using ClusterKit.Worker.Runtime;
 using Google.Protobuf;
 
@@ -7,7 +8,7 @@ namespace ClusterKit.Worker.Containers;
 
 /// <summary>
 /// The worker's table of containers: in memory for lookups, one JSON file per container on
-/// disk, written atomically (temp file + rename) after every change. Each container also has a
+/// disk, written atomically (<see cref="AtomicFile"/>) after every change. Each container also has a
 /// run directory of the same name under the run root (a tmpfs) for the runtime's state files.
 /// Most changes are written before the call returns (<see cref="Save"/>); a start or an exit,
 /// which the run directory records as well, is written just after on a thread of its own
@@ -259,8 +260,6 @@ public sealed class ContainerRecordStore : IDisposable
     private static void WriteAtomically(string directory, string text)
     {
         var file = Path.Combine(directory, FileName);
-        var temp = file + ".tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, file, overwrite: true);
+        AtomicFile.WriteText(file, text);
     }
 }

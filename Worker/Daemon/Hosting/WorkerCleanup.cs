@@ -1,3 +1,4 @@
+using ClusterKit.Shared.Net;
 using ClusterKit.Worker.Cgroups;
 using ClusterKit.Worker.Containers;
 using ClusterKit.Worker.Host;
@@ -17,7 +18,7 @@ internal sealed class WorkerCleanup(WorkerOptions options, CgroupManager cgroups
 {
     public async Task RunAsync(bool purge, CancellationToken cancellationToken)
     {
-        if (SocketProbe.IsListening(options.Socket))
+        if (UnixSocket.Answers(options.Socket))
         {
             throw new WorkerStartupException($"a worker is listening on {options.Socket}: stop it first (SIGTERM), then clean up");
         }

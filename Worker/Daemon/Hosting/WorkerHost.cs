@@ -1,3 +1,4 @@
+using ClusterKit.Shared.Net;
 using ClusterKit.Worker.Api;
 using ClusterKit.Worker.Cluster;
 using ClusterKit.Worker.Session;
@@ -55,7 +56,7 @@ public static class WorkerHost
         app.MapGrpcService<ContainersApi>();
         app.MapGrpcService<ImagesApi>();
         app.MapWorkerCluster();
-        app.Lifetime.ApplicationStarted.Register(() => File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        app.Lifetime.ApplicationStarted.Register(() => UnixSocket.RestrictToOwner(socket));
         DataRootPermissions.Tighten(app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value);
         return app;
     }
@@ -81,19 +82,7 @@ public static class WorkerHost
     /// Creates the socket's directory and removes a stale socket; refuses to start beside a live worker.
     /// The process umask (077, set first thing in Main) makes Kestrel bind the socket root-only from the start.
     /// </summary>
-    private static void PrepareSocket(string socket)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
-        if (!File.Exists(socket))
-        {
-            return;
-        }
-
-        if (SocketProbe.IsListening(socket))
-        {
-            throw new WorkerStartupException($"another worker is already listening on {socket}; stop it or give --socket and --data-root of their own");
-        }
-
-        File.Delete(socket);
-    }
+    private static void PrepareSocket(string socket) => UnixSocket.PrepareToListen(
+        socket,
+        () => new WorkerStartupException($"another worker is already listening on {socket}; stop it or give --socket and --data-root of their own"));
 }

@@ -1,3 +1,5 @@
+using ClusterKit.Shared.Files;
+
 namespace ClusterKit.Worker.Session;
 
 /// <summary>
@@ -43,21 +45,8 @@ internal sealed class ManagerListFile(string path)
     /// <summary>Replaces the file atomically (a crash leaves the old list or the new one).</summary>
     public void Save(IReadOnlyList<string> addresses)
     {
+        ArgumentNullException.ThrowIfNull(addresses);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var temporary = Path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var writer = new StreamWriter(stream))
-        {
-            foreach (var address in addresses)
-            {
-                writer.Write(address);
-                writer.Write('\n');
-            }
-
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, Path, overwrite: true);
+        AtomicFile.WriteText(Path, string.Concat(addresses.Select(a => a + "\n")));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ClusterKit.Shared.Files;
 using ClusterKit.Worker.Images.Configs;
 using ClusterKit.Worker.Images.Manifests;
 

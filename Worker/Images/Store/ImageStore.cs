@@ -1,3 +1,4 @@
+using ClusterKit.Shared.Files;
 using ClusterKit.Worker.Host;
 using ClusterKit.Worker.Images.Archives;
 using ClusterKit.Worker.Images.Configs;

@@ -3,7 +3,7 @@ using ClusterKit.Worker.Cgroups.Devices;
 namespace ClusterKit.Worker.Runtime.Plan;
 
 /// <summary>Docker's defaults: the standard mounts, devices, and masked and read-only paths.</summary>
-internal static class DefaultContainerMounts
+public static class DefaultContainerMounts
 {
     /// <summary>Paths hidden from the container (a file gets /dev/null on top, a directory an empty read-only tmpfs).</summary>
     public static IReadOnlyList<string> MaskedPaths { get; } =
@@ -31,7 +31,7 @@ internal static class DefaultContainerMounts
     /// with its permissions and always mknod, which its node in /dev needs (the init may already be
     /// in the cgroup when it creates it); r and w stay exactly as given.
     /// </summary>
-    public static IReadOnlyList<DeviceRule> AllowedDevicesWith(IEnumerable<ResolvedDevice> devices) =>
+    internal static IReadOnlyList<DeviceRule> AllowedDevicesWith(IEnumerable<ResolvedDevice> devices) =>
     [
         .. AllowedDevices,
         .. devices.Select(d => new DeviceRule(d.Node.Type, d.Node.Major, d.Node.Minor, d.Mapping.Permissions.Contains('m', StringComparison.Ordinal) ? d.Mapping.Permissions : d.Mapping.Permissions + "m")),
@@ -43,7 +43,7 @@ internal static class DefaultContainerMounts
     ];
 
     /// <summary>/proc, /dev with its nodes and links, /dev/pts, /dev/shm, /dev/mqueue and a read-only /sys, in mount order.</summary>
-    public static IReadOnlyList<PlanStep> Steps { get; } = BuildSteps();
+    internal static IReadOnlyList<PlanStep> Steps { get; } = BuildSteps();
 
     private static List<PlanStep> BuildSteps()
     {

@@ -1,0 +1,70 @@
+using ClusterKit.Manager.Dispatcher;
+using ClusterKit.Manager.Host.Control;
+using ClusterKit.Manager.Host.Leadership;
+using ClusterKit.Manager.Host.Membership;
+using ClusterKit.Manager.Store;
+using ClusterKit.Manager.Store.Leadership;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ClusterKit.Manager.Host;
+
+/// <summary>Registers every part of ck-manager: its place in the cluster, the store, the leadership, the control API and the dispatcher.</summary>
+public static class ManagerServiceCollectionExtensions
+{
+    public static IServiceCollection AddClusterKitManager(this IServiceCollection services, ManagerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.TryAddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+
+        // The cluster membership: the Raft member (once there is one), how it starts, init and join.
+        services.TryAddSingleton<ManagerTlsSlot>();
+        services.TryAddSingleton<LeadershipSignal>();
+        services.TryAddSingleton<ILeadership>(sp => sp.GetRequiredService<LeadershipSignal>());
+        services.TryAddSingleton<RaftMemberSlot>();
+        services.TryAddSingleton<IStore, MemberStore>();
+        services.TryAddSingleton(new BootstrapFiles(options.DataDirectory));
+        services.TryAddSingleton(new DataKeyring(options.DataDirectory));
+        services.TryAddSingleton<DataKeyHandOff>();
+        services.TryAddSingleton<ClusterLock>();
+        services.TryAddSingleton<BootstrapGate>();
+        services.TryAddSingleton<RaftMemberStarter>();
+        services.TryAddSingleton<PendingBootstrap>();
+        services.TryAddSingleton<ClusterInitializer>();
+        services.TryAddSingleton<ClusterJoiner>();
+        services.AddHostedService<ManagerStartup>();
+
+        // Work on every manager, and the one host of the leader-only work.
+        services.AddHostedService<CertificateRenewalService>();
+        services.AddHostedService<DataKeyService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILeaderService, OlderClusterSealing>());
+        services.TryAddSingleton<NodeStateClock>();
+        services.AddHostedService<NodeStateClockService>();
+        services.AddHostedService<LeaderServices>();
+
+        // The control API and the dispatcher.
+        services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
+            grpc.Interceptors.Add<ControlErrorInterceptor>();
+        });
+        services.TryAddSingleton<LeaderCalls>();
+        services.TryAddSingleton<ISessionIdentity, CertificateSessionIdentity>();
+        services.AddClusterKitDispatcher(
+            new DispatcherOptions { HeartbeatPeriod = options.HeartbeatPeriod },
+            sp => new RaftDispatcherCluster(() => sp.GetRequiredService<RaftMemberSlot>().Node));
+        return services;
+    }
+
+    /// <summary>Serves the store, control and dispatcher APIs (call after <see cref="AddClusterKitManager"/>).</summary>
+    public static IEndpointRouteBuilder MapClusterKitManager(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<StoreGrpcService>();
+        endpoints.MapGrpcService<ClusterControlService>();
+        endpoints.MapGrpcService<NodeControlService>();
+        endpoints.MapGrpcService<NodeCaService>();
+        endpoints.MapGrpcService<MembershipControlService>();
+        endpoints.MapClusterKitDispatcher();
+        return endpoints;
+    }
+}
