@@ -86,6 +86,13 @@ internal sealed partial class DispatcherService(
                 session.CompleteOutbox();
                 await writing;
             }
+
+            if (registry.IsShuttingDown)
+            {
+                // The worker's half of the stream is still open: without a reset, the web server's graceful stop waits
+                // for the worker to close its connection, which it may not do before the host's shutdown timeout.
+                context.GetHttpContext().Abort();
+            }
         }
         finally
         {

@@ -91,6 +91,18 @@ internal sealed class SessionRegistry(HeartbeatTracker tracker)
         }
     }
 
+    /// <summary>Whether <see cref="ShutDown"/> was called: the manager is stopping.</summary>
+    public bool IsShuttingDown
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _shuttingDown;
+            }
+        }
+    }
+
     /// <summary>
     /// The manager is stopping: ends every session (the workers move to another manager at once) and refuses new ones,
     /// so that no open stream holds the shutdown until the host's timeout.

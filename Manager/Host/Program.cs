@@ -86,6 +86,10 @@ builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ManagerOption
 builder.Services.AddSingleton(tls);
 builder.Services.AddClusterKitManager(options);
 
+// A stop is prompt: worker sessions end when it begins (SessionShutdown), and whatever a client still holds open is cut
+// after 5 s instead of the default 30.
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+
 await using var app = builder.Build();
 app.MapClusterKitManager();
 try
