@@ -5,7 +5,7 @@ namespace ClusterKit.Manager.Tests.Store.Raft;
 
 public sealed class MemberResponsesTests
 {
-    private static readonly TimeSpan FromStart = TimeSpan.FromMilliseconds(150);
+    private static readonly TimeSpan FromStart = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan AfterAnswers = TimeSpan.FromMilliseconds(375);
 
     private static (MemberResponses<string> Responses, FakeTimeProvider Time, Dictionary<string, DotNext.Diagnostics.IFailureDetector> Clocks) Leadership(params string[] members)
@@ -20,6 +20,19 @@ public sealed class MemberResponsesTests
     {
         var (responses, time, _) = Leadership("b", "c");
         time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Empty(responses.HoldingUpRounds(FromStart, AfterAnswers, 3));
+    }
+
+    [Fact]
+    public void A_clock_started_later_is_no_answer()
+    {
+        // DotNext starts one replication (and one clock) per member, one after the other.
+        var time = new FakeTimeProvider();
+        var responses = new MemberResponses<string>(time);
+        responses.Create(TimeSpan.FromMilliseconds(150), "slow");
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        responses.Create(TimeSpan.FromMilliseconds(150), "stalled");
+        time.Advance(TimeSpan.FromSeconds(1));
         Assert.Empty(responses.HoldingUpRounds(FromStart, AfterAnswers, 3));
     }
 

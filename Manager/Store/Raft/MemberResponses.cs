@@ -22,8 +22,9 @@ internal sealed class MemberResponses<TMember>(TimeProvider time)
     /// whose answers do not yet commit waits for every member, a stalled one up to the request timeout). A member that
     /// has not answered once in this leadership (typically the stalled leader this one replaced) is named after
     /// <paramref name="silentFromStart"/>; one that answered before, after the longer <paramref name="silentAfterAnswers"/>,
-    /// so that a live but slow follower is not cut short. Nobody is named right after the election, when no member has
-    /// answered yet, nor when the others are silent too.
+    /// so that a live but slow follower is not cut short. Only real answers count: the clocks start when the leadership
+    /// does, one after the other, and a later start is no answer. Nobody is named right after the election, when no
+    /// member has answered yet, nor when the others are silent too.
     /// </summary>
     public IReadOnlyList<TMember> HoldingUpRounds(TimeSpan silentFromStart, TimeSpan silentAfterAnswers, int voters)
     {
@@ -33,7 +34,7 @@ internal sealed class MemberResponses<TMember>(TimeProvider time)
         [
             .. answers
                 .Where(m => time.GetElapsedTime(m.Last) >= (m.HasAnswered ? silentAfterAnswers : silentFromStart)
-                    && 1 + answers.Count(other => other.Last > m.Last) >= majority)
+                    && 1 + answers.Count(other => other.HasAnswered && other.Last > m.Last) >= majority)
                 .Select(m => m.Member),
         ];
     }

@@ -232,7 +232,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             return ValueTask.CompletedTask;
         }
 
-        foreach (var member in responses.HoldingUpRounds(TimeSpan.FromMilliseconds(Options.LowerElectionTimeoutMs), Options.StalledLeaderAfter, _cluster.Members.Count))
+        foreach (var member in responses.HoldingUpRounds(TimeSpan.FromMilliseconds(Options.UpperElectionTimeoutMs), Options.StalledLeaderAfter, _cluster.Members.Count))
         {
             if (member.IsRemote && MemberConnection.Drop(member))
             {
