@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
 
@@ -11,18 +12,65 @@ internal sealed class ClusterKitBench : IBenchSystem
     private readonly BenchCluster _cluster;
     private readonly IBenchManager _first;
     private readonly ByteString _value = ByteString.CopyFrom(Load.Payload);
+    private readonly IReadOnlyList<string> _managerArgs;
 
-    private ClusterKitBench(BenchOptions options, BenchCluster cluster, IBenchManager first)
+    private ClusterKitBench(BenchOptions options, BenchCluster cluster, IBenchManager first, IReadOnlyList<string> managerArgs)
     {
         _options = options;
         _cluster = cluster;
         _first = first;
+        _managerArgs = managerArgs;
     }
 
     public string Name => "clusterkit";
 
-    public string Settings =>
-        $"DotNext.Net.Cluster 6.12.0 TCP, election 150-300 ms, request timeout 5 s, group commit max {_options.BatchMax ?? 1024} tx/entry, {new ClusterKit.Manager.Store.Raft.GroupCommitOptions().MaxInFlight} batches in flight; {_cluster.Transport}";
+    public string Settings => DescribeSettings(_managerArgs, _cluster.Transport);
+
+    /// <summary>
+    /// The Raft settings the managers run with: ck-manager's defaults (its options classes) with the flags this
+    /// benchmark passed to every ck-manager applied on top, so that a --manager-arg shows up here.
+    /// </summary>
+    internal static string DescribeSettings(IReadOnlyList<string> managerArgs, string transport)
+    {
+        // ck-manager (and its options) runs on Linux only, as does this benchmark.
+        if (!OperatingSystem.IsLinux())
+        {
+            return "unknown (ck-manager runs on Linux only)";
+        }
+
+        var options = new ClusterKit.Manager.Host.ManagerOptions();
+        for (var i = 0; i + 1 < managerArgs.Count; i++)
+        {
+            switch (managerArgs[i])
+            {
+                case "--request-timeout-ms": options.RequestTimeoutMs = int.Parse(managerArgs[++i], CultureInfo.InvariantCulture); break;
+                case "--election-timeout-ms": options.ElectionTimeoutMs = managerArgs[++i]; break;
+                case "--batch-max": options.BatchMax = int.Parse(managerArgs[++i], CultureInfo.InvariantCulture); break;
+                case "--snapshot-every": options.SnapshotEvery = long.Parse(managerArgs[++i], CultureInfo.InvariantCulture); break;
+            }
+        }
+
+        var raft = new ClusterKit.Manager.Store.Raft.RaftNodeOptions
+        {
+            NodeId = "settings",
+            DataDirectory = "/",
+            RaftEndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1),
+            ApiAddress = "127.0.0.1:1",
+            LowerElectionTimeoutMs = options.LowerElectionTimeoutMs,
+            UpperElectionTimeoutMs = options.UpperElectionTimeoutMs,
+            RequestTimeout = options.RequestTimeout,
+        };
+        var groupCommit = new ClusterKit.Manager.Store.Raft.GroupCommitOptions { MaxTransactions = options.BatchMax };
+        var dotNext = typeof(DotNext.Net.Cluster.Consensus.Raft.RaftCluster).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "?";
+        return $"DotNext.Net.Cluster {dotNext} TCP; " +
+            $"election timeout {raft.LowerElectionTimeoutMs}-{raft.UpperElectionTimeoutMs} ms, heartbeat {raft.LowerElectionTimeoutMs / 2} ms (DotNext's threshold 0.5 of the lower election timeout), " +
+            $"request timeout {raft.RequestTimeout.TotalSeconds:0.###} s, stalled leader given up after {raft.StalledLeaderAfter.TotalMilliseconds:0} ms; " +
+            "sync: the leader flushes its WAL before commit, a follower before it acknowledges; " +
+            $"group commit up to {groupCommit.MaxTransactions} tx and {groupCommit.MaxBytes / 1024} KiB per entry, {groupCommit.MaxInFlight} entries in flight; " +
+            $"snapshot every {options.SnapshotEvery} entries; ck-manager args: {(managerArgs.Count == 0 ? "none" : string.Join(' ', managerArgs))}; {transport}";
+    }
 
     public static async Task<ClusterKitBench> StartAsync(BenchOptions options, string root)
     {
@@ -32,7 +80,7 @@ internal sealed class ClusterKitBench : IBenchSystem
         var cluster = await BenchCluster.StartAsync(options, root, extra);
         try
         {
-            return new ClusterKitBench(options, cluster, await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30)));
+            return new ClusterKitBench(options, cluster, await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30)), extra);
         }
         catch
         {

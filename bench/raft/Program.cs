@@ -1,4 +1,4 @@
-// Raft store benchmark: 3 ck-manager processes on loopback against 3 etcd members (the anchor),
+// Raft store benchmark: 3 ck-manager processes on loopback against 3 etcd members (the anchor, driven over gRPC too),
 // committed writes/s with p50/p99 at 1, 32 and 128 concurrent clients, then leader failover
 // (kill -9 of the leader, and SIGSTOP of the leader, until the next write commits), in trials. Prints one JSON document.
 //   dotnet bench/raft/bin/Release/net10.0/ck-bench-raft.dll [--duration-s 8] [--trials 10]
@@ -42,7 +42,7 @@ finally
     Directory.Delete(root, recursive: true);
 }
 
-Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
 
 async Task RunLevelsAsync()
 {

@@ -29,6 +29,9 @@ public sealed class ForwardBatcherTests
 
         public bool Hold { get; set; }
 
+        /// <summary>Held calls end only when their token is cancelled (a paused leader).</summary>
+        public bool Stalled { get; set; }
+
         public Func<string, ProposeOutcome?> Answer { get; set; } = _ => null;
 
         public Exception? Failure { get; set; }
@@ -51,7 +54,8 @@ public sealed class ForwardBatcherTests
 
             if (held is not null)
             {
-                await held.Task;
+                // A stalled leader never answers; only the caller's token ends the call, as it ends a gRPC call.
+                await (Stalled ? held.Task.WaitAsync(token) : held.Task);
             }
 
             if (Failure is { } failure)
@@ -296,6 +300,28 @@ public sealed class ForwardBatcherTests
         leader.Release();
         await Task.WhenAll(toOld, toNew).WaitAsync(Wait);
         Assert.Equal(["127.0.0.1:7001", "127.0.0.1:7002"], leader.Calls.Select(c => c.Leader).Order());
+    }
+
+    [Fact]
+    public async Task A_call_unanswered_by_a_replaced_leader_is_given_up_and_its_writes_are_retryable()
+    {
+        var leader = new FakeLeader { Hold = true, Stalled = true };
+        await using var batcher = new ForwardBatcher(leader, new ForwardBatchOptions(), NullLogger.Instance);
+        var toStalled = batcher.ForwardAsync("127.0.0.1:7001", Put("stalled"), CancellationToken.None);
+        var toNew = batcher.ForwardAsync("127.0.0.1:7002", Put("new"), CancellationToken.None);
+        await leader.WaitForCallsAsync(2);
+
+        // Naming the leader whose call is in flight changes nothing.
+        batcher.LeaderIs("127.0.0.1:7002");
+        var e = await Assert.ThrowsAsync<LeaderUnavailableException>(() => toStalled.WaitAsync(Wait));
+        Assert.Contains("127.0.0.1:7001 was replaced", e.Message, StringComparison.Ordinal);
+        Assert.False(toNew.IsCompleted);
+
+        // The former leader's lane works again for later writes (it may be elected again).
+        leader.Stalled = false;
+        leader.Release();
+        Assert.Equal(1UL, await toNew.WaitAsync(Wait));
+        Assert.Equal(2UL, await batcher.ForwardAsync("127.0.0.1:7001", Put("later"), CancellationToken.None).WaitAsync(Wait));
     }
 
     [Fact]

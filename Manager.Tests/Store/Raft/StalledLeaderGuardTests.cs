@@ -93,7 +93,7 @@ public sealed class StalledLeaderGuardTests
 
     [Fact]
     public void This_DotNext_build_has_the_client_connection_the_guard_closes()
-        => Assert.True(MemberConnection.IsSupported, "DotNext's connection-oriented client no longer has the private 'context' field: see MemberConnection");
+        => Assert.True(MemberConnection.IsSupported, "DotNext's connection-oriented client no longer has the private 'context' and 'accessLock' fields: see MemberConnection");
 
     [Fact]
     public async Task The_running_guard_checks_on_its_own_every_tick()

@@ -142,7 +142,40 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
                 }
             }
 
-            await SendAsync(lane.LeaderApi, batch).ConfigureAwait(false);
+            await SendAsync(lane, batch).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Raft has elected <paramref name="leaderApi"/>'s manager: calls still in flight to any other (a former leader that
+    /// stalled or died with its connection open would hold them up to the call timeout) are given up, and their writes
+    /// fail with <see cref="LeaderUnavailableException"/> so that they are sent again to the new leader. Their outcome is
+    /// that of a call that timed out, which is retried the same way: a majority elected another leader, so the former
+    /// one can no longer commit them, though it may have committed them just before.
+    /// </summary>
+    public void LeaderIs(string leaderApi)
+    {
+        foreach (var lane in _lanes.Values)
+        {
+            if (string.Equals(lane.LeaderApi, leaderApi, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            CancellationTokenSource replaced;
+            lock (lane)
+            {
+                if (lane.InFlight.IsCancellationRequested || _disposed)
+                {
+                    continue;
+                }
+
+                replaced = lane.InFlight;
+                lane.InFlight = new CancellationTokenSource();
+            }
+
+            // Not disposed: a send loop may be linking to its token right now; without a timer it holds nothing.
+            replaced.Cancel();
         }
     }
 
@@ -168,13 +201,21 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
         return batch;
     }
 
-    private async Task SendAsync(string leaderApi, List<Pending> batch)
+    private async Task SendAsync(Lane lane, List<Pending> batch)
     {
+        var leaderApi = lane.LeaderApi;
+        CancellationToken replaced;
+        lock (lane)
+        {
+            replaced = lane.InFlight.Token;
+        }
+
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(_stopping, replaced);
         try
         {
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _transactions, batch.Count);
-            var outcomes = await _sender.SendAsync(leaderApi, [.. batch.Select(p => p.Transaction)], _stopping).ConfigureAwait(false);
+            var outcomes = await _sender.SendAsync(leaderApi, [.. batch.Select(p => p.Transaction)], call.Token).ConfigureAwait(false);
             if (outcomes.Count != batch.Count)
             {
                 throw new InvalidOperationException($"the leader at {leaderApi} answered {outcomes.Count} outcomes for {batch.Count} forwarded transactions; their outcome is unknown");
@@ -183,6 +224,14 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
             for (var i = 0; i < batch.Count; i++)
             {
                 Complete(batch[i], outcomes[i], leaderApi);
+            }
+        }
+        catch (Exception e) when (replaced.IsCancellationRequested && !_stopping.IsCancellationRequested)
+        {
+            LogBatchFailed(_logger, batch.Count, leaderApi, e.GetType().Name, e.Message);
+            foreach (var p in batch)
+            {
+                p.Completion.TrySetException(new LeaderUnavailableException($"the leader at {leaderApi} was replaced while a forwarded call to it was unanswered", e));
             }
         }
         catch (Exception e)
@@ -247,6 +296,9 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
         public Queue<Pending> Queue { get; } = new();
 
         public int Senders { get; set; }
+
+        /// <summary>Cancelled when another manager is elected leader (<see cref="LeaderIs"/>); replaced for later calls.</summary>
+        public CancellationTokenSource InFlight { get; set; } = new();
     }
 
     private sealed class Pending(Transaction transaction)

@@ -83,18 +83,19 @@ public sealed partial class RaftNode : IAsyncDisposable
         stateMachine.Started = true;
         // The guard is told of every append from the leader; the node it acts through exists only later.
         RaftNode? node = null;
-        var responses = new MemberResponses(time);
+        var responses = new MemberResponses<RaftClusterMember>(time);
+        var snapshotSends = new SnapshotSendWatch(stateMachine, time);
         var stallGuard = options.StalledLeaderAfter > TimeSpan.Zero
             ? new StalledLeaderGuard(
                 () => node?.Store.LeadsByRaft ?? false,
                 t => node?.GiveUpOnStalledLeaderAsync(t) ?? ValueTask.FromResult(false),
-                t => node?.DropSilentMembersWhileNotCommittingAsync(responses, t) ?? ValueTask.CompletedTask,
+                t => node?.DropMembersHoldingUpRoundsAsync(responses, snapshotSends, t) ?? ValueTask.CompletedTask,
                 options.StalledLeaderAfter,
                 TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs / 3.0),
                 time)
             : null;
         var wal = new DurableWriteAheadLog(
-            new WriteAheadLog.Options { Location = Path.Combine(options.DataDirectory, "wal") }, stateMachine, () => stallGuard?.LeaderHeard());
+            new WriteAheadLog.Options { Location = Path.Combine(options.DataDirectory, "wal") }, snapshotSends, () => stallGuard?.LeaderHeard());
 
         var members = new MemberListFile(MemberListFile.PathIn(options.DataDirectory));
         var hasMemberList = File.Exists(MemberListFile.PathIn(options.DataDirectory));
@@ -217,26 +218,22 @@ public sealed partial class RaftNode : IAsyncDisposable
         return ValueTask.FromResult(true);
     }
 
-    /// <summary>As leader without a lease (it cannot commit): closes the connections to members silent for too long.</summary>
-    private ValueTask DropSilentMembersWhileNotCommittingAsync(MemberResponses responses, CancellationToken token)
+    /// <summary>
+    /// As leader without a lease (it is not committing): closes the connections to members that hold up a replication
+    /// round the others have answered (<see cref="MemberResponses{TMember}.HoldingUpRounds"/>), so that their requests
+    /// fail as "unavailable" and the round, and the commit behind it, go on without them. Never for a request timeout
+    /// after a snapshot send began: a member installing a snapshot answers late and must not be cut off.
+    /// </summary>
+    private ValueTask DropMembersHoldingUpRoundsAsync(MemberResponses<RaftClusterMember> responses, SnapshotSendWatch snapshotSends, CancellationToken token)
     {
-        if (HoldsLeadership || Volatile.Read(ref _disposed) != 0 || token.IsCancellationRequested)
+        if (HoldsLeadership || Volatile.Read(ref _disposed) != 0 || token.IsCancellationRequested || snapshotSends.SentWithin(Options.RequestTimeout))
         {
             return ValueTask.CompletedTask;
         }
 
-        // Only when the members that do answer make a majority with this one: a cold or lagging follower at start-up,
-        // when nobody has answered yet, is left alone.
-        var remotes = _cluster.Members.Count(m => m.IsRemote);
-        var silent = responses.SilentFor(Options.StalledLeaderAfter).Where(m => m.IsRemote).ToList();
-        if ((remotes - silent.Count + 1) * 2 <= remotes + 1)
+        foreach (var member in responses.HoldingUpRounds(TimeSpan.FromMilliseconds(Options.UpperElectionTimeoutMs), Options.StalledLeaderAfter, _cluster.Members.Count))
         {
-            return ValueTask.CompletedTask;
-        }
-
-        foreach (var member in silent)
-        {
-            if (MemberConnection.Drop(member))
+            if (member.IsRemote && MemberConnection.Drop(member))
             {
                 LogSilentMemberDropped(_logger, Options.NodeId, member.EndPoint?.ToString() ?? "?");
             }
@@ -304,10 +301,30 @@ public sealed partial class RaftNode : IAsyncDisposable
             }
 
             LogLeaderChanged(_logger, Options.NodeId, leader.EndPoint?.ToString() ?? "?", !leader.IsRemote, _cluster.Term);
+            _ = GiveUpForwardsToFormerLeadersAsync(leader);
             if (!leader.IsRemote)
             {
                 _ = CommitTermStartAsync(_cluster.Term);
             }
+        }
+    }
+
+    /// <summary>Forwarded calls still waiting on a former leader are sent again to this one (<see cref="ForwardBatcher.LeaderIs"/>).</summary>
+    private async Task GiveUpForwardsToFormerLeadersAsync(IClusterMember leader)
+    {
+        try
+        {
+            var api = leader is RaftClusterMember { IsRemote: true } remote
+                ? await LeaderForwarder.ApiAddressAsync(remote, CancellationToken.None).ConfigureAwait(false)
+                : Options.ApiAddress;
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                _batcher.LeaderIs(api);
+            }
+        }
+        catch (Exception e) when (e is LeaderUnavailableException or OperationCanceledException or ObjectDisposedException or DotNext.Net.Cluster.MemberUnavailableException)
+        {
+            LogMetadataFailed(_logger, leader.EndPoint?.ToString() ?? "?", e.Message);
         }
     }
 
@@ -398,7 +415,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Manager {NodeId}: this DotNext build has no client connection field to close; a stalled leader is given up on only when it stalls mid-append")]
     private static partial void LogNoConnectionDrop(ILogger logger, string nodeId);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Manager {NodeId} leads without a lease: closed the connection to {Member}, which has not answered for too long")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Manager {NodeId} leads without a lease: closed the connection to {Member}, which holds up a replication round the others have answered")]
     private static partial void LogSilentMemberDropped(ILogger logger, string nodeId, string member);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Manager {NodeId}: no leader")]
