@@ -126,6 +126,30 @@ public sealed class SaveLoadTests : IClassFixture<BusyboxFixture>, IDisposable
     }
 
     [Fact]
+    public async Task Images_without_a_readable_created_time_list_beside_dated_ones()
+    {
+        var empty = _temp.Combine("empty-tree");
+        Directory.CreateDirectory(empty);
+        var (layer, diffId) = await LayerFiles.PackAsync(empty, LayerSource.Directory);
+        var store = StoreFiles.Open(_temp.Combine("store"));
+        await store.ImportAsync(new ImportRequest(_busybox.Rootfs, "dated", [], null));
+        foreach (var (name, created) in new[] { ("undated", ""), ("garbled", "\"created\":\"not a time\",") })
+        {
+            var config = Encoding.UTF8.GetBytes($$$"""{"architecture":"amd64","os":"linux",{{{created}}}"config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["{{{diffId}}}"]}}""");
+            var archive = _temp.Combine(name + ".tar");
+            StoreFiles.WriteTar(archive, [("l/layer.tar", layer), ("c.json", config),
+                ("manifest.json", Encoding.UTF8.GetBytes($"[{{\"Config\":\"c.json\",\"RepoTags\":[\"{name}:1\"],\"Layers\":[\"l/layer.tar\"]}}]"))]);
+            await store.LoadAsync(archive);
+        }
+
+        var images = await store.ListAsync();
+
+        Assert.Equal(["dated:latest", "garbled:1", "undated:1"], images.SelectMany(i => i.References).Order(StringComparer.Ordinal));
+        Assert.NotNull(images.Single(i => i.References.Contains("dated:latest")).Created);
+        Assert.All(images.Where(i => !i.References.Contains("dated:latest")), i => Assert.Null(i.Created));
+    }
+
+    [Fact]
     public async Task A_gzip_compressed_archive_loads()
     {
         var source = StoreFiles.Open(_temp.Combine("source"));
