@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Proto.Manager.V1;
+using ClusterKit.Shared.Remote;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -35,14 +36,14 @@ public static class JoinCalls
         }
 
         var roleName = application.Role == Proto.Manager.V1.NodeRole.Manager ? "manager" : "worker";
-        var pinned = await FetchPinnedRootAsync(remote, joinToken, "ck cluster join-token " + roleName, cancellationToken).ConfigureAwait(false);
+        var pinned = await FetchPinnedRootAsync(remote, joinToken, "ck cluster join-token " + roleName, time, cancellationToken).ConfigureAwait(false);
         var clusterId = ClusterIdOf(pinned);
         using var channel = GrpcChannel.ForAddress("https://" + remote, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler { SslOptions = TlsOptionsFactory.CreateJoinClientOptions(pinned, clusterId, time) },
         });
         var ca = new NodeCa.NodeCaClient(channel);
-        var role = await CallAsync(remote, () => ca.TokenRoleAsync(new TokenRoleRequest { Token = application.Token }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        var role = await CallAsync(remote, () => ca.TokenRoleAsync(new TokenRoleRequest { Token = application.Token }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, time, cancellationToken).ConfigureAwait(false);
         if (role.Role != application.Role)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, application.WrongTokenMessage));
@@ -59,7 +60,9 @@ public static class JoinCalls
                 ApiAddress = application.ApiAddress,
             },
             deadline: Deadline(),
-            cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+            cancellationToken: cancellationToken).ResponseAsync,
+            time,
+            cancellationToken).ConfigureAwait(false);
         var certificate = NodeKey.WithCertificate(key, issued.CertificatePem);
         var trust = TrustBundle.Of(issued.RootCertificatesPem.Select(pem => X509Certificate2.CreateFromPem(pem)));
         return new NodeCredentials(certificate, trust);
@@ -67,7 +70,7 @@ public static class JoinCalls
 
     /// <summary>The roots the remote manager sends, before trusting it: only the one the token pins is used.</summary>
     /// <param name="tokenCommand">The command that prints a current token of this role, for the error.</param>
-    public static async Task<X509Certificate2> FetchPinnedRootAsync(string remote, JoinToken joinToken, string tokenCommand, CancellationToken cancellationToken)
+    public static async Task<X509Certificate2> FetchPinnedRootAsync(string remote, JoinToken joinToken, string tokenCommand, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(joinToken);
 #pragma warning disable CA5359 // The token's CA digest, not this handshake, decides whom to trust (checked below).
@@ -75,7 +78,7 @@ public static class JoinCalls
 #pragma warning restore CA5359
         using var channel = GrpcChannel.ForAddress("https://" + remote, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { SslOptions = acceptAny } });
         var ca = new NodeCa.NodeCaClient(channel);
-        var roots = await CallAsync(remote, () => ca.GetRootCertificatesAsync(new GetRootCertificatesRequest(), deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        var roots = await CallAsync(remote, () => ca.GetRootCertificatesAsync(new GetRootCertificatesRequest(), deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, time, cancellationToken).ConfigureAwait(false);
         var certificates = roots.RootCertificatesPem.Select(pem => X509Certificate2.CreateFromPem(pem)).ToList();
         var pinned = certificates.FirstOrDefault(joinToken.Pins);
         return pinned ?? throw new RpcException(new Status(
@@ -94,21 +97,40 @@ public static class JoinCalls
             ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the cluster's root certificate '{root.Subject}' names no cluster (O=<cluster id>)"));
     }
 
-    /// <summary>Runs a call to the manager at <paramref name="remote"/>; a failure says which manager and whether it refused or did not answer.</summary>
-    public static async Task<T> CallAsync<T>(string remote, Func<Task<T>> call)
+    /// <summary>How long a join waits out elections (a call refused with <see cref="ElectionUnderWay"/>) before it gives up.</summary>
+    public static readonly TimeSpan ElectionPatience = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan ElectionRetryDelay = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Runs a call to the manager at <paramref name="remote"/>; a failure says which manager and whether it refused or did
+    /// not answer. A call refused only because an election was under way (a join right after another manager's join
+    /// starts one) is sent again for up to <see cref="ElectionPatience"/>: every call of a join may be repeated (a
+    /// certificate asked again with the same key gets the same node).
+    /// </summary>
+    public static async Task<T> CallAsync<T>(string remote, Func<Task<T>> call, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        try
+        ArgumentNullException.ThrowIfNull(time);
+        var started = time.GetTimestamp();
+        while (true)
         {
-            return await call().ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
-        {
-            throw new RpcException(new Status(e.StatusCode, $"the manager at {remote} did not answer: {e.Status.Detail}"));
-        }
-        catch (RpcException e)
-        {
-            throw new RpcException(new Status(e.StatusCode, $"the manager at {remote} refused the join: {e.Status.Detail}"));
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            catch (RpcException e) when (ElectionUnderWay.IsMarked(e) && time.GetElapsedTime(started) < ElectionPatience)
+            {
+                await Task.Delay(ElectionRetryDelay, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                throw new RpcException(new Status(e.StatusCode, $"the manager at {remote} did not answer: {e.Status.Detail}"));
+            }
+            catch (RpcException e)
+            {
+                throw new RpcException(new Status(e.StatusCode, $"the manager at {remote} refused the join: {e.Status.Detail}"));
+            }
         }
     }
 }

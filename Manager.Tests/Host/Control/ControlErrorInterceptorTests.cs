@@ -3,6 +3,7 @@ using ClusterKit.Manager.Ca;
 using ClusterKit.Manager.Host.Control;
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;
+using ClusterKit.Shared.Remote;
 using Grpc.Core;
 
 namespace ClusterKit.Manager.Tests.Host.Control;
@@ -25,6 +26,24 @@ public sealed class ControlErrorInterceptorTests
 
         Assert.Equal(StatusCode.Unavailable, status.StatusCode);
         Assert.StartsWith("no leader: 1 of 3 managers reachable, 2 needed", status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_a_refusal_during_an_election_is_marked_for_a_retry()
+    {
+        var all = OneOfThree.Select(m => m with { Reachable = true }).ToArray();
+
+        var election = ControlErrorInterceptor.ExceptionFor(new LeaderUnavailableException("no leader is elected"), callCancelled: false, () => all);
+        var quorumLost = ControlErrorInterceptor.ExceptionFor(new LeaderUnavailableException("no leader is elected"), callCancelled: false, () => OneOfThree);
+        var timedOut = ControlErrorInterceptor.ExceptionFor(new TimeoutException(), callCancelled: false, () => all);
+        var conflict = ControlErrorInterceptor.ExceptionFor(new StoreConflictException("node x changed"), callCancelled: false, () => all);
+
+        Assert.True(ElectionUnderWay.IsMarked(election));
+        Assert.False(ElectionUnderWay.IsMarked(quorumLost));
+        Assert.False(ElectionUnderWay.IsMarked(timedOut)); // a write that timed out may still commit: not blindly repeated
+        Assert.False(ElectionUnderWay.IsMarked(conflict));
+        Assert.True(ElectionUnderWay.IsMarked(NoLeader.Refusal(all)));
+        Assert.False(ElectionUnderWay.IsMarked(NoLeader.Refusal(OneOfThree)));
     }
 
     [Fact]

@@ -122,7 +122,7 @@ internal sealed partial class ClusterControlService(
         }
         catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
+            throw NoLeader.Refusal(raft.Members);
         }
 
         if (stored is null)
@@ -161,7 +161,7 @@ internal sealed partial class ClusterControlService(
         }
         catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
+            throw NoLeader.Refusal(raft.Members);
         }
     }
 

@@ -2,6 +2,7 @@ using ClusterKit.Manager.Ca;
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;
+using ClusterKit.Shared.Remote;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -65,13 +66,26 @@ internal sealed partial class ControlErrorInterceptor(RaftMemberSlot member, ILo
 
     private RpcException Map(Exception error, ServerCallContext context)
     {
-        var status = StatusFor(error, context.CancellationToken.IsCancellationRequested, () => member.CurrentCluster() is null ? [] : member.Node.Members);
-        if (status.StatusCode == StatusCode.Internal)
+        var mapped = ExceptionFor(error, context.CancellationToken.IsCancellationRequested, () => member.CurrentCluster() is null ? [] : member.Node.Members);
+        if (mapped.StatusCode == StatusCode.Internal)
         {
             LogUnexpected(logger, context.Method, error);
         }
 
-        return new RpcException(status);
+        return mapped;
+    }
+
+    /// <summary>
+    /// <see cref="StatusFor"/> as the exception the call ends with: a refusal for want of a leader while a majority
+    /// answers is marked <see cref="ElectionUnderWay"/>, so that a client may send it again in a moment.
+    /// </summary>
+    internal static RpcException ExceptionFor(Exception error, bool callCancelled, Func<IReadOnlyList<RaftMemberView>> members)
+    {
+        IReadOnlyList<RaftMemberView>? seen = null;
+        var status = StatusFor(error, callCancelled, () => seen ??= members());
+        return error is LeaderUnavailableException or QuorumUnreachableException or NotLeaderException && NoLeader.IsElection(seen ?? [])
+            ? new RpcException(status, ElectionUnderWay.Trailers())
+            : new RpcException(status);
     }
 
     /// <summary>The status of an exception a control call let escape (pure; the members are read only for a missing leader).</summary>

@@ -111,7 +111,7 @@ internal sealed class LeaderCalls(RaftMemberSlot member, ManagerTlsSlot tlsSlot)
         var status = await raft.GetStatusAsync(token);
         if (string.IsNullOrEmpty(status.LeaderApiAddress))
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
+            throw NoLeader.Refusal(raft.Members);
         }
 
         return Channel(status.LeaderApiAddress);

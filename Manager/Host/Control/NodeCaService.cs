@@ -187,7 +187,7 @@ internal sealed partial class NodeCaService(RaftMemberSlot member, DataKeyring k
         }
         catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
+            throw NoLeader.Refusal(raft.Members);
         }
 
         return stored is null
@@ -229,7 +229,7 @@ internal sealed partial class NodeCaService(RaftMemberSlot member, DataKeyring k
         }
         catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
+            throw NoLeader.Refusal(raft.Members);
         }
     }
 

@@ -176,7 +176,7 @@ internal sealed partial class NodeControlService(RaftMemberSlot member, LeaderCa
             }
             catch (LeaderUnavailableException)
             {
-                throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
+                throw NoLeader.Refusal(raft.Members);
             }
         }
     }
@@ -216,7 +216,7 @@ internal sealed partial class NodeControlService(RaftMemberSlot member, LeaderCa
         }
         catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
+            throw NoLeader.Refusal(raft.Members);
         }
 
         var (node, error) = NodeLookup.Find(nodes, name);
@@ -235,7 +235,7 @@ internal sealed partial class NodeControlService(RaftMemberSlot member, LeaderCa
         }
         catch (LeaderUnavailableException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, NoLeader.Describe(raft.Members)));
+            throw NoLeader.Refusal(raft.Members);
         }
     }
 
