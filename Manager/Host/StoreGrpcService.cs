@@ -1,6 +1,7 @@
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Raft;
+using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
 using Grpc.Core;
 
@@ -9,6 +10,8 @@ namespace ClusterKit.Manager.Host;
 /// <summary>The store API on every manager: writes from anywhere, forwarded writes on the leader, reads, status.</summary>
 internal sealed partial class StoreGrpcService(RaftMemberSlot member, ILogger<StoreGrpcService> logger) : StoreService.StoreServiceBase
 {
+    private static readonly string ReadableTables = string.Join(", ", StoreTables.All.Where(t => t.Table != Table.Clusters).Select(t => t.Name));
+
     private RaftNode Node
     {
         get
@@ -114,7 +117,7 @@ internal sealed partial class StoreGrpcService(RaftMemberSlot member, ILogger<St
         // The cluster object holds the CA's signing key: it is read through ClusterService.Inspect, without the key.
         if (request.Table is Table.Unspecified or Table.Clusters || !Enum.IsDefined(request.Table))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"get: table {request.Table} is unknown; allowed: nodes, services, tasks, networks, secrets, configs, kv"));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"get: table {request.Table} is unknown; allowed: {ReadableTables}"));
         }
 
         if (string.IsNullOrEmpty(request.Id))

@@ -17,6 +17,9 @@ public static class StoreTables
         ConfigTable.Descriptor,
         KvTable.Descriptor,
         ClusterTable.Descriptor,
+        RegistryBlobLinkTable.Descriptor,
+        RegistryManifestTable.Descriptor,
+        RegistryTagTable.Descriptor,
     ];
 
     private static readonly Dictionary<Type, StoreTable> ByType = All.ToDictionary(t => t.ObjectType);

@@ -1,0 +1,81 @@
+using ClusterKit.Manager.Store;
+using ClusterKit.Manager.Store.Tables;
+using ClusterKit.Proto.Manager.V1;
+using Google.Protobuf;
+
+namespace ClusterKit.Manager.Tests.Store.Tables;
+
+public sealed class RegistryTablesTests
+{
+    private const string LayerA = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    private const string LayerB = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    private const string ManifestM = "sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+
+    private static RegistryBlobLink Link(string repository, string digest) =>
+        new() { Id = RegistryTables.DigestKey(repository, digest), Repository = repository, Digest = digest, Size = 10 };
+
+    private static RegistryTag Tag(string repository, string tag, string digest) =>
+        new() { Id = RegistryTables.TagKey(repository, tag), Repository = repository, Tag = tag, ManifestDigest = digest };
+
+    private static MemoryStore StoreWithTwoRepositories()
+    {
+        var store = new MemoryStore();
+        store.Update(tx =>
+        {
+            tx.Create(Link("library/busybox", LayerA));
+            tx.Create(Link("library/busybox", LayerB));
+            tx.Create(Link("team/app", LayerA));
+            tx.Create(new RegistryManifest
+            {
+                Id = RegistryTables.DigestKey("library/busybox", ManifestM),
+                Repository = "library/busybox",
+                Digest = ManifestM,
+                MediaType = "application/vnd.oci.image.manifest.v1+json",
+                Content = ByteString.CopyFromUtf8("{}"),
+                References = { LayerA, LayerB },
+            });
+            tx.Create(Tag("library/busybox", "latest", ManifestM));
+            tx.Create(Tag("library/busybox", "1.36", ManifestM));
+            tx.Create(Tag("library/busybox-extra", "latest", ManifestM));
+        });
+        return store;
+    }
+
+    [Fact]
+    public void Blobs_manifests_and_tags_are_found_by_repository_and_by_digest()
+    {
+        var store = StoreWithTwoRepositories();
+
+        store.View(tx =>
+        {
+            Assert.Equal([LayerA, LayerB], tx.Find(RegistryBlobLinkTable.ByRepository("library/busybox")).Select(l => l.Digest));
+            Assert.Equal(["library/busybox", "team/app"], tx.Find(RegistryBlobLinkTable.ByDigest(LayerA)).Select(l => l.Repository));
+            Assert.Equal(ManifestM, Assert.Single(tx.Find(RegistryManifestTable.ByDigest(ManifestM))).Digest);
+            Assert.Equal(["1.36", "latest"], tx.Find(RegistryTagTable.ByRepository("library/busybox")).Select(t => t.Tag));
+
+            // A prefix of a repository name is another repository: its tag is not the manifest's in library/busybox.
+            Assert.Equal(["1.36", "latest"], tx.Find(RegistryTagTable.ByManifest("library/busybox", ManifestM)).Select(t => t.Tag));
+            Assert.Empty(tx.Find(RegistryTagTable.ByManifest("team/app", ManifestM)));
+            return 0;
+        });
+    }
+
+    [Fact]
+    public void A_retagged_manifest_loses_the_tag_and_a_restored_snapshot_keeps_every_row_and_index()
+    {
+        var store = StoreWithTwoRepositories();
+        store.Update(tx => tx.Put(Tag("library/busybox", "latest", LayerB)));
+
+        var restored = new MemoryStore();
+        restored.Restore(store.CreateSnapshot());
+
+        restored.View(tx =>
+        {
+            Assert.Equal(["1.36"], tx.Find(RegistryTagTable.ByManifest("library/busybox", ManifestM)).Select(t => t.Tag));
+            Assert.Equal(3, tx.Count<RegistryBlobLink>());
+            Assert.Equal("{}", tx.Get<RegistryManifest>(RegistryTables.DigestKey("library/busybox", ManifestM))!.Content.ToStringUtf8());
+            Assert.Equal(["library/busybox", "team/app"], tx.Find(RegistryBlobLinkTable.ByDigest(LayerA)).Select(l => l.Repository));
+            return 0;
+        });
+    }
+}
