@@ -102,7 +102,9 @@ public sealed partial class ImageStore
             var (running, owner) = _state.Downloads.Join(digest, () => DownloadAsync(digest, download, cancellationToken));
             try
             {
-                var added = await running.WaitAsync(cancellationToken);
+                // The owner awaits its own download to the end (it stops on the same token), so that a
+                // blob it renamed into place is always counted as added; others stop waiting when cancelled.
+                var added = owner ? await running : await running.WaitAsync(cancellationToken);
                 return owner && added;
             }
             catch (Exception) when (!owner && attempt == 0 && !cancellationToken.IsCancellationRequested)
