@@ -5,7 +5,8 @@
 #   scripts/setup.sh --interop  also Debian's docker.io (dockerd, containerd, runc) for the image interop tests
 set -euo pipefail
 
-packages=(busybox-static nftables iproute2 gcc libc6-dev make curl ca-certificates procps util-linux kmod file faketime skopeo)
+# docker-registry (CNCF distribution 2.8): the reference registry the image push/pull tests start on their own port.
+packages=(busybox-static nftables iproute2 gcc libc6-dev make curl ca-certificates procps util-linux kmod file faketime skopeo docker-registry)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(crun runc hyperfine)
 fi
@@ -24,6 +25,11 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The package enables a registry service on :5000; tests start their own, so only that unit is stopped and disabled.
+  if [[ " ${missing[*]} " == *" docker-registry "* ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl stop docker-registry 2>/dev/null || true
+    systemctl disable docker-registry 2>/dev/null || true
+  fi
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

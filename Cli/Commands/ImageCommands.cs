@@ -18,6 +18,8 @@ internal static class ImageCommands
         image.Subcommands.Add(Tag());
         image.Subcommands.Add(Save());
         image.Subcommands.Add(Load());
+        image.Subcommands.Add(Push());
+        image.Subcommands.Add(Pull());
         return image;
     }
 
@@ -185,6 +187,37 @@ internal static class ImageCommands
                 Console.WriteLine($"Loaded image: {reference}");
             }
 
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Push()
+    {
+        var reference = new Argument<string>("image") { Description = "NAME[:TAG] in this worker's store" };
+        var registry = new Option<string?>("--registry") { Description = "The registry as HOST:PORT (replaces the registry the name gives)" };
+        var command = new Command("push", "Push an image to a registry; blobs it already holds are skipped") { reference, registry };
+        command.SetAction(async (result, ct) =>
+        {
+            var local = result.GetValue(reference)!;
+            using var worker = CliContext.Connect(result);
+            using var call = worker.Images.Push(new PushImageRequest { Reference = local, Target = RegistryReferences.On(local, result.GetValue(registry)) }, cancellationToken: ct);
+            await TransferProgress.ShowAsync(call.ResponseStream, "pushed", ct);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Pull()
+    {
+        var reference = new Argument<string>("reference") { Description = "HOST:PORT/NAME[:TAG|@DIGEST], or NAME with --registry" };
+        var registry = new Option<string?>("--registry") { Description = "The registry as HOST:PORT" };
+        var command = new Command("pull", "Pull an image from a registry into this worker's store") { reference, registry };
+        command.SetAction(async (result, ct) =>
+        {
+            using var worker = CliContext.Connect(result);
+            using var call = worker.Images.Pull(new PullImageRequest { Reference = RegistryReferences.On(result.GetValue(reference)!, result.GetValue(registry)) }, cancellationToken: ct);
+            await TransferProgress.ShowAsync(call.ResponseStream, "pulled", ct);
             return 0;
         });
         return command;

@@ -2,6 +2,7 @@ using ClusterKit.Shared.Parsing;
 using ClusterKit.Shared.Remote;
 using ClusterKit.Worker.Containers;
 using ClusterKit.Worker.Images;
+using ClusterKit.Worker.Images.Distribution;
 using ClusterKit.Worker.Networking;
 using ClusterKit.Worker.Runtime;
 using Grpc.Core;
@@ -72,6 +73,7 @@ internal sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterc
             ImageErrorKind.Conflict or ImageErrorKind.Ambiguous => StatusCode.FailedPrecondition,
             _ => StatusCode.InvalidArgument,
         },
+        RegistryException registry => registry.IsNotFound ? StatusCode.NotFound : registry.StatusCode is null ? StatusCode.Unavailable : StatusCode.FailedPrecondition,
         NetworkingException => StatusCode.FailedPrecondition,
         ContainerStartException => StatusCode.FailedPrecondition,
         SpecFormatException or ArgumentException or FormatException => StatusCode.InvalidArgument,

@@ -1,12 +1,14 @@
 using ClusterKit.Proto.Worker.V1;
 using ClusterKit.Worker.Containers;
+using System.Threading.Channels;
 using ClusterKit.Worker.Images;
+using ClusterKit.Worker.Images.Distribution;
 using Grpc.Core;
 
 namespace ClusterKit.Worker.Api;
 
 /// <summary>The Images service of the local API, onto the worker's image store.</summary>
-internal sealed class ImagesApi(IImageStore images, ContainerManager containers) : Proto.Worker.V1.Images.ImagesBase
+internal sealed class ImagesApi(IImageStore images, ContainerManager containers, ImageDistribution distribution) : Proto.Worker.V1.Images.ImagesBase
 {
     public override async Task<ImageInfo> Import(ImportImageRequest request, ServerCallContext context) =>
         ImageMapping.ToProto(await images.ImportAsync(
@@ -43,5 +45,76 @@ internal sealed class ImagesApi(IImageStore images, ContainerManager containers)
         var response = new LoadImagesResponse();
         response.Loaded.AddRange(await images.LoadAsync(request.InputPath, context.CancellationToken));
         return response;
+    }
+
+    public override Task Push(PushImageRequest request, IServerStreamWriter<ImageTransferEvent> responseStream, ServerCallContext context) =>
+        StreamAsync(responseStream, async progress =>
+        {
+            var pushed = await distribution.PushAsync(request.Reference, request.Target, progress, context.CancellationToken);
+            return new ImageTransferSummary
+            {
+                Reference = pushed.Reference,
+                Digest = pushed.ManifestDigest,
+                Transferred = pushed.Uploaded,
+                Skipped = pushed.Existing + pushed.Mounted,
+                Bytes = pushed.BytesUploaded,
+            };
+        }, context.CancellationToken);
+
+    public override Task Pull(PullImageRequest request, IServerStreamWriter<ImageTransferEvent> responseStream, ServerCallContext context) =>
+        StreamAsync(responseStream, async progress =>
+        {
+            var pulled = await distribution.PullAsync(request.Reference, progress, context.CancellationToken);
+            return new ImageTransferSummary
+            {
+                Reference = request.Reference,
+                Digest = pulled.Digest,
+                ImageId = pulled.Image.Id,
+                Transferred = pulled.Downloaded,
+                Skipped = pulled.Present,
+                Bytes = pulled.BytesDownloaded,
+            };
+        }, context.CancellationToken);
+
+    /// <summary>
+    /// Runs a transfer whose progress comes from several blob tasks at once; one writer drains the
+    /// events into the response (a gRPC stream takes one write at a time), then sends the summary.
+    /// </summary>
+    private static async Task StreamAsync(IServerStreamWriter<ImageTransferEvent> responseStream, Func<IProgress<BlobProgress>, Task<ImageTransferSummary>> transfer, CancellationToken cancellationToken)
+    {
+        var events = Channel.CreateUnbounded<BlobProgress>(new UnboundedChannelOptions { SingleReader = true });
+        var writer = Task.Run(async () =>
+        {
+            await foreach (var e in events.Reader.ReadAllAsync(cancellationToken))
+            {
+                await responseStream.WriteAsync(new ImageTransferEvent { Blob = ToProto(e) }, cancellationToken);
+            }
+        }, cancellationToken);
+        ImageTransferSummary summary;
+        try
+        {
+            summary = await transfer(new ChannelProgress(events.Writer));
+        }
+        finally
+        {
+            events.Writer.TryComplete();
+            await writer;
+        }
+
+        await responseStream.WriteAsync(new ImageTransferEvent { Summary = summary }, cancellationToken);
+    }
+
+    private static BlobTransfer ToProto(BlobProgress progress) => new()
+    {
+        Digest = progress.Digest,
+        Role = progress.Role.ToString().ToLowerInvariant(),
+        BytesDone = progress.BytesDone,
+        BytesTotal = progress.BytesTotal,
+        State = progress.State.ToString().ToLowerInvariant(),
+    };
+
+    private sealed class ChannelProgress(ChannelWriter<BlobProgress> writer) : IProgress<BlobProgress>
+    {
+        public void Report(BlobProgress value) => writer.TryWrite(value);
     }
 }

@@ -3,6 +3,7 @@ using ClusterKit.Worker.Cgroups;
 using ClusterKit.Worker.Containers;
 using ClusterKit.Worker.Host;
 using ClusterKit.Worker.Images;
+using ClusterKit.Worker.Images.Distribution;
 using ClusterKit.Worker.Images.Store;
 using ClusterKit.Worker.Networking;
 using ClusterKit.Worker.Runtime;
@@ -21,11 +22,15 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<ICgroupManager>(sp => CgroupManager.Detect(
             new CgroupOptions { ParentName = Options(sp).CgroupParent },
             sp.GetRequiredService<ILogger<CgroupManager>>()));
-        services.AddSingleton<IImageStore>(sp => new ImageStore(
+        services.AddSingleton(sp => new ImageStore(
             new ImageStoreOptions { Root = Options(sp).ImagesDirectory, MaxUnpackedBytes = Options(sp).MaxUnpackedBytes },
             sp.GetRequiredService<ISystemCalls>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ImageStore>>()));
+        services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
+
+        // Plain HTTP to the registry a reference names until the cluster registry's TLS settings come.
+        services.AddSingleton(sp => new ImageDistribution(sp.GetRequiredService<ImageStore>(), new RegistryConnector(new SocketsHttpHandler())));
         services.AddSingleton(sp => new ContainerRuntime(
             sp.GetRequiredService<ISystemCalls>(),
             sp.GetRequiredService<ICgroupManager>(),

@@ -16,7 +16,7 @@ namespace ClusterKit.Worker.Images.Store;
 /// layers, and only then replaces index.json and names.json. If it fails, the blobs and layers it
 /// added are taken back and the catalog is left as it was.
 /// </summary>
-public sealed class ImageStore : IImageStore
+public sealed partial class ImageStore : IImageStore
 {
     // One lock and one live catalog per data root, shared by every ImageStore opened on it in this process.
     private static readonly Dictionary<string, SharedState> States = new(StringComparer.Ordinal);
@@ -434,7 +434,9 @@ public sealed class ImageStore : IImageStore
         {
             if (parsed.Digest is not null)
             {
+                // A digest names a manifest here, or (recorded as a name by a pull) an index the image was chosen from.
                 return catalog.Images.TryGetValue(parsed.Digest, out var pinned)
+                    || (catalog.Names.TryGetValue(parsed.Canonical, out var chosen) && catalog.Images.TryGetValue(chosen, out pinned))
                     ? pinned
                     : throw new ImageStoreException(ImageErrorKind.NotFound, $"no such image: {parsed}");
             }
@@ -594,7 +596,8 @@ public sealed class ImageStore : IImageStore
         var blobs = catalog.Images.Values.SelectMany(i => i.Blobs).ToHashSet(StringComparer.Ordinal);
         var diffIds = catalog.Images.Values.SelectMany(i => i.Config.RootFileSystem.DiffIds).ToHashSet(StringComparer.Ordinal);
         var deletedBlobs = 0;
-        foreach (var blob in _blobs.All().Where(b => !blobs.Contains(b)).ToList())
+        // Blobs a push or pull holds are not garbage yet: a pull registers its image only after downloading them.
+        foreach (var blob in _blobs.All().Where(b => !blobs.Contains(b) && !_state.Pins.IsPinned(b)).ToList())
         {
             _blobs.Delete(blob);
             deletedBlobs++;
@@ -629,6 +632,12 @@ public sealed class ImageStore : IImageStore
         }
 
         public SemaphoreSlim Lock { get; } = new(1, 1);
+
+        /// <summary>Blobs in use by pushes and pulls of this process.</summary>
+        public BlobPins Pins { get; } = new();
+
+        /// <summary>Blob downloads running in this process, one per digest.</summary>
+        public BlobDownloads Downloads { get; } = new();
 
         public void Dispose()
         {
