@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 
 namespace ClusterKit.Worker.Images.Tests.Distribution;
 
@@ -37,7 +38,7 @@ internal sealed class FakeRegistry : HttpMessageHandler
 
     public static HttpResponseMessage Error(HttpStatusCode status, string code, string message) => new(status)
     {
-        Content = new StringContent($"{{\"errors\":[{{\"code\":\"{code}\",\"message\":\"{message}\",\"detail\":null}}]}}", Encoding.UTF8, "application/json"),
+        Content = new StringContent(JsonSerializer.Serialize(new { errors = new[] { new { code, message, detail = (string?)null } } }), Encoding.UTF8, "application/json"),
     };
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

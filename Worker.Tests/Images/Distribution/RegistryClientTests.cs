@@ -50,6 +50,19 @@ public sealed class RegistryClientTests : IDisposable
     }
 
     [Fact]
+    public async Task A_hostile_registrys_words_are_escaped_and_cut_before_anyone_prints_them()
+    {
+        var forged = "\u001b[2J\u001b[1;1Hblob unknown\nfake.test:5000: all good" + new string('x', 10_000);
+        _registry.Intercept = _ => FakeRegistry.Error(HttpStatusCode.NotFound, "BLOB_UNKNOWN\u001b[31m", forged);
+
+        var error = await Assert.ThrowsAsync<RegistryException>(() => _client.DownloadBlobAsync(Repository, Digests.Of("x"u8), 1, new MemoryStream(), null, default));
+
+        Assert.DoesNotContain(error.Message, char.IsControl);
+        Assert.StartsWith("registry fake.test:5000: BLOB_UNKNOWN\\x1b[31m (\\x1b[2J\\x1b[1;1Hblob unknown\\nfake.test:5000: all good", error.Message, StringComparison.Ordinal);
+        Assert.InRange(error.Message.Length, 200, 500);
+    }
+
+    [Fact]
     public async Task A_blob_whose_bytes_do_not_hash_to_its_digest_fails_after_streaming()
     {
         var digest = Digests.Of("the real bytes"u8);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using ClusterKit.Shared.Remote;
 
 namespace ClusterKit.Worker.Images.Distribution;
 
@@ -55,17 +56,26 @@ internal static class RegistryErrorBody
         string what;
         if (errors.Count > 0)
         {
-            what = string.Join("; ", errors.Select(e => e.Message.Length > 0 ? $"{e.Code} ({e.Message})" : e.Code));
+            what = string.Join("; ", errors.Select(e => e.Message.Length > 0 ? $"{Printable(e.Code)} ({Printable(e.Message)})" : Printable(e.Code)));
         }
         else
         {
             var text = Encoding.UTF8.GetString(body).Trim();
             var firstLine = text.Split('\n', 2)[0].Trim();
-            what = firstLine.Length == 0 ? "no error body" : firstLine.Length > 200 ? firstLine[..200] + "…" : firstLine;
+            what = firstLine.Length == 0 ? "no error body" : Printable(firstLine);
         }
 
         return new RegistryException($"registry {registry}: {what} on {operation}{Where(repository, digest)} (HTTP {(int)status})", status, errors);
     }
+
+    /// <summary>
+    /// The registry's own words as they may be shown on an operator's terminal: escaped (no ANSI escapes or newlines
+    /// from a hostile registry) and cut at <see cref="MaxTextLength"/> characters.
+    /// </summary>
+    private static string Printable(string text) => RemoteText.Escape(text.Length > MaxTextLength ? text[..MaxTextLength] + "…" : text);
+
+    /// <summary>How much of one code, message or first line of a body an error quotes.</summary>
+    public const int MaxTextLength = 200;
 
     /// <summary>", repository x, digest y" for what is known.</summary>
     public static string Where(string? repository, string? digest) =>
