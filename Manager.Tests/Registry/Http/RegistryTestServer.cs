@@ -25,6 +25,17 @@ internal sealed class RegistryTestServer : IAsyncDisposable
 
     public TestAccess Access => _app.Services.GetRequiredService<TestAccess>();
 
+    /// <summary>
+    /// Sends a request whose path reaches the server as given: HttpClient's Uri would fold <c>..</c> segments away
+    /// before a real server ever saw them, and this checks what the registry does when one arrives anyway.
+    /// </summary>
+    public Task<HttpContext> SendRawAsync(string method, string path) =>
+        _app.GetTestServer().SendAsync(context =>
+        {
+            context.Request.Method = method;
+            context.Request.Path = path;
+        });
+
     public static async Task<RegistryTestServer> StartAsync(string dataRoot)
     {
         var builder = WebApplication.CreateSlimBuilder();
