@@ -11,10 +11,15 @@ public sealed class BlobEndpointTests : RegistryEndpointTestBase
     public async Task The_API_check_answers_200_with_the_version_header()
     {
         using var response = await Client.GetAsync("/v2/");
+        using var withoutSlash = await Client.GetAsync("/v2");
+        using var head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v2/"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("registry/2.0", response.Header("Docker-Distribution-API-Version"));
         Assert.Equal("{}", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, withoutSlash.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal("registry/2.0", head.Header("Docker-Distribution-API-Version"));
     }
 
     [Fact]
