@@ -1,16 +1,7 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
-using ClusterKit.Manager.Registry.Http;
 using ClusterKit.Manager.Registry.Names;
 using ClusterKit.TestKit;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using static ClusterKit.Manager.Tests.Registry.Http.RegistryTestServer;
 
 namespace ClusterKit.Manager.Tests.Registry.Clients;
 
@@ -23,48 +14,19 @@ public sealed class SkopeoTests : IAsyncLifetime
     private const string Skopeo = "/usr/bin/skopeo";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
-    private TempDirectory Work { get; } = new("ck-registry-skopeo");
-    private WebApplication? _app;
-    private string _host = string.Empty;
-    private readonly List<string> _requests = [];
+    private KestrelRegistry? _registry;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(Work.Combine("data"));
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddRouting();
-        builder.Services.AddClusterKitRegistry(Work.Combine("data"));
-        builder.Services.AddSingleton<IRegistryAccess, TestAccess>();
-        _app = builder.Build();
-        _app.Use(async (context, next) =>
-        {
-            lock (_requests)
-            {
-                _requests.Add($"{context.Request.Method} {context.Request.Path}");
-            }
+    private KestrelRegistry Registry => _registry ?? throw new InvalidOperationException("the registry has not started");
 
-            await next(context);
-        });
-        RegistryEndpoints.Map(_app);
-        await _app.StartAsync();
-        _host = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Authority;
-    }
+    private TempDirectory Work => Registry.Work;
+
+    public async Task InitializeAsync() => _registry = await KestrelRegistry.StartAsync("ck-registry-skopeo");
 
     public async Task DisposeAsync()
     {
-        try
+        if (_registry is not null)
         {
-            if (_app is not null)
-            {
-                await _app.StopAsync();
-                await _app.DisposeAsync();
-            }
-        }
-        finally
-        {
-            Work.Dispose();
+            await _registry.DisposeAsync();
         }
     }
 
@@ -74,18 +36,18 @@ public sealed class SkopeoTests : IAsyncLifetime
         Assert.True(File.Exists(Skopeo), $"{Skopeo} is missing; scripts/setup.sh installs Debian's skopeo");
         var source = Work.Combine("source");
         var manifestDigest = OciLayout.Write(source, "v1", "hello from the cluster registry\n");
-        var remote = $"docker://{_host}/team/hello:v1";
+        var remote = $"docker://{Registry.Host}/team/hello:v1";
 
         var push = await RunAsync("copy", "--dest-tls-verify=false", $"oci:{source}:v1", remote);
         var inspect = await RunAsync("inspect", "--tls-verify=false", remote);
         var raw = await RunAsync("inspect", "--raw", "--tls-verify=false", remote);
         var pull = await RunAsync("copy", "--src-tls-verify=false", remote, $"oci:{Work.Combine("copy")}:v1");
-        var before = _requests.Count;
-        var again = await RunAsync("copy", "--dest-tls-verify=false", $"oci:{source}:v1", $"docker://{_host}/team/hello:v2");
-        var second = _requests.Skip(before).ToList();
+        var before = Registry.Requests.Count;
+        var again = await RunAsync("copy", "--dest-tls-verify=false", $"oci:{source}:v1", $"docker://{Registry.Host}/team/hello:v2");
+        var second = Registry.Requests.Skip(before).ToList();
 
         Assert.Equal(0, push.ExitCode);
-        Assert.Contains(_requests.Take(before), r => r.StartsWith("PATCH /v2/team/hello/blobs/uploads/", StringComparison.Ordinal));
+        Assert.Contains(Registry.Requests.Take(before), r => r.StartsWith("PATCH /v2/team/hello/blobs/uploads/", StringComparison.Ordinal));
         Assert.Equal(0, inspect.ExitCode);
         using var inspected = JsonDocument.Parse(inspect.Output);
         Assert.Equal(manifestDigest.ToString(), inspected.RootElement.GetProperty("Digest").GetString());

@@ -13,22 +13,6 @@ public sealed class RegistryException : Exception
         Detail = detail;
     }
 
-    public RegistryException()
-        : this(RegistryErrorCode.Unsupported, "the registry refused the request")
-    {
-    }
-
-    public RegistryException(string message)
-        : this(RegistryErrorCode.Unsupported, message)
-    {
-    }
-
-    public RegistryException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Code = RegistryErrorCode.Unsupported;
-    }
-
     public RegistryErrorCode Code { get; }
 
     public object? Detail { get; }
