@@ -250,6 +250,25 @@ public sealed class FileBlobStoreTests : IDisposable
         Assert.Null(await _store.GetSizeAsync(Digest.Of(content), _ct));
     }
 
+    [Fact]
+    public async Task Idle_uploads_are_purged_and_recent_ones_kept()
+    {
+        var idleSince = new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero);
+        var idle = await _store.StartUploadAsync("a", _ct);
+        var recent = await _store.StartUploadAsync("a", _ct);
+        await _store.AppendAsync(recent.Id, new MemoryStream([1, 2, 3]), null, null, _ct);
+        File.SetLastWriteTimeUtc(_root.Combine("uploads", idle.Id, "data"), idleSince.UtcDateTime.AddSeconds(-1));
+        File.SetLastWriteTimeUtc(_root.Combine("uploads", recent.Id, "data"), idleSince.UtcDateTime.AddSeconds(1));
+        Directory.CreateDirectory(_root.Combine("uploads", "not-an-upload"));
+
+        var purged = await _store.PurgeIdleUploadsAsync(idleSince, _ct);
+
+        Assert.Equal([idle.Id], purged);
+        Assert.Null(await _store.GetUploadAsync(idle.Id, _ct));
+        Assert.Equal(3, (await _store.GetUploadAsync(recent.Id, _ct))!.Offset);
+        Assert.True(Directory.Exists(_root.Combine("uploads", "not-an-upload")));
+    }
+
     private async Task<byte[]> ReadAllAsync(Digest digest)
     {
         await using var stream = _store.OpenRead(digest) ?? throw new InvalidOperationException($"{digest} is not stored");

@@ -245,6 +245,42 @@ public sealed class FileBlobStore : IBlobStore
         }
     }
 
+    public async Task<IReadOnlyList<string>> PurgeIdleUploadsAsync(DateTimeOffset idleSince, CancellationToken cancellationToken)
+    {
+        var purged = new List<string>();
+        foreach (var directory in Directory.EnumerateDirectories(_uploads))
+        {
+            var id = Path.GetFileName(directory);
+            if (UploadDirectory(id) is null)
+            {
+                continue;
+            }
+
+            var gate = LockFor(id);
+            if (!await gate.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            try
+            {
+                var data = new FileInfo(Path.Combine(directory, DataFile));
+                var lastWrite = data.Exists ? data.LastWriteTimeUtc : Directory.GetLastWriteTimeUtc(directory);
+                if (lastWrite < idleSince.UtcDateTime)
+                {
+                    DeleteUpload(id);
+                    purged.Add(id);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        return purged;
+    }
+
     /// <summary>The directory of an upload id, or null when the id is not a lowercase UUID (so never a path).</summary>
     private string? UploadDirectory(string id) =>
         Guid.TryParseExact(id, "D", out var guid) && guid.ToString("D") == id ? Path.Combine(_uploads, id) : null;

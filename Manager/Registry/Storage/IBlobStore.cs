@@ -43,4 +43,10 @@ public interface IBlobStore
 
     /// <summary>Deletes an upload; false when there was none.</summary>
     Task<bool> CancelUploadAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes uploads that received no bytes since <paramref name="idleSince"/> (clients that went away), skipping
+    /// any upload a request is writing to now. Returns the ids deleted.
+    /// </summary>
+    Task<IReadOnlyList<string>> PurgeIdleUploadsAsync(DateTimeOffset idleSince, CancellationToken cancellationToken);
 }
