@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using ClusterKit.Manager.Registry.Http;
 using ClusterKit.Manager.Registry.Manifests;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClusterKit.Manager.Tests.Registry.Http;
 
@@ -163,6 +164,20 @@ public sealed class ListingAndAccessEndpointTests : RegistryEndpointTestBase
 
         Assert.Equal(HttpStatusCode.Accepted, mount.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task Mapping_the_endpoints_without_an_access_decision_fails_at_start_up()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.Services.AddRouting();
+        builder.Services.AddClusterKitRegistry(Data.Path);
+        await using var app = builder.Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => RegistryEndpoints.Map(app));
+
+        Assert.StartsWith("the registry's services are missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(IRegistryAccess), error.Message, StringComparison.Ordinal);
     }
 
     private async Task TagAsync(string repository, string tag)

@@ -15,6 +15,11 @@ public static class RegistryEndpoints
     public static IEndpointConventionBuilder Map(IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
+        if (routes.ServiceProvider.GetService<IRegistryAccess>() is null || routes.ServiceProvider.GetService<RegistryRequestHandler>() is null)
+        {
+            throw new InvalidOperationException("the registry's services are missing: call AddClusterKitRegistry(dataRoot) and register an IRegistryAccess (who may read, push and delete)");
+        }
+
         return routes.Map("/v2/{**rest}", HandleAsync);
     }
 
