@@ -162,6 +162,24 @@ public sealed class FileBlobStoreTests : IDisposable
         Assert.Equal(10, (await _store.GetUploadAsync(upload.Id, _ct))!.Offset);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_upload_completes_to_its_bytes_after_a_chunk_was_taken_back(bool streamBreaks)
+    {
+        var content = RandomNumberGenerator.GetBytes(30_000);
+        var upload = await _store.StartUploadAsync("a", _ct);
+        await _store.AppendAsync(upload.Id, new MemoryStream(content[..10_000]), null, null, _ct);
+        var failed = streamBreaks
+            ? _store.AppendAsync(upload.Id, new BreakingStream(4000), null, null, _ct)
+            : _store.AppendAsync(upload.Id, new MemoryStream(RandomNumberGenerator.GetBytes(2000)), null, 5000, _ct);
+        await Assert.ThrowsAnyAsync<Exception>(() => failed);
+        await _store.AppendAsync(upload.Id, new MemoryStream(content[10_000..]), new ContentRange(10_000, 29_999), 20_000, _ct);
+
+        Assert.Equal(30_000, await _store.CompleteUploadAsync(upload.Id, Digest.Of(content), 30_000, _ct));
+        Assert.Equal(content, await ReadAllAsync(Digest.Of(content)));
+    }
+
     [Fact]
     public async Task The_same_content_completed_twice_is_one_blob()
     {
@@ -300,6 +318,7 @@ public sealed class FileBlobStoreTests : IDisposable
             }
 
             var n = Math.Min(count, _left);
+            RandomNumberGenerator.Fill(buffer.AsSpan(offset, n));
             _left -= n;
             return n;
         }

@@ -13,7 +13,8 @@ namespace ClusterKit.Manager.Registry.Storage;
 /// Blobs on a manager's disk. Layout under the root (directories 0700, files 0600):
 /// <c>blobs/ALGORITHM/XX/HEX</c> for committed blobs (XX the first two hex digits), and
 /// <c>uploads/UUID/data</c> plus <c>uploads/UUID/owner</c> for uploads in progress. An upload's bytes are hashed
-/// when it completes, fsynced, and renamed into <c>blobs/</c> only if they match; a rename is atomic, so a reader
+/// as they arrive (or, for an upload found on disk after a restart, from its file when it completes), fsynced,
+/// and renamed into <c>blobs/</c> only if they match; a rename is atomic, so a reader
 /// (or a restart) finds a whole, verified blob or none. Chunks of one upload are serialised by a lock per upload.
 /// </summary>
 public sealed class FileBlobStore : IBlobStore
@@ -25,7 +26,7 @@ public sealed class FileBlobStore : IBlobStore
 
     private readonly string _blobs;
     private readonly string _uploads;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _uploadLocks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
 
     public FileBlobStore(string root)
     {
@@ -106,6 +107,7 @@ public sealed class FileBlobStore : IBlobStore
         {
         }
 
+        _sessions[id] = UploadSession.Started();
         return new UploadStatus(id, owner, 0);
     }
 
@@ -131,8 +133,8 @@ public sealed class FileBlobStore : IBlobStore
     public async Task<UploadStatus> AppendAsync(string id, Stream content, ContentRange? range, long? contentLength, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var gate = LockFor(id);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var session = SessionFor(id);
+        await session.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var status = await GetUploadAsync(id, cancellationToken).ConfigureAwait(false) ?? throw Forget(id);
@@ -149,42 +151,45 @@ public sealed class FileBlobStore : IBlobStore
             long written;
             try
             {
-                written = await CopyAsync(content, file, cancellationToken).ConfigureAwait(false);
+                written = await CopyAsync(content, file, session.HashContinuing(status.Offset), cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
             catch
             {
                 file.SetLength(status.Offset);
+                session.Drop();
                 throw;
             }
 
             if (contentLength is { } expected && written != expected)
             {
                 file.SetLength(status.Offset);
+                session.Drop();
                 throw new RegistryException(
                     RegistryErrorCode.BlobUploadInvalid,
                     $"the chunk ended after {written} of the {expected} bytes its Content-Length announced; the upload still holds {status.Offset} bytes");
             }
 
+            session.Appended(written);
             return status with { Offset = status.Offset + written };
         }
         finally
         {
-            gate.Release();
+            session.Gate.Release();
         }
     }
 
     public async Task<long> CompleteUploadAsync(string id, Digest digest, long? size, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(digest);
-        var gate = LockFor(id);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var session = SessionFor(id);
+        await session.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             _ = await GetUploadAsync(id, cancellationToken).ConfigureAwait(false) ?? throw Forget(id);
             var directory = Path.Combine(_uploads, id);
             var dataPath = Path.Combine(directory, DataFile);
-            var (actual, length) = await HashAndSyncAsync(dataPath, digest, cancellationToken).ConfigureAwait(false);
+            var (actual, length) = await HashAndSyncAsync(dataPath, digest, session, cancellationToken).ConfigureAwait(false);
             if (size is { } expectedSize && length != expectedSize)
             {
                 DeleteUpload(id);
@@ -215,7 +220,7 @@ public sealed class FileBlobStore : IBlobStore
         }
         finally
         {
-            gate.Release();
+            session.Gate.Release();
         }
     }
 
@@ -226,13 +231,13 @@ public sealed class FileBlobStore : IBlobStore
             return false;
         }
 
-        var gate = LockFor(id);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var session = SessionFor(id);
+        await session.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (UploadDirectory(id) is not { } directory || !Directory.Exists(directory))
             {
-                _uploadLocks.TryRemove(id, out _);
+                Forget(id);
                 return false;
             }
 
@@ -241,7 +246,7 @@ public sealed class FileBlobStore : IBlobStore
         }
         finally
         {
-            gate.Release();
+            session.Gate.Release();
         }
     }
 
@@ -256,8 +261,8 @@ public sealed class FileBlobStore : IBlobStore
                 continue;
             }
 
-            var gate = LockFor(id);
-            if (!await gate.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+            var session = SessionFor(id);
+            if (!await session.Gate.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
@@ -274,7 +279,7 @@ public sealed class FileBlobStore : IBlobStore
             }
             finally
             {
-                gate.Release();
+                session.Gate.Release();
             }
         }
 
@@ -285,12 +290,17 @@ public sealed class FileBlobStore : IBlobStore
     private string? UploadDirectory(string id) =>
         Guid.TryParseExact(id, "D", out var guid) && guid.ToString("D") == id ? Path.Combine(_uploads, id) : null;
 
-    private SemaphoreSlim LockFor(string id) => UploadDirectory(id) is null ? throw UnknownUpload(id) : _uploadLocks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+    /// <summary>This process's session of an upload (made without a running hash for one found on disk).</summary>
+    private UploadSession SessionFor(string id) => UploadDirectory(id) is null ? throw UnknownUpload(id) : _sessions.GetOrAdd(id, _ => new UploadSession());
 
     /// <summary>Drops the lock made for an id that names no upload (so that made-up ids leave nothing behind).</summary>
     private RegistryException Forget(string id)
     {
-        _uploadLocks.TryRemove(id, out _);
+        if (_sessions.TryRemove(id, out var session))
+        {
+            session.Drop();
+        }
+
         return UnknownUpload(id);
     }
 
@@ -302,13 +312,16 @@ public sealed class FileBlobStore : IBlobStore
             Directory.Delete(directory, recursive: true);
         }
 
-        // The lock stays in the map while held by this caller; removing it is safe because the id is gone for good.
-        _uploadLocks.TryRemove(id, out _);
+        // The caller holds the session's lock; dropping the session is safe because the id is gone for good.
+        Forget(id);
     }
 
-    private static async Task<(Digest Actual, long Length)> HashAndSyncAsync(string path, Digest expected, CancellationToken cancellationToken)
+    /// <summary>
+    /// The digest of the upload's bytes under <paramref name="expected"/>'s algorithm, from the session's running
+    /// sha256 when it covers the whole file, else by reading the file; either way the file is fsynced first.
+    /// </summary>
+    private static async Task<(Digest Actual, long Length)> HashAndSyncAsync(string path, Digest expected, UploadSession session, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(expected.HashName);
         await using var file = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Open,
@@ -316,15 +329,23 @@ public sealed class FileBlobStore : IBlobStore
             Share = FileShare.Read,
             Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
         });
+        file.Flush(flushToDisk: true);
+        var length = file.Length;
+        var running = expected.Algorithm == Digest.Sha256 ? session.TakeSha256(length) : null;
+        session.Drop();
+        if (running is not null)
+        {
+            return (expected.WithHash(running), length);
+        }
+
+        using var hash = IncrementalHash.CreateHash(expected.HashName);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        long length = 0;
         try
         {
             int read;
             while ((read = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 hash.AppendData(buffer, 0, read);
-                length += read;
             }
         }
         finally
@@ -332,11 +353,11 @@ public sealed class FileBlobStore : IBlobStore
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        file.Flush(flushToDisk: true);
         return (expected.WithHash(hash.GetHashAndReset()), length);
     }
 
-    private static async Task<long> CopyAsync(Stream source, Stream destination, CancellationToken cancellationToken)
+    /// <summary>Copies the chunk, feeding <paramref name="hash"/> (when there is one) the same bytes.</summary>
+    private static async Task<long> CopyAsync(Stream source, Stream destination, IncrementalHash? hash, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long total = 0;
@@ -346,6 +367,7 @@ public sealed class FileBlobStore : IBlobStore
             while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                hash?.AppendData(buffer, 0, read);
                 total += read;
             }
         }
