@@ -46,6 +46,33 @@ public sealed class DroppedUploadTests
         Assert.Equal(HttpStatusCode.Accepted, rest.StatusCode);
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         Assert.Equal(content, await get.Content.ReadAsByteArrayAsync());
+        Assert.Empty(registry.Errors);
+    }
+
+    [Fact]
+    public async Task A_pull_cancelled_mid_blob_ends_quietly_and_the_blob_stays_whole()
+    {
+        await using var registry = await KestrelRegistry.StartAsync("ck-registry-dropped");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{registry.Host}") };
+        var content = RandomNumberGenerator.GetBytes(32 << 20);
+        var digest = Digest.Of(content);
+        using (var push = await client.PostAsync($"/v2/app/blobs/uploads/?digest={digest}", new ByteArrayContent(content)))
+        {
+            Assert.Equal(HttpStatusCode.Created, push.StatusCode);
+        }
+
+        using (var pull = await client.GetAsync($"/v2/app/blobs/{digest}", HttpCompletionOption.ResponseHeadersRead))
+        {
+            await using var body = await pull.Content.ReadAsStreamAsync();
+            var some = new byte[65536];
+            await body.ReadExactlyAsync(some);
+            Assert.Equal(content[..65536], some);
+        }
+
+        using var again = await client.GetAsync($"/v2/app/blobs/{digest}");
+        Assert.Equal(content, await again.Content.ReadAsByteArrayAsync());
+        await Task.Delay(200);
+        Assert.Empty(registry.Errors);
     }
 
     private static ByteArrayContent Chunk(byte[] bytes, string range)

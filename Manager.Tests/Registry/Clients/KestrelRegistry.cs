@@ -19,11 +19,13 @@ internal sealed class KestrelRegistry : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly List<string> _requests = [];
+    private readonly ErrorLog _errors;
 
-    private KestrelRegistry(WebApplication app, TempDirectory work)
+    private KestrelRegistry(WebApplication app, TempDirectory work, ErrorLog errors)
     {
         _app = app;
         Work = work;
+        _errors = errors;
     }
 
     public TempDirectory Work { get; }
@@ -32,6 +34,9 @@ internal sealed class KestrelRegistry : IAsyncDisposable
     public string Host { get; private set; } = string.Empty;
 
     public int Port => int.Parse(Host[(Host.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Every error the server logged (an exception that escaped the registry's handler shows here).</summary>
+    public IReadOnlyList<string> Errors => _errors.Entries;
 
     /// <summary>"METHOD /path" of every request so far.</summary>
     public IReadOnlyList<string> Requests
@@ -52,12 +57,14 @@ internal sealed class KestrelRegistry : IAsyncDisposable
         {
             Directory.CreateDirectory(work.Combine("data"));
             var builder = WebApplication.CreateSlimBuilder();
+            var errors = new ErrorLog();
             builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(errors);
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
             builder.Services.AddRouting();
             builder.Services.AddClusterKitRegistry(work.Combine("data"));
             builder.Services.AddSingleton<IRegistryAccess, TestAccess>();
-            var registry = new KestrelRegistry(builder.Build(), work);
+            var registry = new KestrelRegistry(builder.Build(), work, errors);
             await registry.RunAsync();
             return registry;
         }
@@ -95,5 +102,44 @@ internal sealed class KestrelRegistry : IAsyncDisposable
         RegistryEndpoints.Map(_app);
         await _app.StartAsync();
         Host = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Authority;
+    }
+
+    /// <summary>Keeps log entries of level Error and above.</summary>
+    private sealed class ErrorLog : ILoggerProvider, ILogger
+    {
+        private readonly List<string> _entries = [];
+
+        public IReadOnlyList<string> Entries
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return [.. _entries];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                lock (_entries)
+                {
+                    _entries.Add($"{formatter(state, exception)} {exception?.GetType().Name}: {exception?.Message}");
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }
