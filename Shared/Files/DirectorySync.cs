@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace ClusterKit.Shared.Files;
 
 /// <summary>fsync of a directory, which makes a rename or a new entry in it durable (.NET opens no directory handles).</summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     private const int ReadOnly = 0;
     private const int CloseOnExec = 0x80000;

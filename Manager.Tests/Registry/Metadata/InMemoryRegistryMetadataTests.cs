@@ -1,0 +1,93 @@
+using System.Text;
+using ClusterKit.Manager.Registry.Manifests;
+using ClusterKit.Manager.Registry.Metadata;
+using ClusterKit.Manager.Registry.Names;
+
+namespace ClusterKit.Manager.Tests.Registry.Metadata;
+
+public sealed class InMemoryRegistryMetadataTests
+{
+    private static readonly RepositoryName App = RepositoryName.Parse("team/app");
+    private static readonly RepositoryName Other = RepositoryName.Parse("other");
+    private static readonly Digest Blob = Digest.Of(Encoding.ASCII.GetBytes("blob"));
+
+    private readonly InMemoryRegistryMetadata _metadata = new();
+    private readonly CancellationToken _ct = CancellationToken.None;
+
+    [Fact]
+    public async Task A_repository_exists_while_it_holds_a_blob_or_a_manifest()
+    {
+        Assert.False(await _metadata.RepositoryExistsAsync(App, _ct));
+
+        await _metadata.LinkBlobAsync(App, Blob, _ct);
+        var withBlob = await _metadata.RepositoryExistsAsync(App, _ct);
+        await _metadata.UnlinkBlobAsync(App, Blob, _ct);
+
+        Assert.True(withBlob);
+        Assert.False(await _metadata.RepositoryExistsAsync(App, _ct));
+        Assert.Empty(await _metadata.ListRepositoriesAsync(_ct));
+        Assert.Null(await _metadata.ListTagsAsync(App, _ct));
+    }
+
+    [Fact]
+    public async Task Blobs_belong_to_repositories()
+    {
+        await _metadata.LinkBlobAsync(App, Blob, _ct);
+
+        Assert.True(await _metadata.HasBlobAsync(App, Blob, _ct));
+        Assert.False(await _metadata.HasBlobAsync(Other, Blob, _ct));
+        Assert.False(await _metadata.UnlinkBlobAsync(Other, Blob, _ct));
+        Assert.True(await _metadata.UnlinkBlobAsync(App, Blob, _ct));
+        Assert.False(await _metadata.HasBlobAsync(App, Blob, _ct));
+    }
+
+    [Fact]
+    public async Task Tags_point_at_manifests_and_go_with_them()
+    {
+        var first = Manifest("one");
+        var second = Manifest("two");
+        await _metadata.PutManifestAsync(App, first, "v1", _ct);
+        await _metadata.PutManifestAsync(App, first, "latest", _ct);
+        await _metadata.PutManifestAsync(App, second, "v2", _ct);
+
+        Assert.Equal(first.Digest, await _metadata.ResolveTagAsync(App, "latest", _ct));
+        Assert.Equal(["latest", "v1", "v2"], await _metadata.ListTagsAsync(App, _ct));
+
+        await _metadata.PutManifestAsync(App, second, "latest", _ct);
+        Assert.Equal(second.Digest, await _metadata.ResolveTagAsync(App, "latest", _ct));
+
+        Assert.True(await _metadata.DeleteManifestAsync(App, first.Digest, _ct));
+        Assert.False(await _metadata.DeleteManifestAsync(App, first.Digest, _ct));
+        Assert.Equal(["latest", "v2"], await _metadata.ListTagsAsync(App, _ct));
+        Assert.Null(await _metadata.GetManifestAsync(App, first.Digest, _ct));
+
+        Assert.True(await _metadata.DeleteTagAsync(App, "v2", _ct));
+        Assert.False(await _metadata.DeleteTagAsync(App, "v2", _ct));
+        Assert.Equal(second, await _metadata.GetManifestAsync(App, second.Digest, _ct));
+    }
+
+    [Fact]
+    public async Task Repositories_and_tags_list_in_ordinal_order()
+    {
+        foreach (var name in new[] { "b", "a/z", "a", "A0".ToLowerInvariant() })
+        {
+            await _metadata.PutManifestAsync(RepositoryName.Parse(name), Manifest(name), name.Replace('/', '-'), _ct);
+        }
+
+        Assert.Equal(["a", "a/z", "a0", "b"], (await _metadata.ListRepositoriesAsync(_ct)).Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_lose_nothing()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => _metadata.PutManifestAsync(App, Manifest($"m{i}"), $"t{i}", _ct))));
+
+        Assert.Equal(200, (await _metadata.ListTagsAsync(App, _ct))!.Count);
+    }
+
+    private static StoredManifest Manifest(string text)
+    {
+        var bytes = Encoding.ASCII.GetBytes(text);
+        return new StoredManifest(Digest.Of(bytes), ManifestMediaTypes.OciManifest, bytes, []);
+    }
+}

@@ -1,0 +1,149 @@
+using ClusterKit.Manager.Registry.Errors;
+using ClusterKit.Manager.Registry.Manifests;
+using ClusterKit.Manager.Registry.Metadata;
+using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Manager.Registry.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace ClusterKit.Manager.Registry.Http;
+
+/// <summary>
+/// <c>/v2/NAME/manifests/REFERENCE</c> by tag or digest. A PUT is stored only when the manifest is valid, its
+/// digest (when the URL names one) matches its bytes, and every blob and manifest it references is already in
+/// the repository. A GET returns the stored bytes with their stored media type, whatever the Accept header asks:
+/// the registry converts nothing, and clients check the type they get.
+/// </summary>
+internal sealed class ManifestEndpoints(IBlobStore blobs, IRegistryMetadata metadata, RegistryAuthorizer authorizer, ILogger<ManifestEndpoints> logger)
+{
+    public async Task GetAsync(HttpContext context, RepositoryName repository, string referenceText)
+    {
+        await authorizer.RequireAsync(context, RegistryAction.Read, repository).ConfigureAwait(false);
+        var reference = ManifestReference.Parse(referenceText);
+        var manifest = await FindAsync(repository, reference, context.RequestAborted).ConfigureAwait(false);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = manifest.MediaType;
+        response.ContentLength = manifest.Content.Length;
+        response.Headers[RegistryHeaders.ContentDigest] = manifest.Digest.ToString();
+        response.Headers[HeaderNames.ETag] = $"\"{manifest.Digest}\"";
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await response.Body.WriteAsync(manifest.Content, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    public async Task PutAsync(HttpContext context, RepositoryName repository, string referenceText)
+    {
+        await authorizer.RequireAsync(context, RegistryAction.Push, repository).ConfigureAwait(false);
+        var reference = ManifestReference.Parse(referenceText);
+        var content = await ReadBodyAsync(context).ConfigureAwait(false);
+        var parsed = ManifestParser.Parse(content, context.Request.ContentType);
+        var digest = parsed.Digest;
+        if (reference.Digest is { } named)
+        {
+            var actual = named.Recompute(content);
+            digest = actual == named
+                ? named
+                : throw new RegistryException(RegistryErrorCode.DigestInvalid, $"the manifest's digest is {actual}, not {named} as the URL says");
+        }
+
+        await CheckReferencesAsync(repository, parsed, context.RequestAborted).ConfigureAwait(false);
+        var stored = new StoredManifest(digest, parsed.MediaType, content, [.. parsed.References.Select(r => r.Digest)]);
+        await metadata.PutManifestAsync(repository, stored, reference.Tag, context.RequestAborted).ConfigureAwait(false);
+        RegistryLog.ManifestStored(logger, repository.Value, digest.ToString(), parsed.MediaType, reference.ToString());
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        context.Response.Headers[HeaderNames.Location] = $"/v2/{repository}/manifests/{digest}";
+        context.Response.Headers[RegistryHeaders.ContentDigest] = digest.ToString();
+        context.Response.ContentLength = 0;
+    }
+
+    public async Task DeleteAsync(HttpContext context, RepositoryName repository, string referenceText)
+    {
+        await authorizer.RequireAsync(context, RegistryAction.Delete, repository).ConfigureAwait(false);
+        var reference = ManifestReference.Parse(referenceText);
+        var deleted = reference.Tag is { } tag
+            ? await metadata.DeleteTagAsync(repository, tag, context.RequestAborted).ConfigureAwait(false)
+            : await metadata.DeleteManifestAsync(repository, reference.Digest!, context.RequestAborted).ConfigureAwait(false);
+        if (!deleted)
+        {
+            throw Unknown(repository, reference);
+        }
+
+        RegistryResponses.Accepted(context);
+    }
+
+    private async Task<StoredManifest> FindAsync(RepositoryName repository, ManifestReference reference, CancellationToken cancellationToken)
+    {
+        var digest = reference.Digest ?? await metadata.ResolveTagAsync(repository, reference.Tag!, cancellationToken).ConfigureAwait(false);
+        var manifest = digest is null ? null : await metadata.GetManifestAsync(repository, digest, cancellationToken).ConfigureAwait(false);
+        return manifest ?? throw Unknown(repository, reference);
+    }
+
+    /// <summary>Every descriptor that must exist does, in this repository, with the size the manifest says.</summary>
+    private async Task CheckReferencesAsync(RepositoryName repository, ParsedManifest manifest, CancellationToken cancellationToken)
+    {
+        foreach (var reference in manifest.References.Where(r => r.MustExist))
+        {
+            long? size;
+            if (reference.Kind == ReferenceKind.Blob)
+            {
+                size = await metadata.HasBlobAsync(repository, reference.Digest, cancellationToken).ConfigureAwait(false)
+                    ? await blobs.GetSizeAsync(reference.Digest, cancellationToken).ConfigureAwait(false)
+                    : null;
+            }
+            else
+            {
+                size = (await metadata.GetManifestAsync(repository, reference.Digest, cancellationToken).ConfigureAwait(false))?.Content.Length;
+            }
+
+            if (size is null)
+            {
+                var what = reference.Kind == ReferenceKind.Blob ? "blob" : "manifest";
+                throw new RegistryException(
+                    RegistryErrorCode.ManifestBlobUnknown,
+                    $"{reference.Field} references {what} {reference.Digest}, which is not in repository {repository}; push it first",
+                    new Dictionary<string, string> { ["digest"] = reference.Digest.ToString() });
+            }
+
+            if (size != reference.Size)
+            {
+                throw new RegistryException(
+                    RegistryErrorCode.ManifestInvalid,
+                    $"{reference.Field}.size is {reference.Size} but {reference.Digest} is {size} bytes");
+            }
+        }
+    }
+
+    /// <summary>The body, refused as MANIFEST_INVALID as soon as it is known to pass the size limit.</summary>
+    private static async Task<byte[]> ReadBodyAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength > ManifestParser.MaxBytes)
+        {
+            throw TooLarge(context.Request.ContentLength.Value);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > ManifestParser.MaxBytes)
+            {
+                throw TooLarge(null);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static RegistryException TooLarge(long? length) =>
+        new(RegistryErrorCode.ManifestInvalid, length is null
+            ? $"the manifest is larger than the limit of {ManifestParser.MaxBytes} bytes (4 MiB)"
+            : $"the manifest is {length} bytes; the limit is {ManifestParser.MaxBytes} bytes (4 MiB)");
+
+    private static RegistryException Unknown(RepositoryName repository, ManifestReference reference) =>
+        new(RegistryErrorCode.ManifestUnknown, $"manifest {reference} is not in repository {repository}", new Dictionary<string, string> { ["reference"] = reference.ToString() });
+}
