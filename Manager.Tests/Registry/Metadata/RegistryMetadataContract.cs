@@ -2,17 +2,24 @@ using System.Text;
 using ClusterKit.Manager.Registry.Manifests;
 using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Manager.Store;
 
 namespace ClusterKit.Manager.Tests.Registry.Metadata;
 
-public sealed class InMemoryRegistryMetadataTests
+/// <summary>What every <see cref="IRegistryMetadata"/> does; each implementation runs these through a subclass.</summary>
+public abstract class RegistryMetadataContract
 {
     private static readonly RepositoryName App = RepositoryName.Parse("team/app");
     private static readonly RepositoryName Other = RepositoryName.Parse("other");
     private static readonly Digest Blob = Digest.Of(Encoding.ASCII.GetBytes("blob"));
 
-    private readonly InMemoryRegistryMetadata _metadata = new();
+    private readonly IRegistryMetadata _metadata;
     private readonly CancellationToken _ct = CancellationToken.None;
+
+    protected RegistryMetadataContract(IRegistryMetadata metadata)
+    {
+        _metadata = metadata;
+    }
 
     [Fact]
     public async Task A_repository_exists_while_it_holds_a_blob_or_a_manifest()
@@ -63,7 +70,26 @@ public sealed class InMemoryRegistryMetadataTests
 
         Assert.True(await _metadata.DeleteTagAsync(App, "v2", _ct));
         Assert.False(await _metadata.DeleteTagAsync(App, "v2", _ct));
-        Assert.Equal(second, await _metadata.GetManifestAsync(App, second.Digest, _ct));
+        var kept = await _metadata.GetManifestAsync(App, second.Digest, _ct);
+        Assert.Equal((second.Digest, second.MediaType), (kept!.Digest, kept.MediaType));
+        Assert.Equal(second.Content.ToArray(), kept.Content.ToArray());
+    }
+
+    [Fact]
+    public async Task A_manifest_keeps_its_bytes_media_type_and_references()
+    {
+        var layer = Digest.Of(Encoding.ASCII.GetBytes("layer"));
+        var bytes = Encoding.ASCII.GetBytes("{\"schemaVersion\":2}");
+        await _metadata.PutManifestAsync(App, new StoredManifest(Digest.Of(bytes), ManifestMediaTypes.DockerManifest, bytes, [Blob, layer]), tag: null, _ct);
+
+        var stored = await _metadata.GetManifestAsync(App, Digest.Of(bytes), _ct);
+
+        Assert.NotNull(stored);
+        Assert.Equal(bytes, stored.Content.ToArray());
+        Assert.Equal(ManifestMediaTypes.DockerManifest, stored.MediaType);
+        Assert.Equal([Blob, layer], stored.References);
+        Assert.Null(await _metadata.GetManifestAsync(Other, Digest.Of(bytes), _ct));
+        Assert.Equal([], await _metadata.ListTagsAsync(App, _ct));
     }
 
     [Fact]
@@ -91,3 +117,8 @@ public sealed class InMemoryRegistryMetadataTests
         return new StoredManifest(Digest.Of(bytes), ManifestMediaTypes.OciManifest, bytes, []);
     }
 }
+
+public sealed class InMemoryRegistryMetadataTests() : RegistryMetadataContract(new InMemoryRegistryMetadata());
+
+/// <summary>The same contract over the store the managers replicate (a local store here; Raft adds only replication).</summary>
+public sealed class StoreRegistryMetadataTests() : RegistryMetadataContract(new StoreRegistryMetadata(new LocalStore(new MemoryStore())));

@@ -1,0 +1,175 @@
+using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Manager.Store;
+using ClusterKit.Manager.Store.Tables;
+using ClusterKit.Proto.Manager.V1;
+using Google.Protobuf;
+
+namespace ClusterKit.Manager.Registry.Metadata;
+
+/// <summary>
+/// Registry metadata in the replicated store (ADR 0016): every manager answers from the same repositories,
+/// manifests and tags, and a manager that dies loses none of them. Reads are linearizable (a follower asks the
+/// leader how far the log goes first), so a manifest pushed through one manager is found at once through another.
+/// </summary>
+public sealed class StoreRegistryMetadata(IStore store) : IRegistryMetadata
+{
+    public async Task<IReadOnlyList<RepositoryName>> ListRepositoriesAsync(CancellationToken cancellationToken) =>
+        await store.ReadAsync<IReadOnlyList<RepositoryName>>(
+            tx => [.. tx.List<RegistryBlobLink>().Select(l => l.Repository)
+                .Concat(tx.List<RegistryManifest>().Select(m => m.Repository))
+                .Distinct(StringComparer.Ordinal)
+                .Order(StringComparer.Ordinal)
+                .Select(RepositoryName.Parse)],
+            cancellationToken);
+
+    public async Task<bool> RepositoryExistsAsync(RepositoryName repository, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        return await store.ReadAsync(tx => Exists(tx, repository.Value), cancellationToken);
+    }
+
+    public async Task LinkBlobAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
+    {
+        var key = BlobKey(repository, digest);
+        if (await store.ReadAsync(tx => tx.Get<RegistryBlobLink>(key) is not null, cancellationToken))
+        {
+            return; // linked already: no log entry for a blob pushed again
+        }
+
+        await store.UpdateAsync(tx => tx.Put(new RegistryBlobLink { Id = key, Repository = repository.Value, Digest = digest.ToString() }), cancellationToken);
+    }
+
+    public async Task<bool> HasBlobAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
+    {
+        var key = BlobKey(repository, digest);
+        return await store.ReadAsync(tx => tx.Get<RegistryBlobLink>(key) is not null, cancellationToken);
+    }
+
+    public Task<bool> UnlinkBlobAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
+    {
+        var key = BlobKey(repository, digest);
+        return DeleteIfPresentAsync(tx => tx.Get<RegistryBlobLink>(key) is null ? false : Delete<RegistryBlobLink>(tx, key), cancellationToken);
+    }
+
+    public async Task PutManifestAsync(RepositoryName repository, StoredManifest manifest, string? tag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(manifest);
+        var row = new RegistryManifest
+        {
+            Id = RegistryTables.DigestKey(repository.Value, manifest.Digest.ToString()),
+            Repository = repository.Value,
+            Digest = manifest.Digest.ToString(),
+            MediaType = manifest.MediaType,
+            Content = ByteString.CopyFrom(manifest.Content.Span),
+        };
+        row.References.AddRange(manifest.References.Select(r => r.ToString()));
+        await store.UpdateAsync(
+            tx =>
+            {
+                tx.Put(row);
+                if (tag is not null)
+                {
+                    tx.Put(new RegistryTag { Id = RegistryTables.TagKey(repository.Value, tag), Repository = repository.Value, Tag = tag, ManifestDigest = row.Digest });
+                }
+            },
+            cancellationToken);
+    }
+
+    public async Task<StoredManifest?> GetManifestAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
+    {
+        var key = BlobKey(repository, digest);
+        var row = await store.ReadAsync(tx => tx.Get<RegistryManifest>(key), cancellationToken);
+        return row is null
+            ? null
+            : new StoredManifest(Digest.Parse(row.Digest), row.MediaType, row.Content.ToByteArray(), [.. row.References.Select(Digest.Parse)]);
+    }
+
+    public async Task<Digest?> ResolveTagAsync(RepositoryName repository, string tag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var key = RegistryTables.TagKey(repository.Value, tag);
+        var row = await store.ReadAsync(tx => tx.Get<RegistryTag>(key), cancellationToken);
+        return row is null ? null : Digest.Parse(row.ManifestDigest);
+    }
+
+    public async Task<IReadOnlyList<string>?> ListTagsAsync(RepositoryName repository, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        return await store.ReadAsync<IReadOnlyList<string>?>(
+            tx => Exists(tx, repository.Value) ? [.. tx.Find(RegistryTagTable.ByRepository(repository.Value)).Select(t => t.Tag).Order(StringComparer.Ordinal)] : null,
+            cancellationToken);
+    }
+
+    public Task<bool> DeleteManifestAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
+    {
+        var key = BlobKey(repository, digest);
+        return DeleteIfPresentAsync(
+            tx =>
+            {
+                if (tx.Get<RegistryManifest>(key) is null)
+                {
+                    return false;
+                }
+
+                foreach (var tag in tx.Find(RegistryTagTable.ByManifest(repository.Value, digest.ToString())))
+                {
+                    tx.Delete<RegistryTag>(tag.Id);
+                }
+
+                return Delete<RegistryManifest>(tx, key);
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> DeleteTagAsync(RepositoryName repository, string tag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var key = RegistryTables.TagKey(repository.Value, tag);
+        return DeleteIfPresentAsync(tx => tx.Get<RegistryTag>(key) is null ? false : Delete<RegistryTag>(tx, key), cancellationToken);
+    }
+
+    private static bool Exists(IReadTransaction tx, string repository) =>
+        tx.Count(RegistryBlobLinkTable.ByRepository(repository)) > 0 || tx.Count(RegistryManifestTable.ByRepository(repository)) > 0;
+
+    private static string BlobKey(RepositoryName repository, Digest digest)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(digest);
+        return RegistryTables.DigestKey(repository.Value, digest.ToString());
+    }
+
+    private static bool Delete<T>(WriteTransaction tx, string key)
+        where T : class, IMessage<T>
+    {
+        tx.Delete<T>(key);
+        return true;
+    }
+
+    /// <summary>
+    /// Runs a delete in one transaction; whether it finds what it deletes is decided inside it, on the state it writes
+    /// (the store refuses a transaction that changes nothing, so a delete that finds nothing ends it without a write).
+    /// </summary>
+    private async Task<bool> DeleteIfPresentAsync(Func<WriteTransaction, bool> delete, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.UpdateAsync(
+                tx =>
+                {
+                    if (!delete(tx))
+                    {
+                        throw new NothingToDeleteException();
+                    }
+                },
+                cancellationToken);
+            return true;
+        }
+        catch (NothingToDeleteException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class NothingToDeleteException : Exception;
+}
