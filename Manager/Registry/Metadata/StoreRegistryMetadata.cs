@@ -1,6 +1,6 @@
 using ClusterKit.Manager.Registry.Names;
-using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Tables;
+using ClusterKit.Manager.Store;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
 
@@ -31,12 +31,20 @@ public sealed class StoreRegistryMetadata(IStore store) : IRegistryMetadata
     public async Task LinkBlobAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
     {
         var key = BlobKey(repository, digest);
-        if (await store.ReadAsync(tx => tx.Get<RegistryBlobLink>(key) is not null, cancellationToken))
-        {
-            return; // linked already: no log entry for a blob pushed again
-        }
 
-        await store.UpdateAsync(tx => tx.Put(new RegistryBlobLink { Id = key, Repository = repository.Value, Digest = digest.ToString() }), cancellationToken);
+        // Linked already (a blob pushed again): no log entry.
+        await WriteIfNeededAsync(
+            tx =>
+            {
+                if (tx.Get<RegistryBlobLink>(key) is not null)
+                {
+                    return false;
+                }
+
+                tx.Create(new RegistryBlobLink { Id = key, Repository = repository.Value, Digest = digest.ToString() });
+                return true;
+            },
+            cancellationToken);
     }
 
     public async Task<bool> HasBlobAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
@@ -48,7 +56,7 @@ public sealed class StoreRegistryMetadata(IStore store) : IRegistryMetadata
     public Task<bool> UnlinkBlobAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
     {
         var key = BlobKey(repository, digest);
-        return DeleteIfPresentAsync(tx => tx.Get<RegistryBlobLink>(key) is null ? false : Delete<RegistryBlobLink>(tx, key), cancellationToken);
+        return WriteIfNeededAsync(tx => tx.Get<RegistryBlobLink>(key) is null ? false : Delete<RegistryBlobLink>(tx, key), cancellationToken);
     }
 
     public async Task PutManifestAsync(RepositoryName repository, StoredManifest manifest, string? tag, CancellationToken cancellationToken)
@@ -104,7 +112,7 @@ public sealed class StoreRegistryMetadata(IStore store) : IRegistryMetadata
     public Task<bool> DeleteManifestAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
     {
         var key = BlobKey(repository, digest);
-        return DeleteIfPresentAsync(
+        return WriteIfNeededAsync(
             tx =>
             {
                 if (tx.Get<RegistryManifest>(key) is null)
@@ -126,7 +134,7 @@ public sealed class StoreRegistryMetadata(IStore store) : IRegistryMetadata
     {
         ArgumentNullException.ThrowIfNull(repository);
         var key = RegistryTables.TagKey(repository.Value, tag);
-        return DeleteIfPresentAsync(tx => tx.Get<RegistryTag>(key) is null ? false : Delete<RegistryTag>(tx, key), cancellationToken);
+        return WriteIfNeededAsync(tx => tx.Get<RegistryTag>(key) is null ? false : Delete<RegistryTag>(tx, key), cancellationToken);
     }
 
     private static bool Exists(IReadTransaction tx, string repository) =>
@@ -147,29 +155,30 @@ public sealed class StoreRegistryMetadata(IStore store) : IRegistryMetadata
     }
 
     /// <summary>
-    /// Runs a delete in one transaction; whether it finds what it deletes is decided inside it, on the state it writes
-    /// (the store refuses a transaction that changes nothing, so a delete that finds nothing ends it without a write).
+    /// Runs a write in one transaction; whether there is anything to write (a row to delete, a link not made yet) is
+    /// decided inside it, on the state it writes. The store refuses a transaction that changes nothing, so one that
+    /// finds nothing to do ends without a write; returns whether it wrote.
     /// </summary>
-    private async Task<bool> DeleteIfPresentAsync(Func<WriteTransaction, bool> delete, CancellationToken cancellationToken)
+    private async Task<bool> WriteIfNeededAsync(Func<WriteTransaction, bool> write, CancellationToken cancellationToken)
     {
         try
         {
             await store.UpdateAsync(
                 tx =>
                 {
-                    if (!delete(tx))
+                    if (!write(tx))
                     {
-                        throw new NothingToDeleteException();
+                        throw new NothingToWriteException();
                     }
                 },
                 cancellationToken);
             return true;
         }
-        catch (NothingToDeleteException)
+        catch (NothingToWriteException)
         {
             return false;
         }
     }
 
-    private sealed class NothingToDeleteException : Exception;
+    private sealed class NothingToWriteException : Exception;
 }
