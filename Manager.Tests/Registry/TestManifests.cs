@@ -1,7 +1,7 @@
-using System.Text;
 using System.Text.Json.Nodes;
-using ClusterKit.Manager.Registry.Manifests;
+using System.Text;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Shared.Images;
 
 namespace ClusterKit.Manager.Tests.Registry;
 
@@ -14,7 +14,7 @@ internal static class TestManifests
     public static JsonObject Descriptor(string mediaType, byte[] content) =>
         new() { ["mediaType"] = mediaType, ["digest"] = Digest.Of(content).ToString(), ["size"] = content.Length };
 
-    public static JsonObject Image(byte[] config, params byte[][] layers) => Image(ManifestMediaTypes.OciManifest, config, layers);
+    public static JsonObject Image(byte[] config, params byte[][] layers) => Image(MediaTypes.OciManifest, config, layers);
 
     public static JsonObject Image(string mediaType, byte[] config, params byte[][] layers) => new()
     {
@@ -27,8 +27,8 @@ internal static class TestManifests
     public static JsonObject Index(params byte[][] manifests) => new()
     {
         ["schemaVersion"] = 2,
-        ["mediaType"] = ManifestMediaTypes.OciIndex,
-        ["manifests"] = new JsonArray([.. manifests.Select(m => (JsonNode)Descriptor(ManifestMediaTypes.OciManifest, m))]),
+        ["mediaType"] = MediaTypes.OciIndex,
+        ["manifests"] = new JsonArray([.. manifests.Select(m => (JsonNode)Descriptor(MediaTypes.OciManifest, m))]),
     };
 
     public static byte[] Bytes(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());

@@ -1,9 +1,9 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Text;
 using System.Text.Json.Nodes;
-using ClusterKit.Manager.Registry.Manifests;
+using System.Text;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Shared.Images;
 
 namespace ClusterKit.Manager.Tests.Registry.Clients;
 
@@ -37,7 +37,7 @@ internal static class OciLayout
             ["schemaVersion"] = 2,
             ["manifests"] = new JsonArray(new JsonObject
             {
-                ["mediaType"] = ManifestMediaTypes.OciManifest,
+                ["mediaType"] = MediaTypes.OciManifest,
                 ["digest"] = manifestDigest.ToString(),
                 ["size"] = manifest.Length,
                 ["annotations"] = new JsonObject { ["org.opencontainers.image.ref.name"] = tag },

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using ClusterKit.Manager.Registry.Http;
-using ClusterKit.Manager.Registry.Manifests;
+using ClusterKit.Shared.Images;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClusterKit.Manager.Tests.Registry.Http;
@@ -184,7 +184,7 @@ public sealed class ListingAndAccessEndpointTests : RegistryEndpointTestBase
     {
         await PushBlobAsync(repository, Config);
         var manifest = TestManifests.Bytes(TestManifests.Image(Config));
-        using var put = await Client.PutAsync($"/v2/{repository}/manifests/{tag}", RegistryResponsesForTests.Bytes(manifest, ManifestMediaTypes.OciManifest));
+        using var put = await Client.PutAsync($"/v2/{repository}/manifests/{tag}", RegistryResponsesForTests.Bytes(manifest, MediaTypes.OciManifest));
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
     }
 }

@@ -1,8 +1,9 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using ClusterKit.Manager.Registry.Manifests;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Shared.Images;
 
 namespace ClusterKit.Manager.Tests.Registry.Http;
 
@@ -12,8 +13,8 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
     private static readonly byte[] Layer = Encoding.ASCII.GetBytes("layer tar, pretend");
 
     [Theory]
-    [InlineData(ManifestMediaTypes.OciManifest)]
-    [InlineData(ManifestMediaTypes.DockerManifest)]
+    [InlineData(MediaTypes.OciManifest)]
+    [InlineData(MediaTypes.DockerManifest)]
     public async Task A_manifest_pushed_by_tag_is_served_by_tag_and_by_digest(string mediaType)
     {
         await PushBlobAsync("team/app", Config);
@@ -48,11 +49,11 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
     {
         var manifest = await PushImageAsync("app", "v1");
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/app/manifests/v1");
-        request.Headers.TryAddWithoutValidation("Accept", ManifestMediaTypes.DockerManifest);
+        request.Headers.TryAddWithoutValidation("Accept", MediaTypes.DockerManifest);
 
         using var response = await Client.SendAsync(request);
 
-        Assert.Equal(ManifestMediaTypes.OciManifest, response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(MediaTypes.OciManifest, response.Content.Headers.ContentType!.MediaType);
         Assert.Equal(manifest, await response.Content.ReadAsByteArrayAsync());
     }
 
@@ -63,7 +64,7 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
         await PushBlobAsync("elsewhere", Layer);
         var manifest = TestManifests.Bytes(TestManifests.Image(Config, Layer));
 
-        using var put = await PutManifestAsync("app", "v1", manifest, ManifestMediaTypes.OciManifest);
+        using var put = await PutManifestAsync("app", "v1", manifest, MediaTypes.OciManifest);
         using var get = await Client.GetAsync("/v2/app/manifests/v1");
 
         Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
@@ -82,7 +83,7 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
         var image = TestManifests.Image(Config, Layer);
         image["layers"]![0]!["size"] = Layer.Length + 1;
 
-        using var put = await PutManifestAsync("app", "v1", TestManifests.Bytes(image), ManifestMediaTypes.OciManifest);
+        using var put = await PutManifestAsync("app", "v1", TestManifests.Bytes(image), MediaTypes.OciManifest);
 
         var (code, message, _) = await put.ErrorAsync();
         Assert.Equal("MANIFEST_INVALID", code);
@@ -96,13 +97,13 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
         var index = TestManifests.Bytes(TestManifests.Index(child));
         var missing = TestManifests.Bytes(TestManifests.Index(child, Encoding.ASCII.GetBytes("{}")));
 
-        using var refused = await PutManifestAsync("app", "multi", missing, ManifestMediaTypes.OciIndex);
-        using var stored = await PutManifestAsync("app", "multi", index, ManifestMediaTypes.OciIndex);
+        using var refused = await PutManifestAsync("app", "multi", missing, MediaTypes.OciIndex);
+        using var stored = await PutManifestAsync("app", "multi", index, MediaTypes.OciIndex);
         using var get = await Client.GetAsync("/v2/app/manifests/multi");
 
         Assert.Equal("MANIFEST_BLOB_UNKNOWN", (await refused.ErrorAsync()).Code);
         Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
-        Assert.Equal(ManifestMediaTypes.OciIndex, get.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(MediaTypes.OciIndex, get.Content.Headers.ContentType!.MediaType);
     }
 
     [Fact]
@@ -113,8 +114,8 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
         var manifest = TestManifests.Bytes(TestManifests.Image(Config, Layer));
         var wrong = Digest.Of(Encoding.ASCII.GetBytes("other"));
 
-        using var refused = await PutManifestAsync("app", wrong.ToString(), manifest, ManifestMediaTypes.OciManifest);
-        using var stored = await PutManifestAsync("app", Digest.Of(manifest).ToString(), manifest, ManifestMediaTypes.OciManifest);
+        using var refused = await PutManifestAsync("app", wrong.ToString(), manifest, MediaTypes.OciManifest);
+        using var stored = await PutManifestAsync("app", Digest.Of(manifest).ToString(), manifest, MediaTypes.OciManifest);
         using var tags = await Client.GetAsync("/v2/app/tags/list");
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
@@ -131,7 +132,7 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
         image["annotations"] = new JsonObject { ["pad"] = new string('x', ManifestParser.MaxBytes) };
         var manifest = TestManifests.Bytes(image);
 
-        using var put = await PutManifestAsync("app", "big", manifest, ManifestMediaTypes.OciManifest);
+        using var put = await PutManifestAsync("app", "big", manifest, MediaTypes.OciManifest);
 
         Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
         var (code, message, _) = await put.ErrorAsync();
@@ -144,7 +145,7 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
     [InlineData("""{"schemaVersion":1}""", "schemaVersion is 1; it must be 2")]
     public async Task Malformed_manifests_are_MANIFEST_INVALID_saying_why(string body, string why)
     {
-        using var put = await PutManifestAsync("app", "v1", Encoding.UTF8.GetBytes(body), ManifestMediaTypes.OciManifest);
+        using var put = await PutManifestAsync("app", "v1", Encoding.UTF8.GetBytes(body), MediaTypes.OciManifest);
 
         var (code, message, _) = await put.ErrorAsync();
         Assert.Equal("MANIFEST_INVALID", code);
@@ -157,7 +158,7 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
         await PushBlobAsync("app", Config);
         var manifest = TestManifests.Bytes(TestManifests.Image(Config));
 
-        using var put = await PutManifestAsync("app", "v1", manifest, ManifestMediaTypes.DockerManifest);
+        using var put = await PutManifestAsync("app", "v1", manifest, MediaTypes.DockerManifest);
 
         Assert.Contains("does not match the Content-Type", (await put.ErrorAsync()).Message, StringComparison.Ordinal);
     }
@@ -167,7 +168,7 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
     {
         var manifest = await PushImageAsync("app", "v1");
         var digest = Digest.Of(manifest);
-        using (await PutManifestAsync("app", "v2", manifest, ManifestMediaTypes.OciManifest))
+        using (await PutManifestAsync("app", "v2", manifest, MediaTypes.OciManifest))
         {
         }
 
@@ -191,7 +192,7 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
     public async Task An_unknown_manifest_is_MANIFEST_UNKNOWN_and_a_bad_tag_is_refused()
     {
         using var unknown = await Client.GetAsync("/v2/app/manifests/nope");
-        using var badTag = await PutManifestAsync("app", "-bad", Encoding.ASCII.GetBytes("{}"), ManifestMediaTypes.OciManifest);
+        using var badTag = await PutManifestAsync("app", "-bad", Encoding.ASCII.GetBytes("{}"), MediaTypes.OciManifest);
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         var (code, message, _) = await unknown.ErrorAsync();
@@ -206,7 +207,7 @@ public sealed class ManifestEndpointTests : RegistryEndpointTestBase
         await PushBlobAsync(repository, Config);
         await PushBlobAsync(repository, Layer);
         var manifest = TestManifests.Bytes(TestManifests.Image(Config, Layer));
-        using var put = await PutManifestAsync(repository, tag ?? Digest.Of(manifest).ToString(), manifest, ManifestMediaTypes.OciManifest);
+        using var put = await PutManifestAsync(repository, tag ?? Digest.Of(manifest).ToString(), manifest, MediaTypes.OciManifest);
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         return manifest;
     }

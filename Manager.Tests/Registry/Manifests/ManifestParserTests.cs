@@ -1,8 +1,9 @@
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Manifests;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Shared.Images;
 
 namespace ClusterKit.Manager.Tests.Registry.Manifests;
 
@@ -13,8 +14,8 @@ public sealed class ManifestParserTests
     private static readonly byte[] Layer2 = Encoding.ASCII.GetBytes("layer two");
 
     [Theory]
-    [InlineData(ManifestMediaTypes.OciManifest)]
-    [InlineData(ManifestMediaTypes.DockerManifest)]
+    [InlineData(MediaTypes.OciManifest)]
+    [InlineData(MediaTypes.DockerManifest)]
     public void An_image_manifest_lists_its_config_and_layers_as_blobs(string mediaType)
     {
         var bytes = TestManifests.Bytes(TestManifests.Image(mediaType, Config, Layer1, Layer2));
@@ -30,8 +31,8 @@ public sealed class ManifestParserTests
     }
 
     [Theory]
-    [InlineData(ManifestMediaTypes.OciIndex)]
-    [InlineData(ManifestMediaTypes.DockerManifestList)]
+    [InlineData(MediaTypes.OciIndex)]
+    [InlineData(MediaTypes.DockerManifestList)]
     public void An_index_lists_its_manifests(string mediaType)
     {
         var index = TestManifests.Index(Layer1, Layer2);
@@ -52,7 +53,7 @@ public sealed class ManifestParserTests
     {
         var parsed = ManifestParser.Parse(TestManifests.Bytes(TestManifests.Image(Config, Layer1)), contentType);
 
-        Assert.Equal(ManifestMediaTypes.OciManifest, parsed.MediaType);
+        Assert.Equal(MediaTypes.OciManifest, parsed.MediaType);
     }
 
     [Fact]
@@ -63,9 +64,9 @@ public sealed class ManifestParserTests
         var index = TestManifests.Index(Layer1);
         index.Remove("mediaType");
 
-        Assert.Equal(ManifestMediaTypes.OciManifest, ManifestParser.Parse(TestManifests.Bytes(image), ManifestMediaTypes.OciManifest).MediaType);
-        Assert.Equal(ManifestMediaTypes.OciManifest, ManifestParser.Parse(TestManifests.Bytes(image), null).MediaType);
-        Assert.Equal(ManifestMediaTypes.OciIndex, ManifestParser.Parse(TestManifests.Bytes(index), null).MediaType);
+        Assert.Equal(MediaTypes.OciManifest, ManifestParser.Parse(TestManifests.Bytes(image), MediaTypes.OciManifest).MediaType);
+        Assert.Equal(MediaTypes.OciManifest, ManifestParser.Parse(TestManifests.Bytes(image), null).MediaType);
+        Assert.Equal(MediaTypes.OciIndex, ManifestParser.Parse(TestManifests.Bytes(index), null).MediaType);
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public sealed class ManifestParserTests
     {
         var image = TestManifests.Image(Config, Layer1);
         image["layers"]![0]!["mediaType"] = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
-        image["subject"] = TestManifests.Descriptor(ManifestMediaTypes.OciManifest, Layer2);
+        image["subject"] = TestManifests.Descriptor(MediaTypes.OciManifest, Layer2);
 
         var parsed = ManifestParser.Parse(TestManifests.Bytes(image), null);
 
@@ -118,10 +119,10 @@ public sealed class ManifestParserTests
     {
         var bytes = TestManifests.Bytes(TestManifests.Image(Config, Layer1));
 
-        var error = Assert.Throws<RegistryException>(() => ManifestParser.Parse(bytes, ManifestMediaTypes.DockerManifest));
+        var error = Assert.Throws<RegistryException>(() => ManifestParser.Parse(bytes, MediaTypes.DockerManifest));
 
         Assert.Equal(RegistryErrorCode.ManifestInvalid, error.Code);
-        Assert.Equal($"mediaType '{ManifestMediaTypes.OciManifest}' does not match the Content-Type '{ManifestMediaTypes.DockerManifest}'", error.Message);
+        Assert.Equal($"mediaType '{MediaTypes.OciManifest}' does not match the Content-Type '{MediaTypes.DockerManifest}'", error.Message);
     }
 
     [Fact]
@@ -137,10 +138,10 @@ public sealed class ManifestParserTests
     [Fact]
     public void A_Docker_manifest_must_name_its_media_type()
     {
-        var image = TestManifests.Image(ManifestMediaTypes.DockerManifest, Config, Layer1);
+        var image = TestManifests.Image(MediaTypes.DockerManifest, Config, Layer1);
         image.Remove("mediaType");
 
-        var error = Assert.Throws<RegistryException>(() => ManifestParser.Parse(TestManifests.Bytes(image), ManifestMediaTypes.DockerManifest));
+        var error = Assert.Throws<RegistryException>(() => ManifestParser.Parse(TestManifests.Bytes(image), MediaTypes.DockerManifest));
 
         Assert.Contains("mediaType is missing; a Docker manifest must name its own media type", error.Message, StringComparison.Ordinal);
     }

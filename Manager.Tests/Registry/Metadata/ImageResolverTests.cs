@@ -1,8 +1,8 @@
 using System.Text;
 using ClusterKit.Manager.Registry.Errors;
-using ClusterKit.Manager.Registry.Manifests;
 using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Shared.Images;
 
 namespace ClusterKit.Manager.Tests.Registry.Metadata;
 
@@ -31,7 +31,7 @@ public sealed class ImageResolverTests
         var resolved = await _resolver.ResolveDigestAsync(reference, CancellationToken.None);
 
         Assert.Equal($"library/busybox@{Digest.Of(Manifest)}", resolved.ToString());
-        Assert.Equal(ManifestMediaTypes.OciManifest, resolved.MediaType);
+        Assert.Equal(MediaTypes.OciManifest, resolved.MediaType);
     }
 
     [Fact]
@@ -66,5 +66,5 @@ public sealed class ImageResolverTests
     }
 
     private Task StoreAsync(string repository, string? tag) =>
-        _metadata.PutManifestAsync(RepositoryName.Parse(repository), new StoredManifest(Digest.Of(Manifest), ManifestMediaTypes.OciManifest, Manifest, []), tag, CancellationToken.None);
+        _metadata.PutManifestAsync(RepositoryName.Parse(repository), new StoredManifest(Digest.Of(Manifest), MediaTypes.OciManifest, Manifest, []), tag, CancellationToken.None);
 }

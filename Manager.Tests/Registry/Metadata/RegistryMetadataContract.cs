@@ -1,8 +1,8 @@
 using System.Text;
-using ClusterKit.Manager.Registry.Manifests;
 using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Registry.Names;
 using ClusterKit.Manager.Store;
+using ClusterKit.Shared.Images;
 
 namespace ClusterKit.Manager.Tests.Registry.Metadata;
 
@@ -80,13 +80,13 @@ public abstract class RegistryMetadataContract
     {
         var layer = Digest.Of(Encoding.ASCII.GetBytes("layer"));
         var bytes = Encoding.ASCII.GetBytes("{\"schemaVersion\":2}");
-        await _metadata.PutManifestAsync(App, new StoredManifest(Digest.Of(bytes), ManifestMediaTypes.DockerManifest, bytes, [Blob, layer]), tag: null, _ct);
+        await _metadata.PutManifestAsync(App, new StoredManifest(Digest.Of(bytes), MediaTypes.DockerManifest, bytes, [Blob, layer]), tag: null, _ct);
 
         var stored = await _metadata.GetManifestAsync(App, Digest.Of(bytes), _ct);
 
         Assert.NotNull(stored);
         Assert.Equal(bytes, stored.Content.ToArray());
-        Assert.Equal(ManifestMediaTypes.DockerManifest, stored.MediaType);
+        Assert.Equal(MediaTypes.DockerManifest, stored.MediaType);
         Assert.Equal([Blob, layer], stored.References);
         Assert.Null(await _metadata.GetManifestAsync(Other, Digest.Of(bytes), _ct));
         Assert.Equal([], await _metadata.ListTagsAsync(App, _ct));
@@ -114,7 +114,7 @@ public abstract class RegistryMetadataContract
     private static StoredManifest Manifest(string text)
     {
         var bytes = Encoding.ASCII.GetBytes(text);
-        return new StoredManifest(Digest.Of(bytes), ManifestMediaTypes.OciManifest, bytes, []);
+        return new StoredManifest(Digest.Of(bytes), MediaTypes.OciManifest, bytes, []);
     }
 }
 

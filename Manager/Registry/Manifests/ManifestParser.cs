@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Shared.Images;
 
 namespace ClusterKit.Manager.Registry.Manifests;
 
@@ -49,7 +50,7 @@ public static class ManifestParser
             CheckSchemaVersion(root);
             var mediaType = MediaTypeOf(root, contentType);
             var references = new List<ManifestDescriptor>();
-            if (ManifestMediaTypes.IsImageManifest(mediaType))
+            if (MediaTypes.IsManifest(mediaType))
             {
                 references.Add(RequiredDescriptor(root, "config", ReferenceKind.Blob));
                 references.AddRange(DescriptorArray(root, "layers", ReferenceKind.Blob));
@@ -85,24 +86,24 @@ public static class ManifestParser
     /// </summary>
     private static string MediaTypeOf(JsonElement root, string? contentType)
     {
-        var declared = ManifestMediaTypes.Normalize(contentType);
+        var declared = MediaTypes.Normalize(contentType);
         if (declared is "application/json" or "application/octet-stream")
         {
             declared = null;
         }
 
-        if (declared is not null && !ManifestMediaTypes.IsKnown(declared))
+        if (declared is not null && !MediaTypes.IsKnownManifest(declared))
         {
-            throw Invalid($"Content-Type '{declared}' is not a manifest media type this registry accepts ({string.Join(", ", ManifestMediaTypes.All)})");
+            throw Invalid($"Content-Type '{declared}' is not a manifest media type this registry accepts ({string.Join(", ", MediaTypes.Manifests)})");
         }
 
         string? field = null;
         if (root.TryGetProperty("mediaType", out var element))
         {
             field = element.ValueKind == JsonValueKind.String ? element.GetString() : throw Invalid("mediaType must be a string");
-            if (!ManifestMediaTypes.IsKnown(field!))
+            if (!MediaTypes.IsKnownManifest(field!))
             {
-                throw Invalid($"mediaType '{field}' is not a manifest media type this registry accepts ({string.Join(", ", ManifestMediaTypes.All)})");
+                throw Invalid($"mediaType '{field}' is not a manifest media type this registry accepts ({string.Join(", ", MediaTypes.Manifests)})");
             }
 
             if (declared is not null && declared != field)
@@ -112,7 +113,7 @@ public static class ManifestParser
         }
 
         var mediaType = field ?? declared ?? Infer(root);
-        if (field is null && mediaType is ManifestMediaTypes.DockerManifest or ManifestMediaTypes.DockerManifestList)
+        if (field is null && mediaType is MediaTypes.DockerManifest or MediaTypes.DockerManifestList)
         {
             throw Invalid($"mediaType is missing; a Docker manifest must name its own media type ({mediaType})");
         }
@@ -121,8 +122,8 @@ public static class ManifestParser
     }
 
     private static string Infer(JsonElement root) =>
-        root.TryGetProperty("manifests", out _) ? ManifestMediaTypes.OciIndex
-        : root.TryGetProperty("config", out _) ? ManifestMediaTypes.OciManifest
+        root.TryGetProperty("manifests", out _) ? MediaTypes.OciIndex
+        : root.TryGetProperty("config", out _) ? MediaTypes.OciManifest
         : throw Invalid("mediaType is missing and the manifest has neither config nor manifests; send a manifest media type as Content-Type");
 
     private static ManifestDescriptor RequiredDescriptor(JsonElement root, string field, ReferenceKind kind) =>

@@ -1,6 +1,6 @@
+using ClusterKit.Shared.Images;
 using ClusterKit.TestKit;
 using ClusterKit.Worker.Images.Distribution;
-using ClusterKit.Worker.Images.Manifests;
 using ClusterKit.Worker.Images.Tests.Store;
 
 namespace ClusterKit.Worker.Images.Tests.Distribution;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using ClusterKit.Shared.Images;
 using ClusterKit.Worker.Images.Distribution;
-using ClusterKit.Worker.Images.Manifests;
 
 namespace ClusterKit.Worker.Images.Tests.Distribution;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ClusterKit.Shared.Images;
 using ClusterKit.Worker.Images.Configs;
 using ClusterKit.Worker.Images.Layers;
 using ClusterKit.Worker.Images.Manifests;

@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using ClusterKit.Shared.Images;
 using ClusterKit.Worker.Images.Manifests;
 using ClusterKit.Worker.Images.References;
 using ClusterKit.Worker.Images.Store;

@@ -1,5 +1,5 @@
+using ClusterKit.Shared.Images;
 using ClusterKit.Worker.Images.Archives;
-using ClusterKit.Worker.Images.Manifests;
 using ClusterKit.Worker.Images.References;
 using ClusterKit.Worker.Images.Store;
 

@@ -1,3 +1,4 @@
+using ClusterKit.Shared.Images;
 using ClusterKit.Worker.Images.Manifests;
 
 namespace ClusterKit.Worker.Images.Distribution;

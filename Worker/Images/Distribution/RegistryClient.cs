@@ -1,8 +1,8 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using System.Text.Json;
+using ClusterKit.Shared.Images;
 using ClusterKit.Worker.Images.Layers;
-using ClusterKit.Worker.Images.Manifests;
 
 namespace ClusterKit.Worker.Images.Distribution;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ClusterKit.Shared.Files;
+using ClusterKit.Shared.Images;
 using ClusterKit.Worker.Images.Configs;
 using ClusterKit.Worker.Images.Manifests;
 

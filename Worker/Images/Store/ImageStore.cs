@@ -1,12 +1,13 @@
 using ClusterKit.Shared.Files;
+using ClusterKit.Shared.Images;
 using ClusterKit.Worker.Host;
 using ClusterKit.Worker.Images.Archives;
 using ClusterKit.Worker.Images.Configs;
 using ClusterKit.Worker.Images.Layers;
 using ClusterKit.Worker.Images.Manifests;
 using ClusterKit.Worker.Images.References;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace ClusterKit.Worker.Images.Store;
 
