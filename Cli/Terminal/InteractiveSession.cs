@@ -37,27 +37,34 @@ internal static class InteractiveSession
     private static async Task PumpAsync(AsyncDuplexStreamingCall<StdioInput, StdioOutput> call, bool tty, bool stdin, Action<StdioOutput> onExit, CancellationToken ct)
     {
         using var raw = tty && RawTerminal.StdinIsTerminal ? RawTerminal.Enter() : null;
-        using var pumpCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (tty)
-        {
-            var (rows, cols) = RawTerminal.Size();
-            await call.RequestStream.WriteAsync(new StdioInput { Resize = new TerminalSize { Rows = rows, Cols = cols } }, ct);
-        }
-
-        var input = stdin ? PumpStdinAsync(call.RequestStream, pumpCancel.Token) : call.RequestStream.CompleteAsync();
         using var stdout = Console.OpenStandardOutput();
         using var stderr = Console.OpenStandardError();
+        var terminal = new SessionTerminal(tty ? RawTerminal.Size : null, stdin ? Console.OpenStandardInput : null, stdout, stderr);
+        await PumpAsync(call, terminal, onExit, ct);
+    }
+
+    /// <summary>
+    /// Sends the input and prints the output until the worker ends the call. How the call went is what its responses
+    /// say: a process that ends fast ends the call before the terminal size or the end of input is sent, and those
+    /// writes then fail (as Cancelled with no message), which is no error of the command.
+    /// </summary>
+    internal static async Task PumpAsync(AsyncDuplexStreamingCall<StdioInput, StdioOutput> call, SessionTerminal terminal, Action<StdioOutput> onExit, CancellationToken ct)
+    {
+        using var inputCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        // On its own task: a read from a terminal can hold its thread until a key is pressed.
+        var input = Task.Run(() => SendInputAsync(call.RequestStream, terminal, inputCancel.Token), CancellationToken.None);
         await foreach (var output in call.ResponseStream.ReadAllAsync(ct))
         {
             switch (output.KindCase)
             {
                 case StdioOutput.KindOneofCase.Stdout:
-                    await stdout.WriteAsync(output.Stdout.Memory, ct);
-                    await stdout.FlushAsync(ct);
+                    await terminal.Stdout.WriteAsync(output.Stdout.Memory, ct);
+                    await terminal.Stdout.FlushAsync(ct);
                     break;
                 case StdioOutput.KindOneofCase.Stderr:
-                    await stderr.WriteAsync(output.Stderr.Memory, ct);
-                    await stderr.FlushAsync(ct);
+                    await terminal.Stderr.WriteAsync(output.Stderr.Memory, ct);
+                    await terminal.Stderr.FlushAsync(ct);
                     break;
                 case StdioOutput.KindOneofCase.ExitCode:
                 case StdioOutput.KindOneofCase.Exit:
@@ -67,7 +74,7 @@ internal static class InteractiveSession
         }
 
         // A read from a terminal cannot be cancelled: once the process has ended, stop waiting for stdin.
-        await pumpCancel.CancelAsync();
+        await inputCancel.CancelAsync();
         await Task.WhenAny(input, Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None));
         if (input.IsFaulted && input.Exception.InnerException is not (OperationCanceledException or InvalidOperationException or RpcException))
         {
@@ -75,9 +82,28 @@ internal static class InteractiveSession
         }
     }
 
-    private static async Task PumpStdinAsync(IClientStreamWriter<StdioInput> requests, CancellationToken ct)
+    /// <summary>The terminal size first (with a tty), then stdin until it ends, or at once the end of input.</summary>
+    private static async Task SendInputAsync(IClientStreamWriter<StdioInput> requests, SessionTerminal terminal, CancellationToken ct)
     {
-        using var stdin = Console.OpenStandardInput();
+        if (terminal.Size is { } size)
+        {
+            var (rows, cols) = size();
+            await requests.WriteAsync(new StdioInput { Resize = new TerminalSize { Rows = rows, Cols = cols } }, ct);
+        }
+
+        if (terminal.OpenStdin is { } open)
+        {
+            await PumpStdinAsync(requests, open, ct);
+        }
+        else
+        {
+            await requests.CompleteAsync();
+        }
+    }
+
+    private static async Task PumpStdinAsync(IClientStreamWriter<StdioInput> requests, Func<Stream> open, CancellationToken ct)
+    {
+        using var stdin = open();
         var buffer = new byte[4096];
         while (!ct.IsCancellationRequested)
         {
@@ -94,3 +120,6 @@ internal static class InteractiveSession
         await requests.CompleteAsync();
     }
 }
+
+/// <summary>The local side of a session: the terminal size to send (null without a tty), stdin to forward (null: none), where output goes.</summary>
+internal sealed record SessionTerminal(Func<(uint Rows, uint Cols)>? Size, Func<Stream>? OpenStdin, Stream Stdout, Stream Stderr);
