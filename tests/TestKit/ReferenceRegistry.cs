@@ -5,8 +5,11 @@ using System.Text;
 
 namespace ClusterKit.TestKit;
 
+/// <summary>A certificate and key (PEM files) the reference registry serves HTTPS with.</summary>
+public sealed record ReferenceRegistryTls(string CertificatePath, string KeyPath);
+
 /// <summary>
-/// Debian's docker-registry (CNCF distribution 2.8, installed by scripts/setup.sh) serving plain HTTP on
+/// Debian's docker-registry (CNCF distribution 2.8, installed by scripts/setup.sh) serving plain HTTP (or HTTPS) on
 /// 127.0.0.1 and a free port, with its filesystem root in a /tmp/ckt-registry-* directory; on this host's
 /// loopback, or on the loopback of a test's network namespace (where a test worker runs). Only the process
 /// this class started is killed (by its PID: nsenter execs the registry), and the directory goes, in every outcome.
@@ -36,7 +39,8 @@ public sealed class ReferenceRegistry : IAsyncDisposable
 
     /// <summary>Starts the registry and returns once it listens.</summary>
     /// <param name="networkNamespace">The name of a network namespace under /run/netns to serve in, or null for this host.</param>
-    public static async Task<ReferenceRegistry> StartAsync(string? networkNamespace = null)
+    /// <param name="tls">Serve HTTPS with this certificate instead of plain HTTP.</param>
+    public static async Task<ReferenceRegistry> StartAsync(string? networkNamespace = null, ReferenceRegistryTls? tls = null)
     {
         if (!File.Exists(Binary))
         {
@@ -47,7 +51,7 @@ public sealed class ReferenceRegistry : IAsyncDisposable
         var registry = new ReferenceRegistry(FreePort());
         try
         {
-            await registry.StartProcessAsync(networkNamespace);
+            await registry.StartProcessAsync(networkNamespace, tls);
             return registry;
         }
         catch
@@ -92,9 +96,15 @@ public sealed class ReferenceRegistry : IAsyncDisposable
         }
     }
 
-    private async Task StartProcessAsync(string? networkNamespace)
+    private async Task StartProcessAsync(string? networkNamespace, ReferenceRegistryTls? tls)
     {
         var config = _temp.Combine("config.yml");
+        var https = tls is null ? string.Empty : $"""
+
+              tls:
+                certificate: {tls.CertificatePath}
+                key: {tls.KeyPath}
+            """;
         await File.WriteAllTextAsync(config, $"""
             version: 0.1
             log:
@@ -105,7 +115,7 @@ public sealed class ReferenceRegistry : IAsyncDisposable
               delete:
                 enabled: true
             http:
-              addr: 127.0.0.1:{Port}
+              addr: 127.0.0.1:{Port}{https}
             """);
         var info = new ProcessStartInfo(networkNamespace is null ? Binary : "nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (networkNamespace is not null)

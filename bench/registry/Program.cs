@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.Json;
+using ClusterKit.Bench.Registry;
+using ClusterKit.TestKit;
+
+// bench/registry: push and pull of one image through the cluster registry, the reference registry and a plain
+// directory copy (the disk path as the limit), alternating in every round so that load drift falls on all; JSON out.
+var sizeMb = IntOption(args, "--size-mb", 200);
+var rounds = IntOption(args, "--rounds", 3);
+var seed = IntOption(args, "--seed", 1);
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+var ct = cancel.Token;
+
+using var scratch = new TempDirectory("ckb-registry");
+var image = BenchImage.Create(scratch.Combine("image"), (long)sizeMb << 20, seed);
+var tls = LoopbackTls.Create(scratch.Combine("tls"), TimeProvider.System);
+ITransferTarget[] targets = [new DirectoryTarget(scratch.Path), new ReferenceRegistryTarget(tls)];
+var samples = targets.ToDictionary(t => t.Name, _ => (Push: new List<double>(), Pull: new List<double>()));
+try
+{
+    for (var round = 0; round < rounds; round++)
+    {
+        // Each round starts with a different target, so none always runs on the warmest caches.
+        foreach (var target in targets.Skip(round % targets.Length).Concat(targets.Take(round % targets.Length)))
+        {
+            var pulled = scratch.Combine($"pulled-{target.Name}-{round}");
+            await target.StartRoundAsync(round, ct);
+            try
+            {
+                samples[target.Name].Push.Add(MegabytesPerSecond(image.Bytes, await target.PushAsync(image, ct)));
+                samples[target.Name].Pull.Add(MegabytesPerSecond(image.Bytes, await target.PullAsync(pulled, ct)));
+            }
+            finally
+            {
+                await target.EndRoundAsync();
+                if (Directory.Exists(pulled))
+                {
+                    Directory.Delete(pulled, recursive: true);
+                }
+            }
+        }
+    }
+}
+finally
+{
+    foreach (var target in targets)
+    {
+        await target.DisposeAsync();
+    }
+}
+
+var medians = samples.ToDictionary(s => s.Key, s => (Push: Median(s.Value.Push), Pull: Median(s.Value.Pull)));
+var results = new Dictionary<string, object>
+{
+    ["image_mb"] = Math.Round(image.Bytes / 1e6, 1),
+    ["layers"] = image.Layers,
+    ["rounds"] = rounds,
+    ["mb_per_s"] = samples.ToDictionary(s => s.Key, s => new
+    {
+        push = medians[s.Key].Push,
+        pull = medians[s.Key].Pull,
+        push_rounds = s.Value.Push.Select(Round).ToArray(),
+        pull_rounds = s.Value.Pull.Select(Round).ToArray(),
+    }),
+};
+foreach (var subject in medians.Keys.Where(k => k != "directory"))
+{
+    results[$"{subject}_vs_directory"] = new { push = Ratio(medians[subject].Push, medians["directory"].Push), pull = Ratio(medians[subject].Pull, medians["directory"].Pull) };
+}
+
+if (medians.TryGetValue("cluster_registry", out var cluster))
+{
+    results["cluster_vs_reference"] = new
+    {
+        push = Ratio(cluster.Push, medians["reference_registry"].Push),
+        pull = Ratio(cluster.Pull, medians["reference_registry"].Pull),
+    };
+}
+
+Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+return 0;
+
+static double MegabytesPerSecond(long bytes, TimeSpan elapsed) => bytes / 1e6 / elapsed.TotalSeconds;
+
+static double Round(double value) => Math.Round(value, 1);
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToArray();
+    return Round(sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2);
+}
+
+static double Ratio(double subject, double anchor) => anchor > 0 ? Math.Round(subject / anchor, 2) : 0;
+
+static int IntOption(string[] args, string name, int fallback)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}

@@ -1,0 +1,75 @@
+using ClusterKit.TestKit;
+
+namespace ClusterKit.Bench.Registry;
+
+/// <summary>Where one round pushes the image to and pulls it back from.</summary>
+internal interface ITransferTarget : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>Prepares an empty destination for a round (a registry with no blobs, so every byte moves).</summary>
+    Task StartRoundAsync(int round, CancellationToken ct);
+
+    Task<TimeSpan> PushAsync(BenchImage image, CancellationToken ct);
+
+    /// <summary>Pulls what the round pushed into a new OCI layout at <paramref name="destination"/>.</summary>
+    Task<TimeSpan> PullAsync(string destination, CancellationToken ct);
+
+    Task EndRoundAsync();
+}
+
+/// <summary>The limit: the same copy between two plain directories (oci layout to dir, dir back to a layout).</summary>
+internal sealed class DirectoryTarget(string scratch) : ITransferTarget
+{
+    private string _copy = string.Empty;
+
+    public string Name => "directory";
+
+    public Task StartRoundAsync(int round, CancellationToken ct)
+    {
+        _copy = Path.Combine(scratch, $"dir-{round}");
+        return Task.CompletedTask;
+    }
+
+    public Task<TimeSpan> PushAsync(BenchImage image, CancellationToken ct) => Skopeo.CopyAsync([], $"oci:{image.Directory}:{BenchImage.Tag}", $"dir:{_copy}", ct);
+
+    public Task<TimeSpan> PullAsync(string destination, CancellationToken ct) => Skopeo.CopyAsync([], $"dir:{_copy}", $"oci:{destination}:{BenchImage.Tag}", ct);
+
+    public Task EndRoundAsync()
+    {
+        Directory.Delete(_copy, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>Debian's docker-registry (CNCF distribution 2.8) over HTTPS with a filesystem backend, new for each round.</summary>
+internal sealed class ReferenceRegistryTarget(LoopbackTls tls) : ITransferTarget
+{
+    private ReferenceRegistry? _registry;
+
+    public string Name => "reference_registry";
+
+    private string Reference => $"docker://{_registry!.Address}/bench/image:{BenchImage.Tag}";
+
+    public async Task StartRoundAsync(int round, CancellationToken ct) =>
+        _registry = await ReferenceRegistry.StartAsync(tls: new ReferenceRegistryTls(tls.CertificatePath, tls.KeyPath));
+
+    public Task<TimeSpan> PushAsync(BenchImage image, CancellationToken ct) =>
+        Skopeo.CopyAsync(["--dest-cert-dir", tls.TrustDirectory], $"oci:{image.Directory}:{BenchImage.Tag}", Reference, ct);
+
+    public Task<TimeSpan> PullAsync(string destination, CancellationToken ct) =>
+        Skopeo.CopyAsync(["--src-cert-dir", tls.TrustDirectory], Reference, $"oci:{destination}:{BenchImage.Tag}", ct);
+
+    public async Task EndRoundAsync()
+    {
+        if (_registry is not null)
+        {
+            await _registry.DisposeAsync();
+            _registry = null;
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(EndRoundAsync());
+}
