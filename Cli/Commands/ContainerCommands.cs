@@ -235,6 +235,12 @@ internal static class ContainerCommands
             };
             spec.Cmd.AddRange(result.GetValue(cmd)!);
             spec.Env.AddRange(result.GetValue(env) ?? []);
+            if (spec.Tty)
+            {
+                var (rows, cols) = RawTerminal.Size();
+                spec.Size = new TerminalSize { Rows = rows, Cols = cols };
+            }
+
             return await InteractiveSession.ExecAsync(worker, spec, ct);
         });
         return command;

@@ -36,6 +36,7 @@ struct plan {
     char *hostname;
     int new_network;
     int tty;
+    unsigned short win_rows, win_cols; /* exec with tty: the pty's size before the command starts; 0 = unset */
     int open_stdin;
     int readonly_rootfs;
     int no_new_privileges;

@@ -69,6 +69,9 @@ int exec_main(const char *plan_path)
         master = open_container_pty(&slave, err, sizeof(err));
         if (master < 0)
             ck_fatal("%s", err);
+        struct winsize ws = {plan.win_rows, plan.win_cols, 0, 0};
+        if (plan.win_rows && plan.win_cols && ioctl(master, TIOCSWINSZ, &ws) != 0)
+            ck_fatal("set the pty size: %s", strerror(errno));
     }
 
     sigset_t set;

@@ -124,6 +124,11 @@ static int parse_line(struct plan *plan, char **f, int nf, int lineno, char *err
         NEED(2); plan->new_network = !strcmp(f[1], "new");
     } else if (!strcmp(d, "tty")) {
         NEED(2); plan->tty = !strcmp(f[1], "1");
+    } else if (!strcmp(d, "winsize")) {
+        NEED(3);
+        if (parse_ull(f[1], 10, &a) || parse_ull(f[2], 10, &b) || a > 0xffff || b > 0xffff)
+            goto bad;
+        plan->win_rows = (unsigned short)a; plan->win_cols = (unsigned short)b;
     } else if (!strcmp(d, "stdin")) {
         NEED(2); plan->open_stdin = !strcmp(f[1], "1");
     } else if (!strcmp(d, "readonly-rootfs")) {

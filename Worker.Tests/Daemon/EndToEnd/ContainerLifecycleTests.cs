@@ -139,6 +139,9 @@ public sealed class ContainerLifecycleTests(WorkerFixture fixture)
         {
             Assert.Equal("box1", fixture.Ck("container", "exec", name, "hostname").Output.Trim());
             Assert.StartsWith("/dev/pts/", fixture.Ck("container", "exec", "-t", name, "tty").Output.Trim(), StringComparison.Ordinal);
+
+            // Output is not a terminal here, so ck sends the conventional 24x80, which the pty has from the start.
+            Assert.Equal("24 80", fixture.Ck("container", "exec", "-t", name, "stty", "size").Output.Trim());
             Assert.Equal(6, fixture.Ck("container", "exec", name, "sh", "-c", "exit 6").ExitCode);
             var ps = fixture.Ck("container", "exec", name, "ps", "-o", "pid,args").Output;
             Assert.Contains("sleep 60", ps, StringComparison.Ordinal);

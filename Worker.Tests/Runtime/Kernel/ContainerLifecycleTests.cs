@@ -92,6 +92,21 @@ public sealed class ContainerLifecycleTests(RuntimeTestbed bed) : IClassFixture<
     }
 
     [Fact]
+    public async Task Exec_with_a_tty_starts_at_the_callers_terminal_size()
+    {
+        var container = await bed.StartAsync(bed.Launch("sleep", "30"));
+
+        using var exec = await container.ExecAsync(
+            new ExecOptions { Args = ["stty", "size"], Tty = true, TerminalSize = new TerminalSize(33, 101) },
+            RuntimeTestbed.Timeout());
+        var stdout = await new StreamReader(exec.StandardOutput).ReadToEndAsync();
+
+        Assert.Equal(0, await exec.WaitAsync(RuntimeTestbed.Timeout()));
+        Assert.Equal("33 101\r\n", stdout);
+        await container.StopAsync(9, TimeSpan.Zero, RuntimeTestbed.Timeout());
+    }
+
+    [Fact]
     public async Task Exec_passes_stdin_through_and_reports_a_missing_command()
     {
         var container = await bed.StartAsync(bed.Launch("sleep", "30"));

@@ -13,6 +13,7 @@ public sealed class LaunchPlanSerializerTests
         Hostname = "web",
         NewNetwork = true,
         Tty = true,
+        TerminalSize = new TerminalSize(33, 101),
         CgroupProcs = ["/sys/fs/cgroup/pids/ck/web.1/cgroup.procs"],
         Steps = [new PlanMount("proc", "/proc", "proc", 14, string.Empty), new PlanDevice("/dev/null", 'c', 1, 3, 438), new PlanSymlink("pts/ptmx", "/dev/ptmx")],
         Masked = ["/proc/kcore"],
@@ -45,6 +46,7 @@ public sealed class LaunchPlanSerializerTests
         Assert.Contains("\ncaps\ta80425fb\t0\t0\t0\t0\n", text);
         Assert.Contains("\nseccomp\t0102030405060708\n", text);
         Assert.Contains("\nrlimit\t7\t1024\t18446744073709551615\n", text);
+        Assert.Contains("\nwinsize\t33\t101\n", text);
     }
 
     [Fact]
@@ -61,6 +63,7 @@ public sealed class LaunchPlanSerializerTests
         Assert.Equal(plan.Capabilities, read.Capabilities);
         Assert.Equal(plan.Seccomp, read.Seccomp);
         Assert.Equal("web.1", read.Labels["cgroup"]);
+        Assert.Equal(new TerminalSize(33, 101), read.TerminalSize);
     }
 
     [Fact]

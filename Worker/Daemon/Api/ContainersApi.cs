@@ -153,6 +153,7 @@ internal sealed class ContainersApi(
                 WorkingDirectory = spec.WorkingDir.Length > 0 ? spec.WorkingDir : null,
                 User = spec.User.Length > 0 ? spec.User : null,
                 Tty = spec.Tty,
+                TerminalSize = TerminalSizeOf(spec.Size),
             },
             ct);
         var writeLock = new SemaphoreSlim(1, 1);
@@ -234,6 +235,19 @@ internal sealed class ContainersApi(
                 return;
             }
         }
+    }
+
+    /// <summary>The caller's terminal size; none when it sent none or a zero side.</summary>
+    internal static Runtime.TerminalSize? TerminalSizeOf(ClusterKit.Proto.Worker.V1.TerminalSize? size)
+    {
+        if (size is null || size.Rows == 0 || size.Cols == 0)
+        {
+            return null;
+        }
+
+        return size.Rows > ushort.MaxValue || size.Cols > ushort.MaxValue
+            ? throw new ArgumentException($"exec terminal size {size.Rows}x{size.Cols} is too large: rows and columns are at most {ushort.MaxValue}")
+            : new Runtime.TerminalSize((ushort)size.Rows, (ushort)size.Cols);
     }
 
     private static LogRecord ToRecord(LogEntry entry) => new()

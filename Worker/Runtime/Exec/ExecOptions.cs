@@ -16,4 +16,10 @@ public sealed record ExecOptions
 
     /// <summary>A pty inside the container; its output arrives on StandardOutput.</summary>
     public bool Tty { get; init; }
+
+    /// <summary>With <see cref="Tty"/>: the pty's size when the command starts (null leaves the kernel's 0x0).</summary>
+    public TerminalSize? TerminalSize { get; init; }
 }
+
+/// <summary>A terminal's size in character cells.</summary>
+public readonly record struct TerminalSize(ushort Rows, ushort Columns);

@@ -26,6 +26,9 @@ internal sealed record LaunchPlan
     public string? Hostname { get; init; }
     public bool NewNetwork { get; init; }
     public bool Tty { get; init; }
+
+    /// <summary>An exec's pty size, set before its command starts.</summary>
+    public TerminalSize? TerminalSize { get; init; }
     public bool OpenStdin { get; init; }
     public bool ReadOnlyRootfs { get; init; }
     public bool NoNewPrivileges { get; init; }

@@ -118,6 +118,7 @@ internal static partial class LaunchPlanBuilder
         {
             TargetPid = initPid,
             Tty = options.Tty,
+            TerminalSize = options.Tty ? options.TerminalSize : null,
             NoNewPrivileges = container.NoNewPrivileges,
             CgroupProcs = container.CgroupProcs,
             Rlimits = container.Rlimits,

@@ -61,6 +61,11 @@ internal static class LaunchPlanSerializer
 
         Line("network", plan.NewNetwork ? "new" : "host");
         Line("tty", Flag(plan.Tty));
+        if (plan.TerminalSize is { } size)
+        {
+            Line("winsize", size.Rows.ToString(CultureInfo.InvariantCulture), size.Columns.ToString(CultureInfo.InvariantCulture));
+        }
+
         Line("stdin", Flag(plan.OpenStdin));
         Line("readonly-rootfs", Flag(plan.ReadOnlyRootfs));
         Line("no-new-privileges", Flag(plan.NoNewPrivileges));
@@ -174,6 +179,7 @@ internal static class LaunchPlanSerializer
                 "hostname" => plan with { Hostname = Field(1) },
                 "network" => plan with { NewNetwork = Field(1) == "new" },
                 "tty" => plan with { Tty = Field(1) == "1" },
+                "winsize" => plan with { TerminalSize = new TerminalSize(ushort.Parse(Field(1), CultureInfo.InvariantCulture), ushort.Parse(Field(2), CultureInfo.InvariantCulture)) },
                 "stdin" => plan with { OpenStdin = Field(1) == "1" },
                 "readonly-rootfs" => plan with { ReadOnlyRootfs = Field(1) == "1" },
                 "no-new-privileges" => plan with { NoNewPrivileges = Field(1) == "1" },
