@@ -33,20 +33,15 @@ public sealed class RegistryInventory(IRegistryMetadata metadata, IRegistryCatal
         IReadOnlyList<RepositoryName> names = string.IsNullOrEmpty(request.Repository)
             ? await metadata.ListRepositoriesAsync(cancellationToken).ConfigureAwait(false)
             : [RepositoryFilter(request.Repository)];
+        // One more than a page says whether another follows; a repository emptied since the list was read is left out.
+        var page = names.Where(n => string.CompareOrdinal(n.Value, request.PageToken) > 0).Take(pageSize + 1).ToList();
+        var more = page.Count > pageSize;
+        var contents = await catalog.GetRepositoriesAsync(more ? page[..pageSize] : page, cancellationToken).ConfigureAwait(false);
         var response = new ListRegistryResponse();
-        foreach (var name in names.Where(n => string.CompareOrdinal(n.Value, request.PageToken) > 0))
+        response.Repositories.AddRange(contents.Select(RepositorySummaries.Of));
+        if (more)
         {
-            if (response.Repositories.Count == pageSize)
-            {
-                response.NextPageToken = response.Repositories[^1].Name;
-                break;
-            }
-
-            // A repository emptied since the list was read is left out.
-            if (await catalog.GetRepositoryAsync(name, cancellationToken).ConfigureAwait(false) is { } contents)
-            {
-                response.Repositories.Add(RepositorySummaries.Of(contents));
-            }
+            response.NextPageToken = page[pageSize - 1].Value;
         }
 
         return response;
@@ -146,7 +141,7 @@ public sealed class RegistryInventory(IRegistryMetadata metadata, IRegistryCatal
     {
         var image = ParseReference(reference);
         var repository = image.Repository!;
-        var contents = await catalog.GetRepositoryAsync(repository, cancellationToken).ConfigureAwait(false)
+        var contents = (await catalog.GetRepositoriesAsync([repository], cancellationToken).ConfigureAwait(false)).SingleOrDefault()
             ?? throw new RegistryException(RegistryErrorCode.NameUnknown, $"'{reference}': there is no repository {repository} in the cluster registry (see ck registry ls)");
         var digest = image.Digest ?? (contents.Tags.TryGetValue(image.Tag!, out var tagged) ? tagged : throw NoTag(reference, repository, image.Tag!));
         var manifest = contents.Manifests.FirstOrDefault(m => m.Digest == digest) ?? throw NoManifest(reference, repository, digest);

@@ -16,6 +16,9 @@ public sealed record RepositoryContents(
 /// </summary>
 public interface IRegistryCatalog
 {
-    /// <summary>The repository's manifests (in digest order), tags (in name order) and blobs, or null when there is no such repository.</summary>
-    Task<RepositoryContents?> GetRepositoryAsync(RepositoryName repository, CancellationToken cancellationToken);
+    /// <summary>
+    /// Each repository's manifests (in digest order), tags (in name order) and blobs, read at one moment (one store
+    /// read for a whole page of <c>ck registry ls</c>); in the order asked, leaving out names that hold nothing.
+    /// </summary>
+    Task<IReadOnlyList<RepositoryContents>> GetRepositoriesAsync(IReadOnlyList<RepositoryName> repositories, CancellationToken cancellationToken);
 }

@@ -4,12 +4,18 @@ namespace ClusterKit.Manager.Registry.Metadata;
 
 public sealed partial class InMemoryRegistryMetadata : IRegistryCatalog
 {
-    public Task<RepositoryContents?> GetRepositoryAsync(RepositoryName repository, CancellationToken cancellationToken) =>
-        Read(repository, r => r is not { IsEmpty: false }
-            ? null
-            : new RepositoryContents(
-                r.Name,
-                [.. r.Manifests.Values.OrderBy(m => m.Digest.ToString(), StringComparer.Ordinal)],
-                new SortedDictionary<string, Digest>(r.Tags, StringComparer.Ordinal),
-                [.. r.Blobs.OrderBy(d => d.ToString(), StringComparer.Ordinal)]));
+    public Task<IReadOnlyList<RepositoryContents>> GetRepositoriesAsync(IReadOnlyList<RepositoryName> repositories, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repositories);
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<RepositoryContents>>([.. repositories.Select(r => _repositories.GetValueOrDefault(r.Value)).OfType<Repository>().Where(r => !r.IsEmpty).Select(Contents)]);
+        }
+    }
+
+    private static RepositoryContents Contents(Repository repository) => new(
+        repository.Name,
+        [.. repository.Manifests.Values.OrderBy(m => m.Digest.ToString(), StringComparer.Ordinal)],
+        new SortedDictionary<string, Digest>(repository.Tags, StringComparer.Ordinal),
+        [.. repository.Blobs.OrderBy(d => d.ToString(), StringComparer.Ordinal)]);
 }
