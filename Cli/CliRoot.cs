@@ -15,6 +15,7 @@ internal static class CliRoot
         root.Subcommands.Add(WorkerCommands.Build());
         root.Subcommands.Add(ClusterCommands.Build());
         root.Subcommands.Add(NodeCommands.Build());
+        root.Subcommands.Add(RegistryCommands.Build());
         WorkerCommands.ShowDaemonOptionsInHelp(root);
         return root;
     }

@@ -1,3 +1,6 @@
+using ClusterKit.Shared.Images;
+using ClusterKit.Shared.Parsing;
+
 namespace ClusterKit.Cli.Commands;
 
 /// <summary>
@@ -6,27 +9,21 @@ namespace ClusterKit.Cli.Commands;
 /// </summary>
 internal static class RegistryReferences
 {
+    /// <exception cref="SpecFormatException">The reference is not one (with --registry, where it is read here).</exception>
     public static string On(string reference, string? registry)
     {
+        ArgumentNullException.ThrowIfNull(reference);
         var text = reference.Trim();
         if (string.IsNullOrEmpty(registry))
         {
             return text;
         }
 
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        if (slash > 0 && text[..slash] is var first && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost"))
+        if (!ParsedImageReference.TryParse(text, out var parsed, out var error))
         {
-            text = text[(slash + 1)..];
+            throw new SpecFormatException(error.Message);
         }
 
-        var name = text.Split('@', 2)[0];
-        var nameEnd = name.LastIndexOf(':') > name.LastIndexOf('/') ? name.LastIndexOf(':') : name.Length;
-        if (!name[..nameEnd].Contains('/', StringComparison.Ordinal))
-        {
-            text = "library/" + text;
-        }
-
-        return $"{registry.Trim().TrimEnd('/')}/{text}";
+        return $"{registry.Trim().TrimEnd('/')}/{parsed.WithHost(null).WithPath(parsed.LibraryPath)}";
     }
 }

@@ -2,6 +2,8 @@ using ClusterKit.Manager.Dispatcher;
 using ClusterKit.Manager.Host.Control;
 using ClusterKit.Manager.Host.Leadership;
 using ClusterKit.Manager.Host.Membership;
+using ClusterKit.Manager.Registry.Catalog;
+using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Leadership;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -49,6 +51,11 @@ public static class ManagerServiceCollectionExtensions
             grpc.Interceptors.Add<ControlErrorInterceptor>();
         });
         services.TryAddSingleton<LeaderCalls>();
+
+        // The cluster registry's metadata in the store, and what `ck registry` asks of it.
+        services.TryAddSingleton<IRegistryMetadata>(sp => new StoreRegistryMetadata(sp.GetRequiredService<IStore>()));
+        services.TryAddSingleton(sp => (IRegistryCatalog)sp.GetRequiredService<IRegistryMetadata>());
+        services.TryAddSingleton<RegistryInventory>();
         services.TryAddSingleton<ISessionIdentity, CertificateSessionIdentity>();
         services.AddClusterKitDispatcher(
             new DispatcherOptions { HeartbeatPeriod = options.HeartbeatPeriod },
@@ -64,6 +71,7 @@ public static class ManagerServiceCollectionExtensions
         endpoints.MapGrpcService<NodeControlService>();
         endpoints.MapGrpcService<NodeCaService>();
         endpoints.MapGrpcService<MembershipControlService>();
+        endpoints.MapGrpcService<RegistryControlService>();
         endpoints.MapClusterKitDispatcher();
         return endpoints;
     }

@@ -39,6 +39,27 @@ public sealed class CallPolicyTests
             CallPolicy.AllowedCallers("/clusterkit.manager.v1.StoreService/Propose").Order());
     }
 
+    [Theory]
+    [InlineData("List")]
+    [InlineData("Inspect")]
+    public void The_registry_s_contents_are_read_by_operators_and_managers_not_workers(string method)
+    {
+        var allowed = CallPolicy.AllowedCallers("/clusterkit.manager.v1.RegistryService/" + method);
+
+        Assert.Equal([CallerKind.LocalSocket, CallerKind.Manager, CallerKind.Admin], allowed.Order());
+    }
+
+    [Fact]
+    public void Registry_contents_are_removed_by_an_admin_or_root_on_a_manager_only()
+    {
+        var allowed = CallPolicy.AllowedCallers("/clusterkit.manager.v1.RegistryService/Remove");
+
+        Assert.Equal([CallerKind.LocalSocket, CallerKind.Admin], allowed.Order());
+        Assert.DoesNotContain(CallerKind.Manager, allowed);
+        Assert.DoesNotContain(CallerKind.Worker, allowed);
+        Assert.Empty(CallPolicy.AllowedCallers("/clusterkit.manager.v1.RegistryService/NotAMethodYet"));
+    }
+
     [Fact]
     public void A_method_without_a_rule_is_closed_and_says_so()
     {

@@ -54,14 +54,15 @@ public sealed class ReferenceTests
     }
 
     [Theory]
-    [InlineData("", RegistryErrorCode.NameInvalid, "expected name[:tag][@digest]")]
-    [InlineData("bad name", RegistryErrorCode.NameInvalid, "without spaces")]
+    [InlineData("", RegistryErrorCode.NameInvalid, "expected [host[:port]/]name[:tag][@digest]")]
+    [InlineData("bad name", RegistryErrorCode.NameInvalid, "cannot contain whitespace")]
     [InlineData("Busybox", RegistryErrorCode.NameInvalid, "must be lowercase")]
-    [InlineData("busybox:-x", RegistryErrorCode.NameInvalid, "invalid tag '-x'")]
+    [InlineData("busybox:-x", RegistryErrorCode.NameInvalid, "tag '-x' is invalid")]
     [InlineData("busybox@sha256:abc", RegistryErrorCode.DigestInvalid, "64 lowercase hex")]
     [InlineData("../../etc/passwd", RegistryErrorCode.NameInvalid, "registry '..' is not a valid host[:port]")]
     [InlineData("a/../../etc/passwd", RegistryErrorCode.NameInvalid, "'..' is not allowed")]
     [InlineData("registry.cluster:5000/../x", RegistryErrorCode.NameInvalid, "'..' is not allowed")]
+    [InlineData("registry.cluster:5000/", RegistryErrorCode.NameInvalid, "path components cannot be empty")]
     public void Bad_references_name_the_input_and_the_problem(string text, RegistryErrorCode code, string why)
     {
         var error = Assert.Throws<RegistryException>(() => ImageReference.Resolve(text, ClusterHosts));
@@ -69,6 +70,17 @@ public sealed class ReferenceTests
         Assert.Equal(code, error.Code);
         Assert.Contains($"invalid reference '{text}'", error.Message, StringComparison.Ordinal);
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_registry_s_own_name_limit_applies_after_library_is_added()
+    {
+        var text = new string('b', 250);
+
+        var error = Assert.Throws<RegistryException>(() => ImageReference.Resolve(text, ClusterHosts));
+
+        Assert.Equal(RegistryErrorCode.NameInvalid, error.Code);
+        Assert.Contains("the name is 258 characters; the limit is 255", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

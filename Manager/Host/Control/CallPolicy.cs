@@ -46,6 +46,12 @@ public static class CallPolicy
             "clusterkit.manager.v1.StoreService" => Operators,
             "clusterkit.manager.v1.ClusterService" or "clusterkit.manager.v1.NodeService" => Operators,
 
+            // The cluster registry's contents (`ck registry`): operators and managers read; removing is an
+            // operator's act (an admin certificate or root on a manager's host), never a manager's. A method not
+            // named here (garbage collection, when it lands) is closed until it gets its own rule.
+            "clusterkit.manager.v1.RegistryService" when name is "List" or "Inspect" => Operators,
+            "clusterkit.manager.v1.RegistryService" when name is "Remove" => [CallerKind.LocalSocket, CallerKind.Admin],
+
             // Anything not listed is closed: a new service must be given a rule here.
             _ => [],
         };

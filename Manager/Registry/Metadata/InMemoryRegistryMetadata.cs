@@ -3,7 +3,7 @@ using ClusterKit.Manager.Registry.Names;
 namespace ClusterKit.Manager.Registry.Metadata;
 
 /// <summary>Registry metadata in one process's memory, behind one lock: for tests and a single manager until the Raft store holds it.</summary>
-public sealed class InMemoryRegistryMetadata : IRegistryMetadata
+public sealed partial class InMemoryRegistryMetadata : IRegistryMetadata
 {
     private readonly Lock _gate = new();
     private readonly SortedDictionary<string, Repository> _repositories = new(StringComparer.Ordinal);

@@ -11,7 +11,7 @@ namespace ClusterKit.Manager.Registry.Metadata;
 /// manifests and tags, and a manager that dies loses none of them. Reads are linearizable (a follower asks the
 /// leader how far the log goes first), so a manifest pushed through one manager is found at once through another.
 /// </summary>
-public sealed class StoreRegistryMetadata(IStore store) : IRegistryMetadata
+public sealed partial class StoreRegistryMetadata(IStore store) : IRegistryMetadata
 {
     public async Task<IReadOnlyList<RepositoryName>> ListRepositoriesAsync(CancellationToken cancellationToken) =>
         await store.ReadAsync<IReadOnlyList<RepositoryName>>(

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.RegularExpressions;
 using ClusterKit.Manager.Registry.Errors;
+using ClusterKit.Shared.Images;
 
 namespace ClusterKit.Manager.Registry.Names;
 
@@ -10,7 +10,7 @@ namespace ClusterKit.Manager.Registry.Names;
 /// The grammar leaves no room for <c>..</c>, empty components or a leading <c>/</c>, which is what keeps a name
 /// safe to use in a path or a store key.
 /// </summary>
-public sealed partial record RepositoryName
+public sealed record RepositoryName
 {
     /// <summary>The longest name accepted (the distribution registry's limit; the spec leaves it to registries).</summary>
     public const int MaxLength = 255;
@@ -53,32 +53,8 @@ public sealed partial record RepositoryName
             return $"the name is {text.Length} characters; the limit is {MaxLength}";
         }
 
-        foreach (var component in text.Split('/'))
-        {
-            if (component.Length == 0)
-            {
-                return "path components cannot be empty (no leading, trailing or doubled '/')";
-            }
-
-            if (component is "." or "..")
-            {
-                return $"path component '{component}' is not allowed";
-            }
-
-            if (component.Any(char.IsUpper))
-            {
-                return "repository names must be lowercase";
-            }
-
-            if (!ComponentPattern().IsMatch(component))
-            {
-                return $"path component '{component}' is invalid; use lowercase letters and digits separated by '.', '_', '__' or '-'";
-            }
-        }
-
-        return null;
+        // The components are the grammar of every image reference (Shared), so a name a user types and a name a
+        // client sends are judged alike.
+        return ParsedImageReference.CheckPath(text);
     }
-
-    [GeneratedRegex("^[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*\\z")]
-    private static partial Regex ComponentPattern();
 }

@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using ClusterKit.Shared.Images;
 
 namespace ClusterKit.Worker.Images.References;
 
@@ -8,12 +8,11 @@ namespace ClusterKit.Worker.Images.References;
 /// <see cref="ToString"/> gives the short familiar form (busybox:latest), <see cref="Canonical"/>
 /// the full one (docker.io/library/busybox:latest) that the store keeps.
 /// </summary>
-public sealed partial record ImageReference
+public sealed record ImageReference
 {
     public const string DefaultDomain = "docker.io";
-    public const string DefaultTag = "latest";
-    private const int MaxNameLength = 255;
-    private const string LibraryPrefix = "library/";
+    public const string DefaultTag = ParsedImageReference.DefaultTag;
+    private const string LibraryPrefix = ParsedImageReference.LibraryPrefix;
 
     private ImageReference(string domain, string path, string? tag, string? digest)
     {
@@ -76,110 +75,28 @@ public sealed partial record ImageReference
         return true;
     }
 
+    /// <summary>The grammar is Shared's (one for the worker, ck and the registry); the worker adds docker.io, library/ and its own rules.</summary>
     private static string? Validate(string text, out ImageReference? reference)
     {
         reference = null;
-        if (text.Length == 0)
+        if (!ParsedImageReference.TryParse(text, out var parsed, out var error))
         {
-            return "the reference is empty; expected name[:tag][@sha256:digest]";
+            return error.Reason;
         }
 
-        if (text.Any(char.IsWhiteSpace))
+        if (parsed.Digest is { } digest && !Digests.IsValid(digest))
         {
-            return "references cannot contain whitespace";
+            return "the digest must be sha256: followed by 64 lowercase hex digits";
         }
 
-        var name = text;
-        string? digest = null;
-        var at = text.IndexOf('@', StringComparison.Ordinal);
-        if (at >= 0)
-        {
-            digest = text[(at + 1)..];
-            name = text[..at];
-            if (!Digests.IsValid(digest))
-            {
-                return "the digest must be sha256: followed by 64 lowercase hex digits";
-            }
-        }
-
-        string? tag = null;
-        var colon = name.LastIndexOf(':');
-        if (colon > name.LastIndexOf('/'))
-        {
-            tag = name[(colon + 1)..];
-            name = name[..colon];
-            if (!TagPattern().IsMatch(tag))
-            {
-                return $"tag '{tag}' is invalid; a tag is 1-128 of [A-Za-z0-9_.-] and cannot start with '.' or '-'";
-            }
-        }
-
-        if (name.Length == 0)
-        {
-            return "the repository name is empty";
-        }
-
-        if (name.Length > MaxNameLength)
-        {
-            return $"the repository name is longer than {MaxNameLength} characters";
-        }
-
-        var domain = DefaultDomain;
-        var path = name;
-        var slash = name.IndexOf('/', StringComparison.Ordinal);
-        if (slash > 0)
-        {
-            var first = name[..slash];
-            if (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost")
-            {
-                if (!DomainPattern().IsMatch(first))
-                {
-                    return $"registry '{first}' is not a valid host[:port]";
-                }
-
-                domain = first == "index.docker.io" ? DefaultDomain : first;
-                path = name[(slash + 1)..];
-            }
-        }
-
-        foreach (var component in path.Split('/'))
-        {
-            if (component.Length == 0)
-            {
-                return "repository path components cannot be empty";
-            }
-
-            if (component.Any(char.IsUpper))
-            {
-                return "repository names must be lowercase";
-            }
-
-            if (!ComponentPattern().IsMatch(component))
-            {
-                return $"path component '{component}' is invalid; use lowercase letters and digits separated by '.', '_', '__' or '-'";
-            }
-        }
-
-        if (domain == DefaultDomain && Digests.IsLowerHex(path) && path.Length == 64 && slash < 0)
+        var domain = parsed.Host is null or "index.docker.io" ? DefaultDomain : parsed.Host;
+        if (domain == DefaultDomain && parsed.Host is null && parsed.Path.Length == 64 && Digests.IsLowerHex(parsed.Path))
         {
             return "a 64-character hexadecimal name is reserved for image ids";
         }
 
-        if (domain == DefaultDomain && !path.Contains('/', StringComparison.Ordinal))
-        {
-            path = LibraryPrefix + path;
-        }
-
-        reference = new ImageReference(domain, path, tag, digest);
+        var path = domain == DefaultDomain ? parsed.LibraryPath : parsed.Path;
+        reference = new ImageReference(domain, path, parsed.Tag, parsed.Digest);
         return null;
     }
-
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
-    private static partial Regex TagPattern();
-
-    [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")]
-    private static partial Regex ComponentPattern();
-
-    [GeneratedRegex("^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]{1,5})?$")]
-    private static partial Regex DomainPattern();
 }
