@@ -42,8 +42,23 @@ public sealed class StoreRegistryMetadata(IStore store, TimeProvider? time = nul
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
 
         // Linked already and lately (a blob pushed again): no log entry. Linked long ago: touched, so that a collection
-        // under way does not take a blob a client has just pushed again.
-        await WriteIfNeededAsync(
+        // under way does not take a blob a client has just pushed again. A collection that deleted the link between this
+        // read and this write makes the write fail: then the link is made anew.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await LinkOnceAsync(repository, digest, key, now, cancellationToken);
+                return;
+            }
+            catch (StoreConflictException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private Task<bool> LinkOnceAsync(RepositoryName repository, Digest digest, string key, long now, CancellationToken cancellationToken) =>
+        WriteIfNeededAsync(
             tx =>
             {
                 if (tx.Get<RegistryBlobLink>(key) is { } link)
@@ -62,7 +77,6 @@ public sealed class StoreRegistryMetadata(IStore store, TimeProvider? time = nul
                 return true;
             },
             cancellationToken);
-    }
 
     public async Task<bool> HasBlobAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
     {

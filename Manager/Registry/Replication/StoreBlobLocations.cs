@@ -16,7 +16,22 @@ public sealed class StoreBlobLocations(IStore store, IManagerMembership membersh
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
 
         // An existing record is updated, not left alone: its version moves, so a collection that read it before fails.
-        await store.UpdateAsync(
+        // A collection that deleted it between this read and this write makes the write fail: then it is made anew.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await RecordAsync(key, digest, member, size, now, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (StoreConflictException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private Task<ulong> RecordAsync(string key, Digest digest, string member, long size, long now, CancellationToken cancellationToken) =>
+        store.UpdateAsync(
             tx =>
             {
                 if (tx.Get<RegistryBlobLocation>(key) is { } row)
@@ -30,8 +45,7 @@ public sealed class StoreBlobLocations(IStore store, IManagerMembership membersh
                     tx.Create(new RegistryBlobLocation { Id = key, Digest = digest.ToString(), Member = member, Size = size, RecordedAtUnixMs = now });
                 }
             },
-            cancellationToken).ConfigureAwait(false);
-    }
+            cancellationToken);
 
     public async Task<IReadOnlyList<BlobLocation>> PeersHoldingAsync(Digest digest, CancellationToken cancellationToken)
     {
