@@ -28,6 +28,12 @@ public sealed partial class BlobReplicator(
     /// <summary>One pass: returns how many blobs were copied.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
+        if (membership.Members.Count == 0)
+        {
+            // Not a member of a cluster yet: no peers, no store to read.
+            return 0;
+        }
+
         var forgotten = await locations.ForgetMissingAsync(async (d, t) => await blobs.GetSizeAsync(d, t).ConfigureAwait(false) is not null, cancellationToken).ConfigureAwait(false);
         if (forgotten > 0)
         {
