@@ -27,11 +27,19 @@ internal sealed class InProcessPeerFetcher(IReadOnlyDictionary<string, IBlobStor
 
     public List<string> Asked { get; } = [];
 
+    /// <summary>Managers that are down: asking them fails as an unreachable peer does.</summary>
+    public HashSet<string> Down { get; } = new(StringComparer.Ordinal);
+
     public async Task<Stream> OpenAsync(string member, Digest digest, CancellationToken cancellationToken)
     {
         lock (Asked)
         {
             Asked.Add(member);
+        }
+
+        if (Down.Contains(member))
+        {
+            throw new IOException($"manager {member} is down");
         }
 
         await using var source = stores[member].OpenRead(digest) ?? throw new IOException($"manager {member} has no blob {digest}");
