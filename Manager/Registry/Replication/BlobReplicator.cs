@@ -119,19 +119,35 @@ public sealed partial class BlobReplicator(
         return untilRetry < TimeSpan.Zero ? TimeSpan.Zero : untilRetry < _options.Interval ? untilRetry : _options.Interval;
     }
 
+    /// <summary>Wakes the loop on each new location; a watch that ends (overflow, no cluster yet) is opened again after an interval.</summary>
     private async Task WakeOnNewLocationsAsync(SemaphoreSlim wake, CancellationToken stoppingToken)
     {
-        await foreach (var change in store.WatchAsync(stoppingToken).ConfigureAwait(false))
+        while (!stoppingToken.IsCancellationRequested)
         {
-            if (change is ObjectChange<RegistryBlobLocation> { Kind: ChangeKind.Created } or StoreRestored && wake.CurrentCount == 0)
+            try
             {
-                wake.Release();
+                await foreach (var change in store.WatchAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    if (change is ObjectChange<RegistryBlobLocation> { Kind: ChangeKind.Created } or StoreRestored && wake.CurrentCount == 0)
+                    {
+                        wake.Release();
+                    }
+                }
             }
+            catch (Exception ended) when (!stoppingToken.IsCancellationRequested)
+            {
+                WatchEnded(logger, ended.Message);
+            }
+
+            await Task.Delay(_options.Interval, time, stoppingToken).ConfigureAwait(false);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Blob {Digest} could not be copied from any peer; next try in {Delay}")]
     private static partial void RetryLater(ILogger logger, string digest, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The replicator's watch of new blob locations ended; it is opened again after an interval: {Reason}")]
+    private static partial void WatchEnded(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A replication pass failed: {Reason}")]
     private static partial void PassFailed(ILogger logger, string reason);
