@@ -39,6 +39,7 @@ internal sealed class ManagerConnection : IDisposable
         Nodes = new NodeService.NodeServiceClient(_channel);
         Ca = new NodeCa.NodeCaClient(_channel);
         Registry = new RegistryService.RegistryServiceClient(_channel);
+        RegistryMaintenance = new RegistryMaintenanceService.RegistryMaintenanceServiceClient(_channel);
     }
 
     /// <summary>"the local manager socket PATH" or "the manager at HOST:PORT", for messages.</summary>
@@ -57,6 +58,7 @@ internal sealed class ManagerConnection : IDisposable
     public NodeCa.NodeCaClient Ca { get; }
 
     public RegistryService.RegistryServiceClient Registry { get; }
+    public RegistryMaintenanceService.RegistryMaintenanceServiceClient RegistryMaintenance { get; }
 
     public static string ResolveSocket(string? option, Func<string, string?> environment) =>
         option ?? environment("CK_MANAGER_SOCKET") ?? DefaultSocket;

@@ -18,8 +18,7 @@ internal static class RegistryCommands
         registry.Subcommands.Add(List());
         registry.Subcommands.Add(Inspect());
         registry.Subcommands.Add(Remove());
-
-        // `ck registry gc` is added here beside the others (garbage collection of unreferenced blobs).
+        registry.Subcommands.Add(RegistryGcCommand.Build());
         return registry;
     }
 

@@ -142,6 +142,18 @@ public sealed class WriteTransaction : IReadTransaction
         Add(Mutation.Types.Kind.Delete, table, current ?? table.NewWithKey(id), expected);
     }
 
+    /// <summary>
+    /// Removes an object as it was read (at its version), wherever it was read: fails when it is gone or changed since,
+    /// so a delete decided on an earlier view never removes a newer row.
+    /// </summary>
+    public void Delete<T>(T read)
+        where T : class, IMessage<T>
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var table = StoreTables.Of<T>();
+        Add(Mutation.Types.Kind.Delete, table, read, table.Version(read));
+    }
+
     internal Transaction ToTransaction() => _transaction.Clone();
 
     private void Add(Mutation.Types.Kind kind, StoreTable table, IMessage value, ulong expectedVersion)

@@ -61,6 +61,15 @@ public sealed class CallPolicyTests
     }
 
     [Fact]
+    public void Blob_bytes_are_fetched_by_managers_only_and_garbage_collection_is_run_by_operators_only()
+    {
+        Assert.Equal([CallerKind.Manager], CallPolicy.AllowedCallers("/clusterkit.manager.v1.RegistryPeer/FetchBlob"));
+        Assert.Equal(
+            [CallerKind.LocalSocket, CallerKind.Admin],
+            CallPolicy.AllowedCallers("/clusterkit.manager.v1.RegistryMaintenanceService/CollectGarbage").Order());
+    }
+
+    [Fact]
     public void A_method_without_a_rule_is_closed_and_says_so()
     {
         var allowed = CallPolicy.AllowedCallers("/clusterkit.manager.v1.Unknown/Anything");

@@ -17,6 +17,9 @@ public sealed class RegistryTablesTests
     private static RegistryTag Tag(string repository, string tag, string digest) =>
         new() { Id = RegistryTables.TagKey(repository, tag), Repository = repository, Tag = tag, ManifestDigest = digest };
 
+    private static RegistryBlobLocation Location(string digest, string member) =>
+        new() { Id = RegistryBlobLocationTable.Key(digest, member), Digest = digest, Member = member, Size = 10, RecordedAtUnixMs = 1 };
+
     private static MemoryStore StoreWithTwoRepositories()
     {
         var store = new MemoryStore();
@@ -37,6 +40,9 @@ public sealed class RegistryTablesTests
             tx.Create(Tag("library/busybox", "latest", ManifestM));
             tx.Create(Tag("library/busybox", "1.36", ManifestM));
             tx.Create(Tag("library/busybox-extra", "latest", ManifestM));
+            tx.Create(Location(LayerA, "m1"));
+            tx.Create(Location(LayerA, "m2"));
+            tx.Create(Location(LayerB, "m1"));
         });
         return store;
     }
@@ -73,9 +79,33 @@ public sealed class RegistryTablesTests
         {
             Assert.Equal(["1.36"], tx.Find(RegistryTagTable.ByManifest("library/busybox", ManifestM)).Select(t => t.Tag));
             Assert.Equal(3, tx.Count<RegistryBlobLink>());
+            Assert.Equal(["m1", "m2"], tx.Find(RegistryBlobLocationTable.ByDigest(LayerA)).Select(l => l.Member));
             Assert.Equal("{}", tx.Get<RegistryManifest>(RegistryTables.DigestKey("library/busybox", ManifestM))!.Content.ToStringUtf8());
             Assert.Equal(["library/busybox", "team/app"], tx.Find(RegistryBlobLinkTable.ByDigest(LayerA)).Select(l => l.Repository));
+            Assert.Equal(["m1", "m2"], tx.Find(RegistryBlobLocationTable.ByDigest(LayerA)).Select(l => l.Member));
+            Assert.Equal([LayerA, LayerB], tx.Find(RegistryBlobLocationTable.ByMember("m1")).Select(l => l.Digest));
             return 0;
         });
+    }
+
+    [Fact]
+    public void A_row_deleted_at_the_version_it_was_read_survives_when_it_was_touched_since()
+    {
+        var store = StoreWithTwoRepositories();
+        var read = store.View(tx => tx.Get<RegistryBlobLocation>(RegistryBlobLocationTable.Key(LayerA, "m1")))!;
+        var stale = store.Prepare(tx => tx.Delete(read));
+        store.Update(tx =>
+        {
+            var row = tx.Get<RegistryBlobLocation>(read.Id)!;
+            row.RecordedAtUnixMs = 2;
+            tx.Update(row);
+        });
+
+        Assert.Throws<StoreConflictException>(() => store.Apply(stale).VersionOrThrow());
+        Assert.NotNull(store.View(tx => tx.Get<RegistryBlobLocation>(read.Id)));
+
+        var fresh = store.View(tx => tx.Get<RegistryBlobLocation>(read.Id))!;
+        store.Update(tx => tx.Delete(fresh));
+        Assert.Equal(["m2"], store.View(tx => tx.Find(RegistryBlobLocationTable.ByDigest(LayerA))).Select(l => l.Member));
     }
 }

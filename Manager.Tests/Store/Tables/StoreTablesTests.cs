@@ -47,10 +47,10 @@ public sealed class StoreTablesTests
     public void A_type_that_is_not_a_store_object_is_refused_with_the_allowed_types()
     {
         var e = Assert.Throws<ArgumentException>(() => StoreObjects.TableOf<NodeSpec>());
-        Assert.StartsWith("type NodeSpec is not a store object; allowed: Node, Service, ClusterTask, Network, Secret, Config, KvPair, Cluster, RegistryBlobLink, RegistryManifest, RegistryTag", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("type NodeSpec is not a store object; allowed: Node, Service, ClusterTask, Network, Secret, Config, KvPair, Cluster, RegistryBlobLink, RegistryManifest, RegistryTag, RegistryBlobLocation", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new MemoryStore().View(tx => tx.Get<NodeSpec>("x")));
         Assert.Equal(
-            "a store object has no object set; allowed: node, service, task, network, secret, config, kv, cluster, registry_blob_link, registry_manifest, registry_tag",
+            "a store object has no object set; allowed: node, service, task, network, secret, config, kv, cluster, registry_blob_link, registry_manifest, registry_tag, registry_blob_location",
             Assert.Throws<InvalidStoreObjectException>(() => StoreObjects.TableOf(new StoreObject())).Message);
     }
 }

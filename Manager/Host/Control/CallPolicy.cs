@@ -40,6 +40,11 @@ public static class CallPolicy
             "clusterkit.manager.v1.NodeCa" => [CallerKind.Worker, CallerKind.Manager, CallerKind.Admin],
 
             "clusterkit.manager.v1.MembershipService" => [CallerKind.Manager],
+
+            // Registry bytes (ADR 0016): a manager copying a blob from another; never a worker or an operator,
+            // who read blobs through the registry API and its access decision.
+            "clusterkit.manager.v1.RegistryPeer" => [CallerKind.Manager],
+            "clusterkit.manager.v1.RegistryMaintenanceService" => [CallerKind.LocalSocket, CallerKind.Admin],
             "clusterkit.manager.v1.Dispatcher" => [CallerKind.Worker, CallerKind.Manager],
             // A follower's forwarded writes: manager to manager only.
             "clusterkit.manager.v1.StoreService" when name is "ProposeBatch" => [CallerKind.Manager],

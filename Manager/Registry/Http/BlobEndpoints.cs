@@ -8,7 +8,7 @@ using Microsoft.Net.Http.Headers;
 namespace ClusterKit.Manager.Registry.Http;
 
 /// <summary><c>/v2/NAME/blobs/DIGEST</c>: HEAD, GET (one byte range at most) and DELETE of a repository's blob.</summary>
-internal sealed class BlobEndpoints(IBlobStore blobs, IRegistryMetadata metadata, RegistryAuthorizer authorizer)
+internal sealed class BlobEndpoints(IBlobSource blobs, IRegistryMetadata metadata, RegistryAuthorizer authorizer)
 {
     public async Task GetAsync(HttpContext context, RepositoryName repository, string reference)
     {
@@ -17,7 +17,7 @@ internal sealed class BlobEndpoints(IBlobStore blobs, IRegistryMetadata metadata
         var size = await metadata.HasBlobAsync(repository, digest, context.RequestAborted).ConfigureAwait(false)
             ? await blobs.GetSizeAsync(digest, context.RequestAborted).ConfigureAwait(false)
             : null;
-        var stream = size is null ? null : blobs.OpenRead(digest);
+        var stream = size is null ? null : await blobs.OpenReadAsync(digest, context.RequestAborted).ConfigureAwait(false);
         if (stream is null)
         {
             throw Unknown(repository, digest);

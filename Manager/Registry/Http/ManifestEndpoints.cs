@@ -15,7 +15,7 @@ namespace ClusterKit.Manager.Registry.Http;
 /// the repository. A GET returns the stored bytes with their stored media type, whatever the Accept header asks:
 /// the registry converts nothing, and clients check the type they get.
 /// </summary>
-internal sealed class ManifestEndpoints(IBlobStore blobs, IRegistryMetadata metadata, RegistryAuthorizer authorizer, ILogger<ManifestEndpoints> logger)
+internal sealed class ManifestEndpoints(IBlobSource blobs, IRegistryMetadata metadata, RegistryAuthorizer authorizer, ILogger<ManifestEndpoints> logger)
 {
     public async Task GetAsync(HttpContext context, RepositoryName repository, string referenceText)
     {

@@ -1,4 +1,5 @@
 using ClusterKit.Manager.Registry.Metadata;
+using ClusterKit.Manager.Registry.Replication;
 using ClusterKit.Manager.Registry.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,6 +17,8 @@ public static class RegistryServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrEmpty(dataRoot);
         services.TryAddSingleton<IBlobStore>(_ => new FileBlobStore(dataRoot));
+        services.TryAddSingleton<IBlobSource, LocalBlobSource>();
+        services.TryAddSingleton<IBlobLocations, NoBlobLocations>();
         services.TryAddSingleton<IRegistryMetadata, InMemoryRegistryMetadata>();
         services.TryAddSingleton<RegistryAuthorizer>();
         services.TryAddSingleton<BlobEndpoints>();

@@ -1,6 +1,7 @@
 using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Manager.Registry.Replication;
 using ClusterKit.Manager.Registry.Storage;
 using ClusterKit.Manager.Registry.Uploads;
 using Microsoft.AspNetCore.Http;
@@ -16,7 +17,7 @@ namespace ClusterKit.Manager.Registry.Http;
 /// <c>?digest=</c> finishes it (with an optional last chunk); GET tells how far it is; DELETE cancels it.
 /// An upload belongs to the repository that started it.
 /// </summary>
-internal sealed class UploadEndpoints(IBlobStore blobs, IRegistryMetadata metadata, RegistryAuthorizer authorizer, ILogger<UploadEndpoints> logger)
+internal sealed class UploadEndpoints(IBlobStore blobs, IBlobSource sources, IBlobLocations locations, IRegistryMetadata metadata, RegistryAuthorizer authorizer, ILogger<UploadEndpoints> logger)
 {
     public async Task StartAsync(HttpContext context, RepositoryName repository)
     {
@@ -93,6 +94,7 @@ internal sealed class UploadEndpoints(IBlobStore blobs, IRegistryMetadata metada
     private async Task CompleteAsync(HttpContext context, RepositoryName repository, string id, Digest digest)
     {
         var size = await blobs.CompleteUploadAsync(id, digest, null, context.RequestAborted).ConfigureAwait(false);
+        await locations.RecordLocalAsync(digest, size, context.RequestAborted).ConfigureAwait(false);
         await metadata.LinkBlobAsync(repository, digest, context.RequestAborted).ConfigureAwait(false);
         RegistryLog.BlobStored(logger, repository.Value, digest.ToString(), size);
         RegistryResponses.BlobCreated(context, repository, digest);
@@ -114,7 +116,7 @@ internal sealed class UploadEndpoints(IBlobStore blobs, IRegistryMetadata metada
         var readable = await authorizer.IsAllowedAsync(context, RegistryAction.Read, from).ConfigureAwait(false);
         if (!readable.IsAllowed
             || !await metadata.HasBlobAsync(from, digest, context.RequestAborted).ConfigureAwait(false)
-            || await blobs.GetSizeAsync(digest, context.RequestAborted).ConfigureAwait(false) is null)
+            || await sources.GetSizeAsync(digest, context.RequestAborted).ConfigureAwait(false) is null)
         {
             return false;
         }

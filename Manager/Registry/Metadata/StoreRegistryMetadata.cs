@@ -1,3 +1,4 @@
+using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Names;
 using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Manager.Store;
@@ -10,9 +11,16 @@ namespace ClusterKit.Manager.Registry.Metadata;
 /// Registry metadata in the replicated store (ADR 0016): every manager answers from the same repositories,
 /// manifests and tags, and a manager that dies loses none of them. Reads are linearizable (a follower asks the
 /// leader how far the log goes first), so a manifest pushed through one manager is found at once through another.
+/// A link records when it was last made or named by a manifest put, and each of those writes moves its version:
+/// garbage collection keeps young links and deletes a link only at the version it read (ADR 0016).
 /// </summary>
-public sealed partial class StoreRegistryMetadata(IStore store) : IRegistryMetadata
+public sealed partial class StoreRegistryMetadata(IStore store, TimeProvider? time = null) : IRegistryMetadata
 {
+    /// <summary>A link made again within this time of its last touch is left alone (no log entry); garbage collection's grace is far longer.</summary>
+    public static readonly TimeSpan RelinkRefresh = TimeSpan.FromMinutes(1);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public async Task<IReadOnlyList<RepositoryName>> ListRepositoriesAsync(CancellationToken cancellationToken) =>
         await store.ReadAsync<IReadOnlyList<RepositoryName>>(
             tx => [.. tx.List<RegistryBlobLink>().Select(l => l.Repository)
@@ -31,21 +39,44 @@ public sealed partial class StoreRegistryMetadata(IStore store) : IRegistryMetad
     public async Task LinkBlobAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
     {
         var key = BlobKey(repository, digest);
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-        // Linked already (a blob pushed again): no log entry.
-        await WriteIfNeededAsync(
+        // Linked already and lately (a blob pushed again): no log entry. Linked long ago: touched, so that a collection
+        // under way does not take a blob a client has just pushed again. A collection that deleted the link between this
+        // read and this write makes the write fail: then the link is made anew.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await LinkOnceAsync(repository, digest, key, now, cancellationToken);
+                return;
+            }
+            catch (StoreConflictException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private Task<bool> LinkOnceAsync(RepositoryName repository, Digest digest, string key, long now, CancellationToken cancellationToken) =>
+        WriteIfNeededAsync(
             tx =>
             {
-                if (tx.Get<RegistryBlobLink>(key) is not null)
+                if (tx.Get<RegistryBlobLink>(key) is { } link)
                 {
-                    return false;
+                    if (now - link.TouchedAtUnixMs < (long)RelinkRefresh.TotalMilliseconds)
+                    {
+                        return false;
+                    }
+
+                    link.TouchedAtUnixMs = now;
+                    tx.Update(link);
+                    return true;
                 }
 
-                tx.Create(new RegistryBlobLink { Id = key, Repository = repository.Value, Digest = digest.ToString() });
+                tx.Create(new RegistryBlobLink { Id = key, Repository = repository.Value, Digest = digest.ToString(), TouchedAtUnixMs = now });
                 return true;
             },
             cancellationToken);
-    }
 
     public async Task<bool> HasBlobAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
     {
@@ -72,16 +103,40 @@ public sealed partial class StoreRegistryMetadata(IStore store) : IRegistryMetad
             Content = ByteString.CopyFrom(manifest.Content.Span),
         };
         row.References.AddRange(manifest.References.Select(r => r.ToString()));
-        await store.UpdateAsync(
-            tx =>
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        try
+        {
+            await store.UpdateAsync(tx => PutManifest(tx, row, tag, now), cancellationToken);
+        }
+        catch (StoreConflictException)
+        {
+            // A blob it names was collected between the endpoint's check and this write.
+            throw new RegistryException(
+                RegistryErrorCode.ManifestBlobUnknown,
+                $"a blob that manifest {manifest.Digest} references was removed from repository {repository} while the manifest was stored; push the blob again");
+        }
+    }
+
+    /// <summary>
+    /// Stores the manifest and touches the repository's link of every blob it names, each at the version read here: a
+    /// collection that deleted one of them meanwhile makes this write fail, and one that read them before fails itself.
+    /// </summary>
+    private static void PutManifest(WriteTransaction tx, RegistryManifest row, string? tag, long now)
+    {
+        foreach (var reference in row.References.Distinct(StringComparer.Ordinal))
+        {
+            if (tx.Get<RegistryBlobLink>(RegistryTables.DigestKey(row.Repository, reference)) is { } link)
             {
-                tx.Put(row);
-                if (tag is not null)
-                {
-                    tx.Put(new RegistryTag { Id = RegistryTables.TagKey(repository.Value, tag), Repository = repository.Value, Tag = tag, ManifestDigest = row.Digest });
-                }
-            },
-            cancellationToken);
+                link.TouchedAtUnixMs = now;
+                tx.Update(link);
+            }
+        }
+
+        tx.Put(row);
+        if (tag is not null)
+        {
+            tx.Put(new RegistryTag { Id = RegistryTables.TagKey(row.Repository, tag), Repository = row.Repository, Tag = tag, ManifestDigest = row.Digest });
+        }
     }
 
     public async Task<StoredManifest?> GetManifestAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)

@@ -80,6 +80,21 @@ public sealed class FileBlobStore : IBlobStore
         }
     }
 
+    public IEnumerable<StoredBlob> ListBlobs()
+    {
+        foreach (var algorithm in Directory.EnumerateDirectories(_blobs))
+        {
+            foreach (var file in Directory.EnumerateFiles(algorithm, "*", SearchOption.AllDirectories))
+            {
+                var info = new FileInfo(file);
+                if (Digest.TryParse(Path.GetFileName(algorithm) + ":" + info.Name, out var digest, out _) && BlobPath(digest) == info.FullName && info.Exists)
+                {
+                    yield return new StoredBlob(digest, info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
+                }
+            }
+        }
+    }
+
     public ValueTask<bool> DeleteAsync(Digest digest, CancellationToken cancellationToken)
     {
         var path = BlobPath(digest);
@@ -213,6 +228,11 @@ public sealed class FileBlobStore : IBlobStore
                 Directory.CreateDirectory(targetDirectory, DirectoryMode);
                 File.Move(dataPath, target, overwrite: true);
                 DirectorySync.Flush(targetDirectory);
+            }
+            else
+            {
+                // Committed again: garbage collection's sweep counts the blob's age from its last commit.
+                File.SetLastWriteTimeUtc(target, DateTime.UtcNow);
             }
 
             DeleteUpload(id);

@@ -6,6 +6,9 @@ namespace ClusterKit.Manager.Registry.Storage;
 /// <summary>An upload in progress: who started it (the repository it is for) and how many bytes it holds.</summary>
 public sealed record UploadStatus(string Id, string Owner, long Offset);
 
+/// <summary>A committed blob on this store's disk and when it was committed (its file's last write).</summary>
+public sealed record StoredBlob(Digest Digest, long Size, DateTimeOffset CommittedAt);
+
 /// <summary>
 /// Blob bytes, content-addressed, and the uploads that make them. A blob becomes readable only once its bytes
 /// hashed to its digest; until then they are an upload, which survives a restart (its offset is what it holds).
@@ -17,6 +20,9 @@ public interface IBlobStore
 
     /// <summary>Opens a stored blob for reading (seekable), or null when the store does not hold it.</summary>
     Stream? OpenRead(Digest digest);
+
+    /// <summary>Every committed blob (files whose names are not a digest are skipped): the sweep of garbage collection.</summary>
+    IEnumerable<StoredBlob> ListBlobs();
 
     /// <summary>Removes a blob's bytes; false when there were none.</summary>
     ValueTask<bool> DeleteAsync(Digest digest, CancellationToken cancellationToken);

@@ -100,3 +100,35 @@ public static class RegistryTagTable
     /// <summary>The tags of <paramref name="repository"/> that point at the manifest <paramref name="digest"/>.</summary>
     public static IndexQuery<RegistryTag> ByManifest(string repository, string digest) => ManifestIndex.For(RegistryTables.DigestKey(repository, digest));
 }
+
+/// <summary>Which managers hold which blob's bytes, keyed by digest and member, indexed by digest and by member.</summary>
+public static class RegistryBlobLocationTable
+{
+    public static StoreIndex<RegistryBlobLocation> DigestIndex { get; } = new("digest", static l => l.Digest);
+
+    public static StoreIndex<RegistryBlobLocation> MemberIndex { get; } = new("member", static l => l.Member);
+
+    public static StoreTable<RegistryBlobLocation> Descriptor { get; } = new()
+    {
+        Table = Table.RegistryBlobLocations,
+        Name = "registry-blob-locations",
+        EnvelopeCase = StoreObject.ObjectOneofCase.RegistryBlobLocation,
+        Key = static l => l.Id,
+        NewWithKeyOf = static id => new RegistryBlobLocation { Id = id },
+        Version = static l => l.Version,
+        SetVersion = static (l, v) => l.Version = v,
+        WrapRow = static l => new StoreObject { RegistryBlobLocation = l },
+        UnwrapRow = static o => o.RegistryBlobLocation,
+        SnapshotRows = static s => s.RegistryBlobLocations,
+        TypedIndexes = [DigestIndex, MemberIndex],
+    };
+
+    /// <summary>The key of <paramref name="member"/>'s copy of the blob (a digest has no '@').</summary>
+    public static string Key(string digest, string member) => digest + "@" + member;
+
+    /// <summary>Every manager's copy of the blob.</summary>
+    public static IndexQuery<RegistryBlobLocation> ByDigest(string digest) => DigestIndex.For(digest);
+
+    /// <summary>Every blob one manager holds.</summary>
+    public static IndexQuery<RegistryBlobLocation> ByMember(string member) => MemberIndex.For(member);
+}
