@@ -2,8 +2,10 @@ using ClusterKit.Manager.Dispatcher;
 using ClusterKit.Manager.Host.Control;
 using ClusterKit.Manager.Host.Leadership;
 using ClusterKit.Manager.Host.Membership;
+using ClusterKit.Manager.Host.Registry;
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Leadership;
+using ClusterKit.Manager.Store.Raft;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ClusterKit.Manager.Host;
@@ -45,6 +47,8 @@ public static class ManagerServiceCollectionExtensions
         // The control API and the dispatcher.
         services.AddGrpc(grpc =>
         {
+            // A follower's forwarded write may carry a registry manifest (up to 4 MiB).
+            grpc.MaxReceiveMessageSize = RaftNodeOptions.MaxApiMessageBytes;
             grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
             grpc.Interceptors.Add<ControlErrorInterceptor>();
         });
@@ -53,10 +57,13 @@ public static class ManagerServiceCollectionExtensions
         services.AddClusterKitDispatcher(
             new DispatcherOptions { HeartbeatPeriod = options.HeartbeatPeriod },
             sp => new RaftDispatcherCluster(() => sp.GetRequiredService<RaftMemberSlot>().Node));
+
+        // The cluster image registry (ADR 0016) on the same API port.
+        services.AddClusterRegistry(options);
         return services;
     }
 
-    /// <summary>Serves the store, control and dispatcher APIs (call after <see cref="AddClusterKitManager"/>).</summary>
+    /// <summary>Serves the store, control and dispatcher APIs and the cluster registry (call after <see cref="AddClusterKitManager"/>).</summary>
     public static IEndpointRouteBuilder MapClusterKitManager(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<StoreGrpcService>();
@@ -65,6 +72,7 @@ public static class ManagerServiceCollectionExtensions
         endpoints.MapGrpcService<NodeCaService>();
         endpoints.MapGrpcService<MembershipControlService>();
         endpoints.MapClusterKitDispatcher();
+        endpoints.MapClusterRegistry();
         return endpoints;
     }
 }

@@ -40,6 +40,9 @@ public static class CallPolicy
             "clusterkit.manager.v1.NodeCa" => [CallerKind.Worker, CallerKind.Manager, CallerKind.Admin],
 
             "clusterkit.manager.v1.MembershipService" => [CallerKind.Manager],
+
+            // Registry credentials and push tokens (ADR 0016): what an admin may do in the registry, no more.
+            "clusterkit.manager.v1.RegistryAccessService" => [CallerKind.LocalSocket, CallerKind.Admin],
             "clusterkit.manager.v1.Dispatcher" => [CallerKind.Worker, CallerKind.Manager],
             // A follower's forwarded writes: manager to manager only.
             "clusterkit.manager.v1.StoreService" when name is "ProposeBatch" => [CallerKind.Manager],

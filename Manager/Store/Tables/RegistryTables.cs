@@ -100,3 +100,21 @@ public static class RegistryTagTable
     /// <summary>The tags of <paramref name="repository"/> that point at the manifest <paramref name="digest"/>.</summary>
     public static IndexQuery<RegistryTag> ByManifest(string repository, string digest) => ManifestIndex.For(RegistryTables.DigestKey(repository, digest));
 }
+
+/// <summary>Credentials for standard registry clients, keyed by user name (the secret only as a salted hash).</summary>
+public static class RegistryCredentialTable
+{
+    public static StoreTable<RegistryCredential> Descriptor { get; } = new()
+    {
+        Table = Table.RegistryCredentials,
+        Name = "registry-credentials",
+        EnvelopeCase = StoreObject.ObjectOneofCase.RegistryCredential,
+        Key = static c => c.Id,
+        NewWithKeyOf = static id => new RegistryCredential { Id = id },
+        Version = static c => c.Version,
+        SetVersion = static (c, v) => c.Version = v,
+        WrapRow = static c => new StoreObject { RegistryCredential = c },
+        UnwrapRow = static o => o.RegistryCredential,
+        SnapshotRows = static s => s.RegistryCredentials,
+    };
+}

@@ -20,6 +20,7 @@ public static class StoreTables
         RegistryBlobLinkTable.Descriptor,
         RegistryManifestTable.Descriptor,
         RegistryTagTable.Descriptor,
+        RegistryCredentialTable.Descriptor,
     ];
 
     private static readonly Dictionary<Type, StoreTable> ByType = All.ToDictionary(t => t.ObjectType);
