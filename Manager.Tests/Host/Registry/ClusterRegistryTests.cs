@@ -5,6 +5,8 @@ using ClusterKit.Manager.Host.Registry;
 using ClusterKit.Manager.Registry.Auth;
 using ClusterKit.Manager.Tests.Host.Membership;
 using ClusterKit.Manager.Tests.Registry;
+using ClusterKit.Manager.Tests.Registry.Clients;
+using ClusterKit.TestKit;
 using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using Grpc.Core;
@@ -179,6 +181,45 @@ public sealed class ClusterRegistryTests
             {
                 Assert.Equal(HttpStatusCode.Created, workerPush.StatusCode);
             }
+        });
+    }
+
+    [Fact]
+    public async Task Skopeo_copies_an_image_into_the_cluster_registry_and_back_with_a_ck_credential_and_the_cluster_CA()
+    {
+        Skopeo.RequireInstalled();
+        using var work = new TempDirectory("ckt-registry-skopeo");
+        await using var managers = SecureManagers.Create(1);
+        await ExplainAsync(managers, async () =>
+        {
+            var init = await managers.FormAsync();
+            using var channel = SecureManager.TlsChannel(managers[0].Api, SecureManager.AdminCredentials(init));
+            var access = new RegistryAccessService.RegistryAccessServiceClient(channel);
+            var pusher = await access.CreateCredentialAsync(new CreateRegistryCredentialRequest { Name = "skopeo-ci", Push = true });
+            var reader = await access.CreateCredentialAsync(new CreateRegistryCredentialRequest { Name = "skopeo-reader" });
+
+            // skopeo trusts the cluster's root and checks the manager's name against its certificate: no --tls-verify=false.
+            var certs = work.Combine("certs");
+            Directory.CreateDirectory(certs);
+            await File.WriteAllTextAsync(Path.Combine(certs, "ca.crt"), string.Join('\n', init.RootCertificatesPem));
+            var source = work.Combine("source");
+            var manifestDigest = OciLayout.Write(source, "v1", "hello from the cluster registry over TLS\n");
+            var remote = $"docker://{managers[0].Api}/team/hello:v1";
+
+            await Skopeo.RunAsync(work, "copy", "--dest-creds", $"{pusher.Name}:{pusher.Secret}", "--dest-cert-dir", certs, $"oci:{source}:v1", remote);
+            var inspect = await Skopeo.RunAsync(work, "inspect", "--raw", "--creds", $"{reader.Name}:{reader.Secret}", "--cert-dir", certs, remote);
+            await Skopeo.RunAsync(work, "copy", "--src-creds", $"{reader.Name}:{reader.Secret}", "--src-cert-dir", certs, remote, $"oci:{work.Combine("copy")}:v1");
+
+            Assert.Equal(manifestDigest, ClusterKit.Manager.Registry.Names.Digest.Of(System.Text.Encoding.UTF8.GetBytes(inspect.Output)));
+            foreach (var blob in Directory.EnumerateFiles(Path.Combine(source, "blobs", "sha256")))
+            {
+                Assert.Equal(await File.ReadAllBytesAsync(blob), await File.ReadAllBytesAsync(work.Combine("copy", "blobs", "sha256", Path.GetFileName(blob))));
+            }
+
+            // The read-only credential cannot push, and skopeo says it was not authorized.
+            var refused = await Assert.ThrowsAsync<Xunit.Sdk.XunitException>(() => Skopeo.RunAsync(
+                work, "copy", "--dest-creds", $"{reader.Name}:{reader.Secret}", "--dest-cert-dir", certs, $"oci:{source}:v1", $"docker://{managers[0].Api}/team/hello:v2"));
+            Assert.Contains("unauthorized", refused.Message, StringComparison.OrdinalIgnoreCase);
         });
     }
 
