@@ -15,7 +15,17 @@ internal static class CliRoot
         root.Subcommands.Add(WorkerCommands.Build());
         root.Subcommands.Add(ClusterCommands.Build());
         root.Subcommands.Add(NodeCommands.Build());
+        root.Subcommands.Add(Registry());
         WorkerCommands.ShowDaemonOptionsInHelp(root);
         return root;
+    }
+
+    /// <summary>`ck registry`: the cluster registry on the managers.</summary>
+    private static Command Registry()
+    {
+        var registry = new Command("registry", "The cluster registry served by the managers");
+        ManagerContext.AddTo(registry);
+        registry.Subcommands.Add(RegistryCredentialCommands.Build());
+        return registry;
     }
 }

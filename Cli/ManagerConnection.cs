@@ -38,6 +38,7 @@ internal sealed class ManagerConnection : IDisposable
         Cluster = new ClusterService.ClusterServiceClient(_channel);
         Nodes = new NodeService.NodeServiceClient(_channel);
         Ca = new NodeCa.NodeCaClient(_channel);
+        RegistryAccess = new RegistryAccessService.RegistryAccessServiceClient(_channel);
     }
 
     /// <summary>"the local manager socket PATH" or "the manager at HOST:PORT", for messages.</summary>
@@ -54,6 +55,9 @@ internal sealed class ManagerConnection : IDisposable
     public NodeService.NodeServiceClient Nodes { get; }
 
     public NodeCa.NodeCaClient Ca { get; }
+
+    /// <summary>The cluster registry's credentials and push tokens.</summary>
+    public RegistryAccessService.RegistryAccessServiceClient RegistryAccess { get; }
 
     public static string ResolveSocket(string? option, Func<string, string?> environment) =>
         option ?? environment("CK_MANAGER_SOCKET") ?? DefaultSocket;

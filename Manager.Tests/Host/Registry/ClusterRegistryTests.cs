@@ -185,6 +185,40 @@ public sealed class ClusterRegistryTests
     }
 
     [Fact]
+    public async Task Ck_registry_credential_create_ls_and_rm_issue_list_and_revoke_a_login()
+    {
+        await using var managers = SecureManagers.Create(1);
+        await ExplainAsync(managers, async () =>
+        {
+            var init = await managers.FormAsync();
+            var socket = managers[0].SocketPath;
+            var created = await CkAsync("registry", "credential", "create", "ci", "--push", "--manager-socket", socket);
+            var secret = created.Split('\n').Select(l => l.Trim()).Single(l => l.Length == 43);
+            Assert.Contains("Registry credential ci (pull, push, delete)", created, StringComparison.Ordinal);
+
+            using var client = RegistryHttp.Anonymous(managers[0].Api, init);
+            using (var login = await client.LoginAsync("ci", secret, "repository:team/app:pull,push"))
+            {
+                Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            }
+
+            var listed = await CkAsync("registry", "credential", "ls", "--manager-socket", socket);
+            Assert.Contains("pull, push, delete", listed, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
+
+            await CkAsync("registry", "credential", "rm", "ci", "--manager-socket", socket);
+            using (var revoked = await client.LoginAsync("ci", secret, "repository:team/app:pull"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+            }
+
+            var (exit, output) = await CkProcess.RunAsync(Wait, "registry", "credential", "rm", "ci", "--manager-socket", socket);
+            Assert.NotEqual(0, exit);
+            Assert.Contains("there is no registry credential 'ci'", output, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public async Task Skopeo_copies_an_image_into_the_cluster_registry_and_back_with_a_ck_credential_and_the_cluster_CA()
     {
         Skopeo.RequireInstalled();
@@ -264,6 +298,12 @@ public sealed class ClusterRegistryTests
             Assert.Equal(HttpStatusCode.OK, got.StatusCode);
             Assert.Equal(bytes, await got.Content.ReadAsByteArrayAsync());
         });
+    }
+
+    private static async Task<string> CkAsync(params string[] arguments)
+    {
+        var (exit, output) = await CkProcess.RunAsync(Wait, arguments);
+        return exit == 0 ? output : throw new Xunit.Sdk.XunitException($"`ck {string.Join(' ', arguments)}` exited {exit}:\n{output}");
     }
 
     private static async Task<ListNodesResponse> WaitForLeaderAsync(NodeService.NodeServiceClient nodes)

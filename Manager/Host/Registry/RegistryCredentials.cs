@@ -35,21 +35,24 @@ internal sealed partial class RegistryCredentials(IStore store, TimeProvider tim
     public async Task<IReadOnlyList<RegistryCredential>> ListAsync(CancellationToken cancellationToken) =>
         await store.ReadAsync<IReadOnlyList<RegistryCredential>>(tx => [.. tx.List<RegistryCredential>().OrderBy(c => c.Id, StringComparer.Ordinal)], cancellationToken);
 
-    /// <summary>Deletes the credential; false when there is none of that name.</summary>
+    /// <summary>Deletes the credential; false when there is none of that name (a transaction without a change is refused).</summary>
     public async Task<bool> RevokeAsync(string name, CancellationToken cancellationToken)
     {
-        var found = false;
-        await store.UpdateAsync(
-            tx =>
-            {
-                found = tx.Get<RegistryCredential>(name) is not null;
-                if (found)
-                {
-                    tx.Delete<RegistryCredential>(name);
-                }
-            },
-            cancellationToken);
-        return found;
+        if (await store.ReadAsync(tx => tx.Get<RegistryCredential>(name), cancellationToken) is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await store.UpdateAsync(tx => tx.Delete<RegistryCredential>(name), cancellationToken);
+            return true;
+        }
+        catch (StoreConflictException)
+        {
+            // Revoked by someone else meanwhile.
+            return false;
+        }
     }
 
     /// <summary>The credential if the user exists (as of now, linearizably: a revoke is seen at once) and the secret matches.</summary>
