@@ -52,7 +52,9 @@ internal static class DockerStyleArguments
         return args;
     }
 
-    private static bool IsPassThrough(Command command) => command.Name is "run" or "create" or "exec";
+    /// <summary>`ck container run|create|exec` only: `ck registry credential create NAME --push` keeps its options.</summary>
+    private static bool IsPassThrough(Command command) =>
+        command.Name is "run" or "create" or "exec" && command.Parents.OfType<Command>().FirstOrDefault()?.Name == "container";
 
     private static Option? FindOption(Command command, string name)
     {

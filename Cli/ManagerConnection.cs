@@ -40,6 +40,7 @@ internal sealed class ManagerConnection : IDisposable
         Ca = new NodeCa.NodeCaClient(_channel);
         Registry = new RegistryService.RegistryServiceClient(_channel);
         RegistryMaintenance = new RegistryMaintenanceService.RegistryMaintenanceServiceClient(_channel);
+        RegistryAccess = new RegistryAccessService.RegistryAccessServiceClient(_channel);
     }
 
     /// <summary>"the local manager socket PATH" or "the manager at HOST:PORT", for messages.</summary>
@@ -59,6 +60,8 @@ internal sealed class ManagerConnection : IDisposable
 
     public RegistryService.RegistryServiceClient Registry { get; }
     public RegistryMaintenanceService.RegistryMaintenanceServiceClient RegistryMaintenance { get; }
+    /// <summary>The cluster registry's credentials and push tokens.</summary>
+    public RegistryAccessService.RegistryAccessServiceClient RegistryAccess { get; }
 
     public static string ResolveSocket(string? option, Func<string, string?> environment) =>
         option ?? environment("CK_MANAGER_SOCKET") ?? DefaultSocket;

@@ -19,6 +19,7 @@ internal static class RegistryCommands
         registry.Subcommands.Add(Inspect());
         registry.Subcommands.Add(Remove());
         registry.Subcommands.Add(RegistryGcCommand.Build());
+        registry.Subcommands.Add(RegistryCredentialCommands.Build());
         return registry;
     }
 

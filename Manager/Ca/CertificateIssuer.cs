@@ -48,7 +48,11 @@ public sealed class CertificateIssuer
     }
 
     /// <summary>Issues for a PKCS#10 request (PEM) whose signature proves the node holds the key; the request's own subject is ignored.</summary>
-    public X509Certificate2 Issue(NodeIdentity node, string signingRequestPem)
+    /// <param name="serverAddress">
+    /// A manager's API address (HOST:PORT): its host goes into the subject alternative names, so that standard clients
+    /// (skopeo, dockerd) that check the server's name against its certificate accept the cluster registry.
+    /// </param>
+    public X509Certificate2 Issue(NodeIdentity node, string signingRequestPem, string? serverAddress = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(signingRequestPem);
         CertificateRequest request;
@@ -61,11 +65,11 @@ public sealed class CertificateIssuer
             throw new ArgumentException($"certificate signing request for node {node?.NodeId} is not a valid signed PKCS#10 request: {e.Message.ReplaceLineEndings(" ")}", e);
         }
 
-        return Issue(node!, request.PublicKey);
+        return Issue(node!, request.PublicKey, serverAddress);
     }
 
     /// <summary>Issues for a public key the node sent (renewals where the key is already known to be the node's).</summary>
-    public X509Certificate2 Issue(NodeIdentity node, PublicKey publicKey)
+    public X509Certificate2 Issue(NodeIdentity node, PublicKey publicKey, string? serverAddress = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(publicKey);
@@ -89,6 +93,11 @@ public sealed class CertificateIssuer
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
             [new Oid("1.3.6.1.5.5.7.3.1", "Server Authentication"), new Oid("1.3.6.1.5.5.7.3.2", "Client Authentication")], critical: false));
+        if (ServerNames.Of(serverAddress) is { } names)
+        {
+            request.CertificateExtensions.Add(names);
+        }
+
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca.Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         return request.Create(_ca.Certificate, notBefore, notAfter, NewSerialNumber());

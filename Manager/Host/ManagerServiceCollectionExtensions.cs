@@ -4,8 +4,10 @@ using ClusterKit.Manager.Host.Leadership;
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Registry.Catalog;
 using ClusterKit.Manager.Registry.Metadata;
+using ClusterKit.Manager.Host.Registry;
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Leadership;
+using ClusterKit.Manager.Store.Raft;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ClusterKit.Manager.Host;
@@ -47,23 +49,28 @@ public static class ManagerServiceCollectionExtensions
         // The control API and the dispatcher.
         services.AddGrpc(grpc =>
         {
+            // A follower's forwarded write may carry a registry manifest (up to 4 MiB).
+            grpc.MaxReceiveMessageSize = RaftNodeOptions.MaxApiMessageBytes;
             grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
             grpc.Interceptors.Add<ControlErrorInterceptor>();
         });
         services.TryAddSingleton<LeaderCalls>();
 
         // The cluster registry's metadata in the store, and what `ck registry` asks of it.
-        services.TryAddSingleton<IRegistryMetadata>(sp => new StoreRegistryMetadata(sp.GetRequiredService<IStore>()));
+        services.TryAddSingleton<IRegistryMetadata>(sp => new StoreRegistryMetadata(sp.GetRequiredService<IStore>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => (IRegistryCatalog)sp.GetRequiredService<IRegistryMetadata>());
         services.TryAddSingleton<RegistryInventory>();
         services.TryAddSingleton<ISessionIdentity, CertificateSessionIdentity>();
         services.AddClusterKitDispatcher(
             new DispatcherOptions { HeartbeatPeriod = options.HeartbeatPeriod },
             sp => new RaftDispatcherCluster(() => sp.GetRequiredService<RaftMemberSlot>().Node));
+
+        // The cluster image registry (ADR 0016) on the same API port.
+        services.AddClusterRegistry(options);
         return services;
     }
 
-    /// <summary>Serves the store, control and dispatcher APIs (call after <see cref="AddClusterKitManager"/>).</summary>
+    /// <summary>Serves the store, control and dispatcher APIs and the cluster registry (call after <see cref="AddClusterKitManager"/>).</summary>
     public static IEndpointRouteBuilder MapClusterKitManager(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<StoreGrpcService>();
@@ -73,6 +80,7 @@ public static class ManagerServiceCollectionExtensions
         endpoints.MapGrpcService<MembershipControlService>();
         endpoints.MapGrpcService<RegistryControlService>();
         endpoints.MapClusterKitDispatcher();
+        endpoints.MapClusterRegistry();
         return endpoints;
     }
 }

@@ -63,7 +63,9 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Listen(options.ApiEndPoint, listen =>
     {
-        listen.Protocols = HttpProtocols.Http2;
+        // gRPC is HTTP/2; registry clients (skopeo, dockerd) speak HTTP/1.1: over TLS, ALPN picks. Without TLS (fixed
+        // membership) Kestrel takes HTTP/2 only when it is the only protocol.
+        listen.Protocols = options.IsFixedMembership ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
         if (!options.IsFixedMembership)
         {
             // Certificates exist only once the manager has joined; until then every handshake fails.

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ClusterKit.Manager.Registry.Names;
 using ClusterKit.TestKit;
@@ -11,9 +10,6 @@ namespace ClusterKit.Manager.Tests.Registry.Clients;
 /// </summary>
 public sealed class SkopeoTests : IAsyncLifetime
 {
-    private const string Skopeo = "/usr/bin/skopeo";
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
-
     private KestrelRegistry? _registry;
 
     private KestrelRegistry Registry => _registry ?? throw new InvalidOperationException("the registry has not started");
@@ -33,7 +29,7 @@ public sealed class SkopeoTests : IAsyncLifetime
     [Fact]
     public async Task Skopeo_copies_an_image_in_inspects_it_and_copies_it_back_byte_for_byte()
     {
-        Assert.True(File.Exists(Skopeo), $"{Skopeo} is missing; scripts/setup.sh installs Debian's skopeo");
+        Skopeo.RequireInstalled();
         var source = Work.Combine("source");
         var manifestDigest = OciLayout.Write(source, "v1", "hello from the cluster registry\n");
         var remote = $"docker://{Registry.Host}/team/hello:v1";
@@ -66,56 +62,5 @@ public sealed class SkopeoTests : IAsyncLifetime
         Assert.Equal(2, second.Count(r => r.StartsWith("HEAD /v2/team/hello/blobs/", StringComparison.Ordinal)));
     }
 
-    /// <summary>Runs skopeo with no policy file, credentials or registries configuration from the host; kills it on time-out.</summary>
-    private async Task<(int ExitCode, string Output)> RunAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Skopeo) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("--insecure-policy");
-        start.ArgumentList.Add("--registries-conf");
-        start.ArgumentList.Add(EmptyRegistriesConf());
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        if (arguments[0] == "copy")
-        {
-            start.ArgumentList.Insert(3, "--tmpdir");
-            start.ArgumentList.Insert(4, Work.Path);
-        }
-
-        start.Environment["HOME"] = Work.Path;
-        start.Environment["XDG_RUNTIME_DIR"] = Work.Path;
-        start.Environment.Remove("REGISTRY_AUTH_FILE");
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("skopeo did not start");
-        using var timeout = new CancellationTokenSource(Timeout);
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"skopeo {string.Join(' ', arguments)} ran longer than {Timeout}");
-        }
-
-        var output = await stdout;
-        var errors = await stderr;
-        return process.ExitCode == 0
-            ? (0, output + errors)
-            : throw new Xunit.Sdk.XunitException($"skopeo {string.Join(' ', arguments)} exited {process.ExitCode}:\n{output}\n{errors}");
-    }
-
-    private string EmptyRegistriesConf()
-    {
-        var path = Work.Combine("registries.conf");
-        if (!File.Exists(path))
-        {
-            File.WriteAllText(path, "unqualified-search-registries = []\n");
-        }
-
-        return path;
-    }
+    private Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) => Skopeo.RunAsync(Work, arguments);
 }

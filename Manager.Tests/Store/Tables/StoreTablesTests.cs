@@ -50,7 +50,7 @@ public sealed class StoreTablesTests
         Assert.StartsWith("type NodeSpec is not a store object; allowed: Node, Service, ClusterTask, Network, Secret, Config, KvPair, Cluster, RegistryBlobLink, RegistryManifest, RegistryTag, RegistryBlobLocation", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new MemoryStore().View(tx => tx.Get<NodeSpec>("x")));
         Assert.Equal(
-            "a store object has no object set; allowed: node, service, task, network, secret, config, kv, cluster, registry_blob_link, registry_manifest, registry_tag, registry_blob_location",
+            "a store object has no object set; allowed: node, service, task, network, secret, config, kv, cluster, registry_blob_link, registry_manifest, registry_tag, registry_blob_location, registry_credential",
             Assert.Throws<InvalidStoreObjectException>(() => StoreObjects.TableOf(new StoreObject())).Message);
     }
 }

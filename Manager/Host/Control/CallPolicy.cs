@@ -45,6 +45,8 @@ public static class CallPolicy
             // who read blobs through the registry API and its access decision.
             "clusterkit.manager.v1.RegistryPeer" => [CallerKind.Manager],
             "clusterkit.manager.v1.RegistryMaintenanceService" => [CallerKind.LocalSocket, CallerKind.Admin],
+            // Registry credentials and push tokens (ADR 0016): what an admin may do in the registry, no more.
+            "clusterkit.manager.v1.RegistryAccessService" => [CallerKind.LocalSocket, CallerKind.Admin],
             "clusterkit.manager.v1.Dispatcher" => [CallerKind.Worker, CallerKind.Manager],
             // A follower's forwarded writes: manager to manager only.
             "clusterkit.manager.v1.StoreService" when name is "ProposeBatch" => [CallerKind.Manager],

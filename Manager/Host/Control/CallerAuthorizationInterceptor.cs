@@ -2,7 +2,6 @@ using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Shared.Identity;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
 
 namespace ClusterKit.Manager.Host.Control;
 
@@ -72,28 +71,5 @@ internal sealed class CallerAuthorizationInterceptor(ManagerOptions options, Raf
         }
     }
 
-    private static Caller Identify(ServerCallContext context)
-    {
-        var http = context.GetHttpContext();
-        // Kestrel gives TCP connections their addresses and a Unix socket's none; the API port is TLS only.
-        if (!http.Request.IsHttps && http.Connection.LocalIpAddress is null && http.Connection.RemoteIpAddress is null)
-        {
-            return new Caller(CallerKind.LocalSocket, null);
-        }
-
-        var certificate = http.Connection.ClientCertificate;
-        if (certificate is null || !NodeIdentity.TryFromSubject(certificate.SubjectName, out var identity, out _))
-        {
-            return new Caller(CallerKind.Anonymous, null);
-        }
-
-        var kind = identity.Role switch
-        {
-            IdentityRole.Manager => CallerKind.Manager,
-            IdentityRole.Worker => CallerKind.Worker,
-            IdentityRole.Admin => CallerKind.Admin,
-            _ => CallerKind.Anonymous,
-        };
-        return new Caller(kind, identity);
-    }
+    private static Caller Identify(ServerCallContext context) => HttpCaller.Identify(context.GetHttpContext());
 }

@@ -68,7 +68,8 @@ internal sealed partial class NodeCaService(RaftMemberSlot member, DataKeyring k
         X509Certificate2 certificate;
         try
         {
-            certificate = authority.Issuer(time).Issue(new NodeIdentity(authority.ClusterId, nodeId, role), request.CsrPem);
+            var serverAddress = role == IdentityRole.Manager ? rejoined?.ApiAddress ?? request.ApiAddress : null;
+            certificate = authority.Issuer(time).Issue(new NodeIdentity(authority.ClusterId, nodeId, role), request.CsrPem, serverAddress);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
         {
@@ -154,7 +155,8 @@ internal sealed partial class NodeCaService(RaftMemberSlot member, DataKeyring k
         X509Certificate2 certificate;
         try
         {
-            certificate = authority.Issuer(time).Issue(new NodeIdentity(authority.ClusterId, identity.NodeId, role), csrPem);
+            var serverAddress = role == IdentityRole.Manager ? stored.Node?.ApiAddress : null;
+            certificate = authority.Issuer(time).Issue(new NodeIdentity(authority.ClusterId, identity.NodeId, role), csrPem, serverAddress);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
         {

@@ -55,7 +55,7 @@ internal sealed class ClusterInit
         var cluster = ClusterAuthority.NewCluster(root, JoinTokens.Create(), time.GetUtcNow(), CertificateIssuer.DefaultValidity, options.HeartbeatPeriod, dataKey, unlockKey);
         var authority = ClusterAuthority.FromStore(cluster, dataKey, "the new cluster's data key was not kept");
         var issuer = authority.Issuer(time);
-        var credentials = IssueWithNewKey(issuer, new NodeIdentity(clusterId, NodeIdentity.NewId(), IdentityRole.Manager), authority.Trust);
+        var credentials = IssueWithNewKey(issuer, new NodeIdentity(clusterId, NodeIdentity.NewId(), IdentityRole.Manager), authority.Trust, options.ApiAddress);
         var admin = IssueWithNewKey(issuer, new NodeIdentity(clusterId, "admin-" + NodeIdentity.NewId(), IdentityRole.Admin), authority.Trust);
         var self = ManagerNode(credentials.Identity.NodeId, options.RaftEndPoint.ToString(), options.ApiAddress);
         var transaction = new Transaction
@@ -70,10 +70,10 @@ internal sealed class ClusterInit
     }
 
     /// <summary>A certificate for <paramref name="identity"/> with a key made here (the manager's own, or the operator's admin key).</summary>
-    public static NodeCredentials IssueWithNewKey(CertificateIssuer issuer, NodeIdentity identity, TrustBundle trust)
+    public static NodeCredentials IssueWithNewKey(CertificateIssuer issuer, NodeIdentity identity, TrustBundle trust, string? serverAddress = null)
     {
         using var key = NodeKey.Create();
-        var certificate = issuer.Issue(identity, NodeKey.CreateSigningRequestPem(key));
+        var certificate = issuer.Issue(identity, NodeKey.CreateSigningRequestPem(key), serverAddress);
         return new NodeCredentials(NodeKey.WithCertificate(key, certificate.ExportCertificatePem()), trust);
     }
 

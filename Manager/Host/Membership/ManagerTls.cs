@@ -47,7 +47,12 @@ internal sealed class ManagerTls
     /// <summary>A channel to another manager's API, presenting this manager's certificate.</summary>
     public GrpcChannel ManagerChannel(string apiAddress) => GrpcChannel.ForAddress(
         "https://" + apiAddress,
-        new GrpcChannelOptions { HttpHandler = Factory.CreateHttpHandler(ManagersOnly) });
+        new GrpcChannelOptions
+        {
+            HttpHandler = Factory.CreateHttpHandler(ManagersOnly),
+            MaxReceiveMessageSize = Store.Raft.RaftNodeOptions.MaxApiMessageBytes,
+            MaxSendMessageSize = Store.Raft.RaftNodeOptions.MaxApiMessageBytes,
+        });
 
     /// <summary>Saves renewed credentials and uses them from the next handshake on.</summary>
     public void Replace(NodeCredentials next)

@@ -53,7 +53,12 @@ internal sealed class LeaderForwarder : ILeaderBatchSender, IDisposable
 
     private static GrpcChannel CreateChannel(string api) => GrpcChannel.ForAddress(
         "http://" + api,
-        new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(2) } });
+        new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(2) },
+            MaxReceiveMessageSize = RaftNodeOptions.MaxApiMessageBytes,
+            MaxSendMessageSize = RaftNodeOptions.MaxApiMessageBytes,
+        });
 
     public void Dispose()
     {

@@ -5,6 +5,13 @@ namespace ClusterKit.Manager.Store.Raft;
 /// <summary>How one manager takes part in Raft. Checked by <see cref="Validate"/> before anything starts.</summary>
 public sealed class RaftNodeOptions
 {
+    /// <summary>
+    /// The largest gRPC message between managers' APIs (a forwarded write and its answer; the servers' receive limit
+    /// too): above gRPC's 4 MiB default, since one transaction may carry a registry manifest of up to 4 MiB (ADR 0016)
+    /// plus its envelope.
+    /// </summary>
+    public const int MaxApiMessageBytes = 16 << 20;
+
     public required string NodeId { get; init; }
 
     /// <summary>The manager's data root: wal/ and snapshots/ live below it.</summary>

@@ -132,3 +132,21 @@ public static class RegistryBlobLocationTable
     /// <summary>Every blob one manager holds.</summary>
     public static IndexQuery<RegistryBlobLocation> ByMember(string member) => MemberIndex.For(member);
 }
+
+/// <summary>Credentials for standard registry clients, keyed by user name (the secret only as a salted hash).</summary>
+public static class RegistryCredentialTable
+{
+    public static StoreTable<RegistryCredential> Descriptor { get; } = new()
+    {
+        Table = Table.RegistryCredentials,
+        Name = "registry-credentials",
+        EnvelopeCase = StoreObject.ObjectOneofCase.RegistryCredential,
+        Key = static c => c.Id,
+        NewWithKeyOf = static id => new RegistryCredential { Id = id },
+        Version = static c => c.Version,
+        SetVersion = static (c, v) => c.Version = v,
+        WrapRow = static c => new StoreObject { RegistryCredential = c },
+        UnwrapRow = static o => o.RegistryCredential,
+        SnapshotRows = static s => s.RegistryCredentials,
+    };
+}

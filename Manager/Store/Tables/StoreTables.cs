@@ -21,6 +21,7 @@ public static class StoreTables
         RegistryManifestTable.Descriptor,
         RegistryTagTable.Descriptor,
         RegistryBlobLocationTable.Descriptor,
+        RegistryCredentialTable.Descriptor,
     ];
 
     private static readonly Dictionary<Type, StoreTable> ByType = All.ToDictionary(t => t.ObjectType);

@@ -3,6 +3,7 @@ using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Files;
 using ClusterKit.Shared.Identity;
 using ClusterKit.Worker.Hosting;
+using ClusterKit.Worker.Images.Distribution;
 using ClusterKit.Worker.Session;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ namespace ClusterKit.Worker.Cluster;
 /// they carry, and their renewal. Joined at runtime through the local Cluster API, or found on disk at
 /// start (a restart reconnects by itself).
 /// </summary>
-public sealed partial class WorkerMembership : IHostedService, IAsyncDisposable
+public sealed partial class WorkerMembership : IHostedService, IAsyncDisposable, IClusterRegistry
 {
     private readonly WorkerOptions _options;
     private readonly TimeProvider _time;
@@ -53,6 +54,13 @@ public sealed partial class WorkerMembership : IHostedService, IAsyncDisposable
     public NodeCredentials? Credentials => _joined?.Credentials.Current;
 
     public ManagerSession? Session => _joined?.Session;
+
+    /// <summary>The cluster registry: the live session's manager first, then the others the managers announced.</summary>
+    public ClusterRegistryTarget? Current => _joined is { } joined
+        ? new ClusterRegistryTarget(
+            [.. new[] { joined.Session.Status.ManagerAddress }.Concat(joined.Session.Status.Managers).OfType<string>().Where(a => a.Length > 0).Distinct(StringComparer.Ordinal)],
+            joined.RegistryHandler)
+        : null;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -138,6 +146,7 @@ public sealed partial class WorkerMembership : IHostedService, IAsyncDisposable
         }
 
         _joined?.Session.Dispose();
+        _joined?.RegistryHandler.Dispose();
         _stopping.Dispose();
         _gate.Dispose();
     }
@@ -161,7 +170,7 @@ public sealed partial class WorkerMembership : IHostedService, IAsyncDisposable
             _loggers.CreateLogger<ManagerSession>());
         await session.StartAsync(cancellationToken);
         var renewal = Task.Run(() => RenewLoopAsync(holder, session, tls, _stopping.Token), CancellationToken.None);
-        _joined = new Joined(holder, session, renewal);
+        _joined = new Joined(holder, session, renewal, tls.CreateHttpHandler([ClusterKit.Shared.Identity.NodeRole.Manager]));
     }
 
     /// <summary>Renews at the policy's point of the lifetime, with a key made here, over TLS to the session's manager.</summary>
@@ -247,7 +256,7 @@ public sealed partial class WorkerMembership : IHostedService, IAsyncDisposable
         return new NodeCredentials(certificate, trust);
     }
 
-    private sealed record Joined(NodeCredentialsHolder Credentials, ManagerSession Session, Task Renewal);
+    private sealed record Joined(NodeCredentialsHolder Credentials, ManagerSession Session, Task Renewal, HttpMessageHandler RegistryHandler);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "joined cluster {ClusterId} as node {NodeId} through {Remote}")]
     private partial void LogJoined(string clusterId, string nodeId, string remote);

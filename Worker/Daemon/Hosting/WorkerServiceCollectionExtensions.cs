@@ -1,5 +1,6 @@
 using ClusterKit.Worker.Api;
 using ClusterKit.Worker.Cgroups;
+using ClusterKit.Worker.Cluster;
 using ClusterKit.Worker.Containers;
 using ClusterKit.Worker.Host;
 using ClusterKit.Worker.Images;
@@ -30,7 +31,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
 
         // Plain HTTP to the registry a reference names until the cluster registry's TLS settings come.
-        services.AddSingleton(sp => new ImageDistribution(sp.GetRequiredService<ImageStore>(), new RegistryConnector(new SocketsHttpHandler())));
+        services.AddSingleton(sp => new ImageDistribution(sp.GetRequiredService<ImageStore>(), new RegistryConnector(new SocketsHttpHandler(), cluster: sp.GetService<WorkerMembership>())));
         services.AddSingleton(sp => new ContainerRuntime(
             sp.GetRequiredService<ISystemCalls>(),
             sp.GetRequiredService<ICgroupManager>(),

@@ -34,7 +34,7 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
             throw new ImageStoreException(ImageErrorKind.InvalidArgument, $"invalid push target '{target}': push to a tag, not a digest");
         }
 
-        using var client = connector.Connect(destination);
+        using var client = await connector.ConnectAsync(destination, cancellationToken);
         var image = await store.ReadForPushAsync(localReference, destination.Domain, destination.Path, cancellationToken);
         using var pins = store.PinBlobs(image.Blobs.Select(b => b.Digest));
         await client.PingAsync(cancellationToken);
@@ -88,7 +88,7 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
     public async Task<PullResult> PullAsync(string reference, IProgress<BlobProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var source = ImageReference.Parse(reference).WithDefaultTag();
-        using var client = connector.Connect(source);
+        using var client = await connector.ConnectAsync(source, cancellationToken);
         var where = $"{source.Repository}@";
         var top = await client.GetManifestAsync(source.Path, source.Digest ?? source.Tag!, cancellationToken);
         var chosen = top;
@@ -170,7 +170,7 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
             return source.Digest;
         }
 
-        using var client = connector.Connect(source);
+        using var client = await connector.ConnectAsync(source, cancellationToken);
         return (await client.GetManifestAsync(source.Path, source.Tag!, cancellationToken)).Digest;
     }
 
