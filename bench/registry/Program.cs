@@ -8,6 +8,7 @@ using ClusterKit.TestKit;
 var sizeMb = IntOption(args, "--size-mb", 200);
 var rounds = IntOption(args, "--rounds", 3);
 var seed = IntOption(args, "--seed", 1);
+var binaries = StringOption(args, "--binaries", Path.GetFullPath("out"));
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -19,7 +20,7 @@ var ct = cancel.Token;
 using var scratch = new TempDirectory("ckb-registry");
 var image = BenchImage.Create(scratch.Combine("image"), (long)sizeMb << 20, seed);
 var tls = LoopbackTls.Create(scratch.Combine("tls"), TimeProvider.System);
-ITransferTarget[] targets = [new DirectoryTarget(scratch.Path), new ReferenceRegistryTarget(tls)];
+ITransferTarget[] targets = [new DirectoryTarget(scratch.Path), new ReferenceRegistryTarget(tls), new ClusterRegistryTarget(scratch.Path, binaries)];
 var samples = targets.ToDictionary(t => t.Name, _ => (Push: new List<double>(), Pull: new List<double>()));
 try
 {
@@ -96,6 +97,12 @@ static double Median(List<double> values)
 }
 
 static double Ratio(double subject, double anchor) => anchor > 0 ? Math.Round(subject / anchor, 2) : 0;
+
+static string StringOption(string[] args, string name, string fallback)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+}
 
 static int IntOption(string[] args, string name, int fallback)
 {
