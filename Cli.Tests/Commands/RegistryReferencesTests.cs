@@ -32,4 +32,15 @@ public sealed class RegistryReferencesTests
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
     }
+
+    [Theory]
+    [InlineData("busybox", "library/busybox")]
+    [InlineData("busybox:1.36", "library/busybox")]
+    [InlineData("team/app:2", "team/app")]
+    [InlineData("team/app@sha256:" + Hex, "team/app")]
+    [InlineData("127.0.0.1:5000/team/app:2", null)]
+    [InlineData("reg.local/app", null)]
+    [InlineData("localhost/app", null)]
+    public void A_reference_without_a_host_names_a_cluster_registry_repository(string reference, string? expected) =>
+        Assert.Equal(expected, RegistryReferences.ClusterRepository(reference));
 }

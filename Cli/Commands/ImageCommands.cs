@@ -195,17 +195,38 @@ internal static class ImageCommands
     private static Command Push()
     {
         var reference = new Argument<string>("image") { Description = "NAME[:TAG] in this worker's store" };
-        var registry = new Option<string?>("--registry") { Description = "The registry as HOST:PORT (replaces the registry the name gives)" };
-        var command = new Command("push", "Push an image to a registry; blobs it already holds are skipped") { reference, registry };
+        var registry = new Option<string?>("--registry") { Description = "The registry as HOST:PORT (replaces the registry the name gives); without it, a NAME goes to the cluster registry" };
+        var command = new Command("push", "Push an image to a registry (by default the cluster's, on the managers); blobs it already holds are skipped") { reference, registry };
+        ManagerContext.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var local = result.GetValue(reference)!;
+            var target = RegistryReferences.On(local, result.GetValue(registry));
+            var token = await ClusterPushTokenAsync(result, target, ct);
             using var worker = CliContext.Connect(result);
-            using var call = worker.Images.Push(new PushImageRequest { Reference = local, Target = RegistryReferences.On(local, result.GetValue(registry)) }, cancellationToken: ct);
+            using var call = worker.Images.Push(new PushImageRequest { Reference = local, Target = target, RegistryToken = token ?? string.Empty }, cancellationToken: ct);
             await TransferProgress.ShowAsync(call.ResponseStream, "pushed", ct);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// For a target in the cluster registry: a push token for its repository from a manager (the local socket, or
+    /// --host with the admin credential), since the worker's own certificate only reads. Null for other registries.
+    /// </summary>
+    private static async Task<string?> ClusterPushTokenAsync(ParseResult result, string target, CancellationToken ct)
+    {
+        if (RegistryReferences.ClusterRepository(target) is not { } repository)
+        {
+            return null;
+        }
+
+        using var manager = ManagerContext.Connect(result);
+        var issued = await manager.CallAsync(
+            c => manager.RegistryAccess.IssueTokenAsync(new ClusterKit.Proto.Manager.V1.IssueRegistryTokenRequest { Scopes = { $"repository:{repository}:pull,push" } }, c),
+            ct);
+        return issued.Token;
     }
 
     private static Command Pull()

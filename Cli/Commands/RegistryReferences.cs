@@ -26,4 +26,20 @@ internal static class RegistryReferences
 
         return $"{registry.Trim().TrimEnd('/')}/{parsed.WithHost(null).WithPath(parsed.LibraryPath)}";
     }
+
+    /// <summary>
+    /// The cluster registry's repository a reference names when it names no registry host (<c>busybox</c> is
+    /// <c>library/busybox</c>, <c>team/app:v1</c> is <c>team/app</c>); null when its first component is a host.
+    /// </summary>
+    /// <exception cref="SpecFormatException">The reference is not one.</exception>
+    public static string? ClusterRepository(string reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        if (!ParsedImageReference.TryParse(reference.Trim(), out var parsed, out var error))
+        {
+            throw new SpecFormatException(error.Message);
+        }
+
+        return parsed.Host is null ? parsed.LibraryPath : null;
+    }
 }

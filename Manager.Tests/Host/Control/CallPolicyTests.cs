@@ -31,6 +31,15 @@ public sealed class CallPolicyTests
     }
 
     [Fact]
+    public void Registry_credentials_and_push_tokens_are_for_admins_and_the_local_socket_only()
+    {
+        foreach (var method in (string[])["CreateCredential", "ListCredentials", "RevokeCredential", "IssueToken"])
+        {
+            Assert.Equal([CallerKind.LocalSocket, CallerKind.Admin], CallPolicy.AllowedCallers("/clusterkit.manager.v1.RegistryAccessService/" + method).Order());
+        }
+    }
+
+    [Fact]
     public void A_forwarded_batch_of_writes_is_taken_from_managers_only()
     {
         Assert.Equal([CallerKind.Manager], CallPolicy.AllowedCallers("/clusterkit.manager.v1.StoreService/ProposeBatch"));

@@ -21,7 +21,7 @@ namespace ClusterKit.Manager.Tests.Host.Registry;
 public sealed class WorkerClusterRegistryTests
 {
     [Fact]
-    public async Task A_worker_pulls_a_cluster_image_with_its_node_certificate_failing_over_past_an_unreachable_manager_and_may_not_push()
+    public async Task A_worker_pulls_a_cluster_image_with_its_node_certificate_failing_over_past_an_unreachable_manager_and_pushes_only_with_a_push_token()
     {
         using var work = new TempDirectory("ckt-registry-worker");
         await using var managers = SecureManagers.Create(1);
@@ -49,6 +49,15 @@ public sealed class WorkerClusterRegistryTests
 
             var push = await Assert.ThrowsAsync<RegistryException>(() => distribution.PushAsync("team/hello:v1", "team/copy:v1"));
             Assert.Contains("DENIED", push.Message, StringComparison.Ordinal);
+
+            // With the push token ck gets for it (admin only), the worker pushes to that repository and no other.
+            using var channel = SecureManager.TlsChannel(api, SecureManager.AdminCredentials(init));
+            var token = (await new Proto.Manager.V1.RegistryAccessService.RegistryAccessServiceClient(channel).IssueTokenAsync(
+                new Proto.Manager.V1.IssueRegistryTokenRequest { Scopes = { "repository:team/copy:pull,push" } })).Token;
+            var copied = await distribution.PushAsync("team/hello:v1", "team/copy:v1", clusterToken: token);
+            Assert.Equal(manifestDigest.ToString(), copied.ManifestDigest);
+            var elsewhere = await Assert.ThrowsAsync<RegistryException>(() => distribution.PushAsync("team/hello:v1", "team/other:v1", clusterToken: token));
+            Assert.Contains("UNAUTHORIZED", elsewhere.Message, StringComparison.Ordinal);
 
             var alone = new ImageDistribution(store, new RegistryConnector(new SocketsHttpHandler()));
             var refused = await Assert.ThrowsAsync<ImageStoreException>(() => alone.PullAsync("busybox"));

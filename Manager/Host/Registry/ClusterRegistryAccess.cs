@@ -49,9 +49,16 @@ internal sealed partial class ClusterRegistryAccess(
                 return RegistryAccessDecision.Denied($"node {identity.NodeId} was removed from the cluster; its certificate is no longer accepted");
             }
 
-            return caller.Kind == CallerKind.Admin || action == RegistryAction.Read
-                ? RegistryAccessDecision.Allowed
-                : RegistryAccessDecision.Denied($"{caller.Describe()} may only pull; {RegistryScope.ActionName(action)} needs an admin certificate or a token with that scope (`ck registry credential create NAME --push`)");
+            if (caller.Kind == CallerKind.Admin || action == RegistryAction.Read)
+            {
+                return RegistryAccessDecision.Allowed;
+            }
+
+            // A worker pushing on ck's behalf shows the push token ck got with its admin credential.
+            if (!HasBearer(context))
+            {
+                return RegistryAccessDecision.Denied($"{caller.Describe()} may only pull; {RegistryScope.ActionName(action)} needs an admin certificate or a token with that scope (`ck registry credential create NAME --push`)");
+            }
         }
 
         if (caller.Kind == CallerKind.LocalSocket)
@@ -61,8 +68,8 @@ internal sealed partial class ClusterRegistryAccess(
 
         var scope = repository is null ? null : new RegistryScope(repository, ChallengeActions(action));
         var authority = context.Request.Host.HasValue ? context.Request.Host.Value : options.ApiAddress;
-        string authorization = context.Request.Headers[HeaderNames.Authorization].ToString();
-        if (!authorization.StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase))
+        var authorization = context.Request.Headers[HeaderNames.Authorization].ToString();
+        if (!HasBearer(context))
         {
             return RegistryAccessDecision.Unauthorized(
                 "authentication required: present a cluster certificate, or log in with a credential from `ck registry credential create`",
@@ -85,6 +92,9 @@ internal sealed partial class ClusterRegistryAccess(
                 $"the token of {token.Subject} does not allow {RegistryScope.ActionName(action)} on {repository}",
                 RegistryChallenge.Bearer(authority!, scope, "insufficient_scope"));
     }
+
+    private static bool HasBearer(HttpContext context) =>
+        context.Request.Headers[HeaderNames.Authorization].ToString().StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The scope a client should ask for: a push needs pull too (clients check blobs before they upload them).</summary>
     private static HashSet<string> ChallengeActions(RegistryAction action) => action switch

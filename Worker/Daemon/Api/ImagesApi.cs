@@ -50,7 +50,7 @@ internal sealed class ImagesApi(IImageStore images, ContainerManager containers,
     public override Task Push(PushImageRequest request, IServerStreamWriter<ImageTransferEvent> responseStream, ServerCallContext context) =>
         StreamAsync(responseStream, async progress =>
         {
-            var pushed = await distribution.PushAsync(request.Reference, request.Target, progress, context.CancellationToken);
+            var pushed = await distribution.PushAsync(request.Reference, request.Target, progress, request.RegistryToken, context.CancellationToken);
             return new ImageTransferSummary
             {
                 Reference = pushed.Reference,

@@ -26,7 +26,8 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
     /// Pushes the stored image <paramref name="localReference"/> to <paramref name="target"/>
     /// (host:port/repository[:tag]): each blob the repository lacks is mounted or uploaded, then the manifest is put under the tag.
     /// </summary>
-    public async Task<PushResult> PushAsync(string localReference, string target, IProgress<BlobProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="clusterToken">A bearer token for the cluster registry (a worker's certificate only reads); ignored for other registries.</param>
+    public async Task<PushResult> PushAsync(string localReference, string target, IProgress<BlobProgress>? progress = null, string? clusterToken = null, CancellationToken cancellationToken = default)
     {
         var destination = ImageReference.Parse(target).WithDefaultTag();
         if (destination.Digest is not null)
@@ -34,7 +35,7 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
             throw new ImageStoreException(ImageErrorKind.InvalidArgument, $"invalid push target '{target}': push to a tag, not a digest");
         }
 
-        using var client = await connector.ConnectAsync(destination, cancellationToken);
+        using var client = await connector.ConnectAsync(destination, cancellationToken, clusterToken);
         var image = await store.ReadForPushAsync(localReference, destination.Domain, destination.Path, cancellationToken);
         using var pins = store.PinBlobs(image.Blobs.Select(b => b.Digest));
         await client.PingAsync(cancellationToken);

@@ -30,10 +30,15 @@ internal sealed class RegistryClient : IDisposable
 
     private readonly HttpClient _http;
 
-    public RegistryClient(Uri baseAddress, HttpMessageHandler handler, bool disposeHandler = false)
+    /// <param name="bearerToken">Sent on every request when given (a cluster registry token).</param>
+    public RegistryClient(Uri baseAddress, HttpMessageHandler handler, bool disposeHandler = false, string? bearerToken = null)
     {
         BaseAddress = baseAddress;
         _http = new HttpClient(handler, disposeHandler) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        if (!string.IsNullOrEmpty(bearerToken))
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+        }
     }
 
     public Uri BaseAddress { get; }

@@ -11,7 +11,8 @@ namespace ClusterKit.Worker.Images.Distribution;
 /// </summary>
 public sealed class RegistryConnector(HttpMessageHandler handler, string scheme = "http", IClusterRegistry? cluster = null)
 {
-    internal async Task<RegistryClient> ConnectAsync(ImageReference reference, CancellationToken cancellationToken)
+    /// <param name="clusterToken">A bearer token for the cluster registry; never sent to another registry.</param>
+    internal async Task<RegistryClient> ConnectAsync(ImageReference reference, CancellationToken cancellationToken, string? clusterToken = null)
     {
         if (reference.Domain != ImageReference.DefaultDomain)
         {
@@ -23,7 +24,7 @@ public sealed class RegistryConnector(HttpMessageHandler handler, string scheme 
         var failures = new List<string>();
         foreach (var manager in target.Managers)
         {
-            var client = new RegistryClient(new Uri($"https://{manager}/"), target.Handler);
+            var client = new RegistryClient(new Uri($"https://{manager}/"), target.Handler, bearerToken: clusterToken);
             try
             {
                 await client.PingAsync(cancellationToken);
