@@ -74,6 +74,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
                 OnConnection = _ => ValueTask.FromResult(
                     (tls.Current ?? throw new AuthenticationException(RaftMemberSlot.NotJoinedMessage)).ApiServerOptions()),
             });
+            listen.Use(LargeTlsRecords.Wrap);
         }
     });
     if (options.SocketPath is not null)

@@ -21,7 +21,7 @@ internal sealed class ClusterRegistryTarget(string scratch, string binaries) : I
 
     private string Trust => Path.Combine(_directory, "trust");
 
-    private string Reference => $"docker://{_api}/bench/image:{BenchImage.Tag}";
+    private string Reference(string repository) => $"docker://{_api}/{repository}:{BenchImage.Tag}";
 
     public async Task StartRoundAsync(int round, CancellationToken ct)
     {
@@ -58,11 +58,11 @@ internal sealed class ClusterRegistryTarget(string scratch, string binaries) : I
         _credentials = "bench:" + SecretIn(created);
     }
 
-    public Task<TimeSpan> PushAsync(BenchImage image, CancellationToken ct) =>
-        Skopeo.CopyAsync(["--dest-cert-dir", Trust, "--dest-creds", _credentials], $"oci:{image.Directory}:{BenchImage.Tag}", Reference, ct);
+    public Task<TimeSpan> PushAsync(BenchImage image, string repository, CancellationToken ct) =>
+        Skopeo.CopyAsync(["--dest-cert-dir", Trust, "--dest-creds", _credentials], $"oci:{image.Directory}:{BenchImage.Tag}", Reference(repository), ct);
 
-    public Task<TimeSpan> PullAsync(string destination, CancellationToken ct) =>
-        Skopeo.CopyAsync(["--src-cert-dir", Trust, "--src-creds", _credentials], Reference, $"oci:{destination}:{BenchImage.Tag}", ct);
+    public Task<TimeSpan> PullAsync(string repository, string destination, CancellationToken ct) =>
+        Skopeo.CopyAsync(["--src-cert-dir", Trust, "--src-creds", _credentials], Reference(repository), $"oci:{destination}:{BenchImage.Tag}", ct);
 
     public async Task EndRoundAsync()
     {

@@ -19,6 +19,10 @@ var ct = cancel.Token;
 
 using var scratch = new TempDirectory("ckb-registry");
 var image = BenchImage.Create(scratch.Combine("image"), (long)sizeMb << 20, seed);
+
+// Every target first moves a small image of other bytes, so that each measured transfer meets a destination that has
+// served before (a long-running manager has compiled its hot paths; a new one would be measured compiling them).
+var warmUp = BenchImage.Create(scratch.Combine("warm-up"), 8 << 20, seed + 1);
 var tls = LoopbackTls.Create(scratch.Combine("tls"), TimeProvider.System);
 ITransferTarget[] targets = [new DirectoryTarget(scratch.Path), new ReferenceRegistryTarget(tls), new ClusterRegistryTarget(scratch.Path, binaries)];
 var samples = targets.ToDictionary(t => t.Name, _ => (Push: new List<double>(), Pull: new List<double>()));
@@ -30,18 +34,24 @@ try
         foreach (var target in targets.Skip(round % targets.Length).Concat(targets.Take(round % targets.Length)))
         {
             var pulled = scratch.Combine($"pulled-{target.Name}-{round}");
+            var warmPulled = scratch.Combine($"warm-{target.Name}-{round}");
             await target.StartRoundAsync(round, ct);
             try
             {
-                samples[target.Name].Push.Add(MegabytesPerSecond(image.Bytes, await target.PushAsync(image, ct)));
-                samples[target.Name].Pull.Add(MegabytesPerSecond(image.Bytes, await target.PullAsync(pulled, ct)));
+                await target.PushAsync(warmUp, "bench/warm-up", ct);
+                await target.PullAsync("bench/warm-up", warmPulled, ct);
+                samples[target.Name].Push.Add(MegabytesPerSecond(image.Bytes, await target.PushAsync(image, "bench/image", ct)));
+                samples[target.Name].Pull.Add(MegabytesPerSecond(image.Bytes, await target.PullAsync("bench/image", pulled, ct)));
             }
             finally
             {
                 await target.EndRoundAsync();
-                if (Directory.Exists(pulled))
+                foreach (var directory in (string[])[pulled, warmPulled])
                 {
-                    Directory.Delete(pulled, recursive: true);
+                    if (Directory.Exists(directory))
+                    {
+                        Directory.Delete(directory, recursive: true);
+                    }
                 }
             }
         }

@@ -10,10 +10,10 @@ internal interface ITransferTarget : IAsyncDisposable
     /// <summary>Prepares an empty destination for a round (a registry with no blobs, so every byte moves).</summary>
     Task StartRoundAsync(int round, CancellationToken ct);
 
-    Task<TimeSpan> PushAsync(BenchImage image, CancellationToken ct);
+    Task<TimeSpan> PushAsync(BenchImage image, string repository, CancellationToken ct);
 
-    /// <summary>Pulls what the round pushed into a new OCI layout at <paramref name="destination"/>.</summary>
-    Task<TimeSpan> PullAsync(string destination, CancellationToken ct);
+    /// <summary>Pulls what the round pushed to <paramref name="repository"/> into a new OCI layout at <paramref name="destination"/>.</summary>
+    Task<TimeSpan> PullAsync(string repository, string destination, CancellationToken ct);
 
     Task EndRoundAsync();
 }
@@ -21,23 +21,30 @@ internal interface ITransferTarget : IAsyncDisposable
 /// <summary>The limit: the same copy between two plain directories (oci layout to dir, dir back to a layout).</summary>
 internal sealed class DirectoryTarget(string scratch) : ITransferTarget
 {
-    private string _copy = string.Empty;
+    private string _round = string.Empty;
 
     public string Name => "directory";
 
     public Task StartRoundAsync(int round, CancellationToken ct)
     {
-        _copy = Path.Combine(scratch, $"dir-{round}");
+        _round = Path.Combine(scratch, $"dir-{round}");
+        Directory.CreateDirectory(Path.Combine(_round, "bench"));
         return Task.CompletedTask;
     }
 
-    public Task<TimeSpan> PushAsync(BenchImage image, CancellationToken ct) => Skopeo.CopyAsync([], $"oci:{image.Directory}:{BenchImage.Tag}", $"dir:{_copy}", ct);
+    public Task<TimeSpan> PushAsync(BenchImage image, string repository, CancellationToken ct) =>
+        Skopeo.CopyAsync([], $"oci:{image.Directory}:{BenchImage.Tag}", $"dir:{Path.Combine(_round, repository)}", ct);
 
-    public Task<TimeSpan> PullAsync(string destination, CancellationToken ct) => Skopeo.CopyAsync([], $"dir:{_copy}", $"oci:{destination}:{BenchImage.Tag}", ct);
+    public Task<TimeSpan> PullAsync(string repository, string destination, CancellationToken ct) =>
+        Skopeo.CopyAsync([], $"dir:{Path.Combine(_round, repository)}", $"oci:{destination}:{BenchImage.Tag}", ct);
 
     public Task EndRoundAsync()
     {
-        Directory.Delete(_copy, recursive: true);
+        if (Directory.Exists(_round))
+        {
+            Directory.Delete(_round, recursive: true);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -51,16 +58,16 @@ internal sealed class ReferenceRegistryTarget(LoopbackTls tls) : ITransferTarget
 
     public string Name => "reference_registry";
 
-    private string Reference => $"docker://{_registry!.Address}/bench/image:{BenchImage.Tag}";
+    private string Reference(string repository) => $"docker://{_registry!.Address}/{repository}:{BenchImage.Tag}";
 
     public async Task StartRoundAsync(int round, CancellationToken ct) =>
         _registry = await ReferenceRegistry.StartAsync(tls: new ReferenceRegistryTls(tls.CertificatePath, tls.KeyPath));
 
-    public Task<TimeSpan> PushAsync(BenchImage image, CancellationToken ct) =>
-        Skopeo.CopyAsync(["--dest-cert-dir", tls.TrustDirectory], $"oci:{image.Directory}:{BenchImage.Tag}", Reference, ct);
+    public Task<TimeSpan> PushAsync(BenchImage image, string repository, CancellationToken ct) =>
+        Skopeo.CopyAsync(["--dest-cert-dir", tls.TrustDirectory], $"oci:{image.Directory}:{BenchImage.Tag}", Reference(repository), ct);
 
-    public Task<TimeSpan> PullAsync(string destination, CancellationToken ct) =>
-        Skopeo.CopyAsync(["--src-cert-dir", tls.TrustDirectory], Reference, $"oci:{destination}:{BenchImage.Tag}", ct);
+    public Task<TimeSpan> PullAsync(string repository, string destination, CancellationToken ct) =>
+        Skopeo.CopyAsync(["--src-cert-dir", tls.TrustDirectory], Reference(repository), $"oci:{destination}:{BenchImage.Tag}", ct);
 
     public async Task EndRoundAsync()
     {
