@@ -31,8 +31,15 @@ internal static class LargeTlsRecords
         }
         finally
         {
-            await output.CompleteAsync();
             connection.Transport = original;
+            try
+            {
+                await output.CompleteAsync();
+            }
+            catch (Exception closed) when (closed is IOException or ObjectDisposedException or OperationCanceledException)
+            {
+                // The connection broke first: what was left for it has nowhere to go.
+            }
         }
     };
 
