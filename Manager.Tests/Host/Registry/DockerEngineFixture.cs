@@ -12,7 +12,7 @@ namespace ClusterKit.Manager.Tests.Host.Registry;
 /// CA, which it reads from /etc/docker/certs.d/10.77.0.11:PORT/ca.crt (<see cref="DockerRegistryTrust"/>). A busybox
 /// image is imported into dockerd under a unique name. Everything is removed in every outcome.
 /// </summary>
-public sealed class DockerEngineFixture : IAsyncLifetime
+public sealed class DockerEngineFixture : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _work = new("ckt-docker-engine");
     private LabNetwork? _lab;
@@ -78,6 +78,9 @@ public sealed class DockerEngineFixture : IAsyncLifetime
     /// <summary>`ck ARGUMENTS --manager-socket SOCKET`: the exit code and what it printed.</summary>
     public Task<(int ExitCode, string Output)> CkAsync(params string[] arguments)
         => CkProcess.RunAsync(PrivateDockerd.DockerTimeout, [.. arguments, "--manager-socket", Socket]);
+
+    /// <summary>xunit calls this after <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => _work.Dispose();
 
     /// <summary>Stops dockerd (its images go with its directory), removes the trust directory, the cluster and the lab.</summary>
     public async Task DisposeAsync()
