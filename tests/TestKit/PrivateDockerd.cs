@@ -37,10 +37,11 @@ public sealed class PrivateDockerd : IAsyncDisposable
         var dockerd = new PrivateDockerd(networkNamespace);
         try
         {
+            // nsenter enters the network namespace only: `ip netns exec` would also give dockerd a fresh /sys without cgroups.
             string[] start = ["bash", RepoPaths.Script("private-dockerd.sh"), "start", dockerd.Directory];
             await (networkNamespace is null
                 ? HostProcess.RunCheckedAsync(start[0], start[1..], DockerTimeout)
-                : HostProcess.RunCheckedAsync("ip", ["netns", "exec", networkNamespace, .. start], DockerTimeout));
+                : HostProcess.RunCheckedAsync("nsenter", ["--net=/run/netns/" + networkNamespace, .. start], DockerTimeout));
             dockerd.ServerVersion = (await dockerd.DockerAsync("version", "--format", "{{.Server.Version}}")).Trim();
             return dockerd;
         }

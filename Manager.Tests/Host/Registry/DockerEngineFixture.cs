@@ -9,8 +9,8 @@ namespace ClusterKit.Manager.Tests.Host.Registry;
 /// One real ck-manager cluster and one private dockerd for a test class. Both run in one lab host (a network namespace
 /// with address 10.77.0.11), the manager's API on a random port: dockerd treats every 127.0.0.0/8 registry as insecure
 /// (no certificate check, its CA ignored), so the registry must be elsewhere for the test to hold dockerd to the cluster
-/// CA, which it reads from /etc/docker/certs.d/10.77.0.11:PORT/ca.crt (<see cref="DockerRegistryTrust"/>). A busybox
-/// image is imported into dockerd under a unique name. Everything is removed in every outcome.
+/// CA, which it reads from /etc/docker/certs.d/10.77.0.11:PORT/ca.crt (<see cref="DockerRegistryTrust"/>). Each test
+/// imports busybox into dockerd under a name of its own. Everything is removed in every outcome.
 /// </summary>
 public sealed class DockerEngineFixture : IAsyncLifetime, IDisposable
 {
@@ -32,8 +32,7 @@ public sealed class DockerEngineFixture : IAsyncLifetime, IDisposable
     /// <summary>The manager's local socket, for `ck --manager-socket`.</summary>
     public string Socket => Managers[0].SocketPath;
 
-    /// <summary>busybox imported with `docker import`, under a name unique to this fixture.</summary>
-    public string LocalImage { get; } = $"ckt-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}-busybox:1";
+    private string RootfsTar => _work.Combine("rootfs.tar");
 
     public async Task InitializeAsync()
     {
@@ -45,9 +44,7 @@ public sealed class DockerEngineFixture : IAsyncLifetime, IDisposable
             _trust = DockerRegistryTrust.Create(Registry, Init.RootCertificatesPem);
             _dockerd = await PrivateDockerd.StartAsync(_lab.Hosts[0].Namespace);
             var rootfs = BusyboxRootfs.Create(_work.Combine("rootfs"));
-            var tar = _work.Combine("rootfs.tar");
-            await HostProcess.RunCheckedAsync("tar", ["-C", rootfs, "-cf", tar, "."], TimeSpan.FromSeconds(30));
-            await _dockerd.DockerAsync("import", "--change", "CMD [\"sh\"]", tar, LocalImage);
+            await HostProcess.RunCheckedAsync("tar", ["-C", rootfs, "-cf", RootfsTar, "."], TimeSpan.FromSeconds(30));
         }
         catch (Exception e)
         {
@@ -55,6 +52,14 @@ public sealed class DockerEngineFixture : IAsyncLifetime, IDisposable
             await DisposeAsync();
             throw new InvalidOperationException($"{e.Message}\n{managers}", e);
         }
+    }
+
+    /// <summary>busybox imported into dockerd with `docker import` under a new unique name, which it returns.</summary>
+    public async Task<string> ImportBusyboxAsync()
+    {
+        var name = $"ckt-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}-busybox:1";
+        await Dockerd.DockerAsync("import", "--change", "CMD [\"sh\"]", RootfsTar, name);
+        return name;
     }
 
     /// <summary>A new, empty docker CLI configuration directory (credentials of one `docker login`).</summary>

@@ -24,16 +24,17 @@ public sealed class DockerEngineRegistryTests : IClassFixture<DockerEngineFixtur
         var secret = await _cluster.CreateCredentialAsync("docker-ci", push: true);
         var config = _cluster.NewConfigDirectory();
         var remote = $"{_cluster.Registry}/team/busybox:v1";
-        var local = await InspectAsync(_cluster.LocalImage);
+        var image = await _cluster.ImportBusyboxAsync();
+        var local = await InspectAsync(image);
         var id = local.GetProperty("Id").GetString()!;
 
         await DockerAsync(config, secret, "login", _cluster.Registry, "-u", "docker-ci", "--password-stdin");
-        await DockerAsync(config, null, "tag", _cluster.LocalImage, remote);
+        await DockerAsync(config, null, "tag", image, remote);
         var pushed = await DockerAsync(config, null, "push", remote);
         var digest = DigestLine(pushed);
 
         // Gone from dockerd entirely (both names), so the pull must fetch the layer.
-        await DockerAsync(config, null, "image", "rm", remote, _cluster.LocalImage);
+        await DockerAsync(config, null, "image", "rm", remote, image);
         Assert.NotEqual(0, (await _cluster.Dockerd.TryDockerAsync("image", "inspect", id)).ExitCode);
         var pulled = await DockerAsync(config, null, "pull", remote);
 
@@ -63,8 +64,9 @@ public sealed class DockerEngineRegistryTests : IClassFixture<DockerEngineFixtur
         var secret = await _cluster.CreateCredentialAsync("docker-reader", push: false);
         var config = _cluster.NewConfigDirectory();
         var remote = $"{_cluster.Registry}/team/refused:v1";
+        var image = await _cluster.ImportBusyboxAsync();
         await DockerAsync(config, secret, "login", _cluster.Registry, "-u", "docker-reader", "--password-stdin");
-        await DockerAsync(config, null, "tag", _cluster.LocalImage, remote);
+        await DockerAsync(config, null, "tag", image, remote);
 
         var push = await _cluster.Dockerd.TryDockerWithConfigAsync(config, null, "push", remote);
 
@@ -72,7 +74,7 @@ public sealed class DockerEngineRegistryTests : IClassFixture<DockerEngineFixtur
         Assert.Contains("denied: requested access to the resource is denied", push.Stderr + push.Stdout, StringComparison.Ordinal);
         var (_, listed) = await _cluster.CkAsync("registry", "ls", "--quiet");
         Assert.DoesNotContain("team/refused", listed, StringComparison.Ordinal);
-        await DockerAsync(config, null, "image", "rm", remote);
+        await DockerAsync(config, null, "image", "rm", remote, image);
     }
 
     [Fact]
