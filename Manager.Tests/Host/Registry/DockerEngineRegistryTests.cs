@@ -85,7 +85,8 @@ public sealed class DockerEngineRegistryTests : IClassFixture<DockerEngineFixtur
         var pull = await _cluster.Dockerd.TryDockerWithConfigAsync(config, null, "pull", $"{_cluster.Registry}/team/busybox:v1");
 
         Assert.NotEqual(0, pull.ExitCode);
-        Assert.Contains("unauthorized", pull.Stderr, StringComparison.Ordinal);
+        // dockerd met the 401 challenge, asked the token endpoint without credentials and was told what it needs.
+        Assert.Contains("unauthorized: the token endpoint needs Basic credentials", pull.Stderr, StringComparison.Ordinal);
     }
 
     private async Task<string> DockerAsync(string config, string? input, params string[] arguments)
