@@ -241,8 +241,8 @@ public sealed class SecureManagers : IAsyncDisposable
 
     public SecureManager this[int index] => Managers[index];
 
-    /// <summary>One manager per lab host, on the host's address.</summary>
-    public static SecureManagers OnLab(IReadOnlyList<ClusterKit.TestKit.LabHost> hosts)
+    /// <summary>One manager per lab host, on the host's address (Raft on <paramref name="raftPort"/>, the API on <paramref name="apiPort"/>).</summary>
+    public static SecureManagers OnLab(IReadOnlyList<ClusterKit.TestKit.LabHost> hosts, int raftPort = 4001, int apiPort = 4243)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         var root = Directory.CreateTempSubdirectory("ckt-cluster-").FullName;
@@ -250,8 +250,8 @@ public sealed class SecureManagers : IAsyncDisposable
             ManagerCluster.ManagerDll(),
             $"m{i + 1}",
             Path.Combine(root, $"m{i + 1}"),
-            new IPEndPoint(IPAddress.Parse(h.Address), 4001),
-            new IPEndPoint(IPAddress.Parse(h.Address), 4243),
+            new IPEndPoint(IPAddress.Parse(h.Address), raftPort),
+            new IPEndPoint(IPAddress.Parse(h.Address), apiPort),
             h.Namespace)).ToArray();
         return new SecureManagers(root, managers);
     }

@@ -3,7 +3,6 @@ using System.Text.Json;
 using ClusterKit.TestKit;
 using ClusterKit.Worker.Images.Distribution;
 using ClusterKit.Worker.Images.Store;
-using ClusterKit.Worker.Images.Tests.Interop;
 using ClusterKit.Worker.Images.Tests.Store;
 
 namespace ClusterKit.Worker.Images.Tests.Distribution;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ClusterKit.TestKit;
 using ClusterKit.Worker.Images.Tests.Layers;
 using ClusterKit.Worker.Images.Tests.Store;
 

@@ -1,62 +1,48 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using ClusterKit.TestKit;
 
 namespace ClusterKit.Worker.Images.Tests.Interop;
 
 /// <summary>
-/// Debian's docker.io installed (scripts/setup.sh --interop) and one dockerd private to a
-/// /tmp/ckt-&lt;hex&gt; directory (scripts/private-dockerd.sh), plus a busybox rootfs and a scratch
-/// directory. If dockerd cannot start, initialisation throws with dockerd's own log, so the tests fail.
+/// A <see cref="PrivateDockerd"/> for the class, plus a busybox rootfs and a scratch directory. If dockerd cannot
+/// start, initialisation throws with dockerd's own log, so the tests fail.
 /// </summary>
 public sealed class PrivateDockerdFixture : IAsyncLifetime, IDisposable
 {
-    private static readonly TimeSpan SetupTimeout = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan DockerTimeout = TimeSpan.FromSeconds(60);
-
     private readonly TempDirectory _temp = new("ckt-interop");
+    private PrivateDockerd? _dockerd;
 
-    public PrivateDockerdFixture()
-    {
-        // Short and unique: containerd's socket lives below it and unix socket paths are limited to 108 bytes.
-        DockerDirectory = "/tmp/ckt-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-    }
+    private PrivateDockerd Dockerd => _dockerd ?? throw new InvalidOperationException("dockerd is not started");
 
-    public string DockerDirectory { get; }
-
-    public string Host => "unix://" + Path.Combine(DockerDirectory, "docker.sock");
+    public string Host => Dockerd.Host;
 
     public string Rootfs { get; private set; } = "";
 
-    public string ServerVersion { get; private set; } = "";
+    public string ServerVersion => Dockerd.ServerVersion;
 
     public string Combine(params string[] parts) => _temp.Combine(parts);
 
     public async Task InitializeAsync()
     {
-        await HostProcess.RunCheckedAsync("bash", [RepoPaths.Script("setup.sh"), "--interop"], SetupTimeout);
         Rootfs = BusyboxRootfs.Create(_temp.Combine("rootfs"));
-        try
-        {
-            await HostProcess.RunCheckedAsync("bash", [RepoPaths.Script("private-dockerd.sh"), "start", DockerDirectory], DockerTimeout);
-            ServerVersion = (await DockerAsync("version", "--format", "{{.Server.Version}}")).Trim();
-        }
-        catch
-        {
-            await StopAsync();
-            throw;
-        }
+        _dockerd = await PrivateDockerd.StartAsync();
     }
 
     /// <summary>xunit calls this and then <see cref="Dispose"/>, in every outcome.</summary>
-    public Task DisposeAsync() => StopAsync();
+    public async Task DisposeAsync()
+    {
+        if (_dockerd is not null)
+        {
+            await _dockerd.DisposeAsync();
+        }
+    }
 
     public void Dispose() => _temp.Dispose();
 
     /// <summary>Runs the docker CLI against the private dockerd; a failure throws with docker's stderr.</summary>
-    public Task<string> DockerAsync(params string[] arguments) => HostProcess.RunCheckedAsync("docker", ["-H", Host, .. arguments], DockerTimeout);
+    public Task<string> DockerAsync(params string[] arguments) => Dockerd.DockerAsync(arguments);
 
-    public Task<ProcessResult> TryDockerAsync(params string[] arguments) => HostProcess.RunAsync("docker", ["-H", Host, .. arguments], DockerTimeout);
+    public Task<ProcessResult> TryDockerAsync(params string[] arguments) => Dockerd.TryDockerAsync(arguments);
 
     /// <summary>docker image inspect of one image, as JSON.</summary>
     public async Task<JsonElement> InspectAsync(string reference)
@@ -64,6 +50,4 @@ public sealed class PrivateDockerdFixture : IAsyncLifetime, IDisposable
         using var document = JsonDocument.Parse(await DockerAsync("image", "inspect", reference));
         return document.RootElement[0].Clone();
     }
-
-    private Task StopAsync() => HostProcess.RunCheckedAsync("bash", [RepoPaths.Script("private-dockerd.sh"), "stop", DockerDirectory], DockerTimeout);
 }
