@@ -49,7 +49,8 @@ public static class ManagerServiceCollectionExtensions
         // The control API and the dispatcher.
         services.AddGrpc(grpc =>
         {
-            // A follower's forwarded write may carry a registry manifest (up to 4 MiB).
+            // A follower's forwarded write may carry a registry manifest's metadata: its bytes are a blob, but its
+            // references grow with its descriptors (a manifest of up to 4 MiB packed with them).
             grpc.MaxReceiveMessageSize = RaftNodeOptions.MaxApiMessageBytes;
             grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
             grpc.Interceptors.Add<ControlErrorInterceptor>();

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Google.Protobuf;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Manager.Registry.Storage;
 using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Manager.Tests.Registry;
 using ClusterKit.Manager.Tests.Store.Raft;
@@ -31,6 +31,10 @@ public sealed class RegistryCommandTests
             var layer = new byte[2048];
             var manifest = TestManifests.Bytes(TestManifests.Image(config, layer));
             var digest = Digest.Of(manifest).ToString();
+
+            // The manifest's bytes are a blob on the manager's disk, as a push leaves them; its rows hold its metadata.
+            var blobs = new FileBlobStore(Path.Combine(managers[0].DataDirectory, "registry"));
+            await blobs.ImportAsync(Digest.Of(manifest), new MemoryStream(manifest), manifest.Length, CancellationToken.None);
             await SecureClusterTests.WaitForAsync(
                 () => managers[0].LocalStore.ProposeAsync(new ProposeRequest { Transaction = Pushed("team/app", manifest, [config, layer], "1", "latest") }, deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync,
                 _ => true,
@@ -68,7 +72,7 @@ public sealed class RegistryCommandTests
         }
     }
 
-    /// <summary>The rows a push leaves in the store: the repository's blob links, the manifest, its tags.</summary>
+    /// <summary>The rows a push leaves in the store: the repository's blob links, the manifest's metadata, its tags.</summary>
     private static Transaction Pushed(string repository, byte[] manifest, byte[][] blobs, params string[] tags)
     {
         var digest = Digest.Of(manifest).ToString();
@@ -79,8 +83,9 @@ public sealed class RegistryCommandTests
             transaction.Mutations.Add(Put(new StoreObject { RegistryBlobLink = new RegistryBlobLink { Id = RegistryTables.DigestKey(repository, blobDigest), Repository = repository, Digest = blobDigest } }));
         }
 
-        var row = new RegistryManifest { Id = RegistryTables.DigestKey(repository, digest), Repository = repository, Digest = digest, MediaType = MediaTypes.OciManifest, Content = ByteString.CopyFrom(manifest) };
+        var row = new RegistryManifest { Id = RegistryTables.DigestKey(repository, digest), Repository = repository, Digest = digest, MediaType = MediaTypes.OciManifest, Size = manifest.Length };
         row.References.AddRange(blobs.Select(b => Digest.Of(b).ToString()));
+        row.Blobs.AddRange(blobs.Select(b => new RegistryManifestBlob { Digest = Digest.Of(b).ToString(), Size = b.Length }));
         transaction.Mutations.Add(Put(new StoreObject { RegistryManifest = row }));
         foreach (var tag in tags)
         {

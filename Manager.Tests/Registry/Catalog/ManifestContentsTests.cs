@@ -1,6 +1,6 @@
 using System.Text;
 using ClusterKit.Manager.Registry.Catalog;
-using ClusterKit.Manager.Registry.Metadata;
+using ClusterKit.Manager.Registry.Manifests;
 using ClusterKit.Manager.Registry.Names;
 using ClusterKit.Shared.Images;
 
@@ -12,14 +12,11 @@ public sealed class ManifestContentsTests
     public void A_row_that_is_no_manifest_shows_as_holding_nothing_instead_of_failing_a_listing()
     {
         var bytes = Encoding.UTF8.GetBytes("not json");
-        var row = new StoredManifest(Digest.Of(bytes), MediaTypes.OciManifest, bytes, []);
-
-        var contents = ManifestContents.Of(row);
+        var contents = ManifestContents.Of(bytes, MediaTypes.OciManifest);
 
         Assert.Null(contents.Config);
         Assert.Empty(contents.Layers);
         Assert.Equal(0, contents.ImageSize);
-        Assert.Empty(ManifestContents.StoredBlobs(row));
     }
 
     [Fact]
@@ -34,10 +31,9 @@ public sealed class ManifestContentsTests
             ["size"] = 20,
         });
         var bytes = TestManifests.Bytes(manifest);
-        var row = new StoredManifest(Digest.Of(bytes), MediaTypes.OciManifest, bytes, []);
 
-        Assert.Equal(2, ManifestContents.Of(row).Layers.Count);
-        Assert.Equal(2, ManifestContents.StoredBlobs(row).Count());
-        Assert.Equal(config.Length + 30, ManifestContents.Of(row).ImageSize);
+        Assert.Equal(2, ManifestContents.Of(bytes, MediaTypes.OciManifest).Layers.Count);
+        Assert.Equal(2, ManifestParser.Parse(bytes, MediaTypes.OciManifest).StoredBlobs.Count());
+        Assert.Equal(config.Length + 30, ManifestContents.Of(bytes, MediaTypes.OciManifest).ImageSize);
     }
 }

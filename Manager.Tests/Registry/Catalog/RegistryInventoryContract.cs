@@ -2,21 +2,42 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ClusterKit.Manager.Registry.Catalog;
 using ClusterKit.Manager.Registry.Errors;
+using ClusterKit.Manager.Registry.Manifests;
 using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Manager.Registry.Replication;
+using ClusterKit.Manager.Registry.Storage;
 using ClusterKit.Manager.Store;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Images;
+using ClusterKit.TestKit;
 
 namespace ClusterKit.Manager.Tests.Registry.Catalog;
 
 /// <summary>`ck registry ls|inspect|rm` over each kind of registry metadata (in memory, and the store's tables).</summary>
-public abstract class RegistryInventoryContract(IRegistryMetadata metadata)
+public abstract class RegistryInventoryContract : IDisposable
 {
-    private readonly RegistryInventory _inventory = new(metadata, (IRegistryCatalog)metadata);
+    private readonly IRegistryMetadata _metadata;
+    private readonly TempDirectory _blobRoot = new("ck-registry-inventory");
+    private readonly ManifestBytes _manifestBytes;
+    private readonly RegistryInventory _inventory;
     private static readonly byte[] Config = Encoding.UTF8.GetBytes("{\"config\":1}");
     private static readonly byte[] SharedLayer = new byte[1000];
     private static readonly byte[] OwnLayer = new byte[300];
+
+    protected RegistryInventoryContract(IRegistryMetadata metadata)
+    {
+        _metadata = metadata;
+        var blobs = new FileBlobStore(_blobRoot.Path);
+        _manifestBytes = new ManifestBytes(blobs, new LocalBlobSource(blobs), new NoBlobLocations());
+        _inventory = new RegistryInventory(metadata, (IRegistryCatalog)metadata, _manifestBytes);
+    }
+
+    public void Dispose()
+    {
+        _blobRoot.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public async Task Ls_counts_tags_and_manifests_and_sums_each_referenced_blob_once()
@@ -63,7 +84,7 @@ public abstract class RegistryInventoryContract(IRegistryMetadata metadata)
         var names = Enumerable.Range(0, count).Select(i => $"team/app{i:D2}").ToList();
         foreach (var name in names)
         {
-            await metadata.LinkBlobAsync(RepositoryName.Parse(name), Digest.Of(OwnLayer), CancellationToken.None);
+            await _metadata.LinkBlobAsync(RepositoryName.Parse(name), Digest.Of(OwnLayer), CancellationToken.None);
         }
 
         var seen = new List<string>();
@@ -167,10 +188,10 @@ public abstract class RegistryInventoryContract(IRegistryMetadata metadata)
         Assert.Contains($"the manifest stays, reachable as team/app@{digest}", removed.Note, StringComparison.Ordinal);
         Assert.Contains(RegistryInventory.BlobsLeftNote, removed.Note, StringComparison.Ordinal);
         var app = RepositoryName.Parse("team/app");
-        Assert.Null(await metadata.ResolveTagAsync(app, "1", CancellationToken.None));
-        Assert.Equal(digest, await metadata.ResolveTagAsync(app, "2", CancellationToken.None));
-        Assert.NotNull(await metadata.GetManifestAsync(app, digest, CancellationToken.None));
-        Assert.True(await metadata.HasBlobAsync(app, Digest.Of(OwnLayer), CancellationToken.None));
+        Assert.Null(await _metadata.ResolveTagAsync(app, "1", CancellationToken.None));
+        Assert.Equal(digest, await _metadata.ResolveTagAsync(app, "2", CancellationToken.None));
+        Assert.NotNull(await _metadata.GetManifestAsync(app, digest, CancellationToken.None));
+        Assert.True(await _metadata.HasBlobAsync(app, Digest.Of(OwnLayer), CancellationToken.None));
     }
 
     [Fact]
@@ -185,34 +206,33 @@ public abstract class RegistryInventoryContract(IRegistryMetadata metadata)
         Assert.True(removed.ManifestRemoved);
         Assert.Equal(RegistryInventory.BlobsLeftNote, removed.Note);
         var app = RepositoryName.Parse("team/app");
-        Assert.Null(await metadata.GetManifestAsync(app, digest, CancellationToken.None));
-        Assert.Equal(["2"], await metadata.ListTagsAsync(app, CancellationToken.None));
-        Assert.Equal(other, await metadata.ResolveTagAsync(app, "2", CancellationToken.None));
-        Assert.True(await metadata.HasBlobAsync(app, Digest.Of(OwnLayer), CancellationToken.None));
+        Assert.Null(await _metadata.GetManifestAsync(app, digest, CancellationToken.None));
+        Assert.Equal(["2"], await _metadata.ListTagsAsync(app, CancellationToken.None));
+        Assert.Equal(other, await _metadata.ResolveTagAsync(app, "2", CancellationToken.None));
+        Assert.True(await _metadata.HasBlobAsync(app, Digest.Of(OwnLayer), CancellationToken.None));
         var again = await Assert.ThrowsAsync<RegistryException>(() => _inventory.RemoveAsync($"team/app@{digest}", CancellationToken.None));
         Assert.Equal(RegistryErrorCode.ManifestUnknown, again.Code);
     }
 
-    /// <summary>As a push does: blobs linked, then the manifest stored with its first tag, then further tags.</summary>
+    /// <summary>As a push does: blobs linked, the manifest's bytes stored, then its metadata with its first tag, then further tags.</summary>
     private async Task<Digest> PushAsync(string repository, JsonNode manifest, params string?[] tags)
     {
         var name = RepositoryName.Parse(repository);
         var bytes = TestManifests.Bytes(manifest);
         var digest = Digest.Of(bytes);
-        var references = new List<Digest>();
         foreach (var node in new[] { manifest["config"] }.Concat(manifest["layers"]?.AsArray() ?? []).Concat(manifest["manifests"]?.AsArray() ?? []))
         {
             if (node?["digest"]?.GetValue<string>() is { } text)
             {
-                references.Add(Digest.Parse(text));
-                await metadata.LinkBlobAsync(name, Digest.Parse(text), CancellationToken.None);
+                await _metadata.LinkBlobAsync(name, Digest.Parse(text), CancellationToken.None);
             }
         }
 
-        var stored = new StoredManifest(digest, manifest["mediaType"]!.GetValue<string>(), bytes, references);
+        var stored = ManifestParser.Parse(bytes, manifest["mediaType"]!.GetValue<string>()).ToStored(digest, bytes.Length);
+        await _manifestBytes.StoreAsync(digest, bytes, CancellationToken.None);
         foreach (var tag in tags.DefaultIfEmpty(null))
         {
-            await metadata.PutManifestAsync(name, stored, tag, CancellationToken.None);
+            await _metadata.PutManifestAsync(name, stored, tag, CancellationToken.None);
         }
 
         return digest;

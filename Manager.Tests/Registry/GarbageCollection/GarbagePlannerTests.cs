@@ -56,6 +56,21 @@ public sealed class GarbagePlannerTests
     }
 
     [Fact]
+    public void A_manifests_own_bytes_are_live_while_its_row_exists_and_garbage_once_it_is_gone()
+    {
+        // A manifest's bytes are a blob under its own digest: located, never linked.
+        RegistryBlobLocation[] locations = [Location(Index, "m1", Old), Location(Index, "m2", Old), Location(Child, "m1", Old)];
+
+        Assert.Empty(GarbagePlanner.Plan([Manifest("b/idx", Index, Child), Manifest("b/idx", Child)], [], locations, Now, Grace));
+
+        // The index deleted: its bytes go; the child stays while its own row does.
+        var garbage = Assert.Single(GarbagePlanner.Plan([Manifest("b/idx", Child)], [], locations, Now, Grace));
+        Assert.Equal(Index, garbage.Digest);
+        Assert.Equal(["m1", "m2"], garbage.Locations.Select(l => l.Member));
+        Assert.Empty(garbage.Links);
+    }
+
+    [Fact]
     public void A_grace_shorter_than_ten_minutes_or_a_schedule_that_would_spin_is_refused()
     {
         var validator = new RegistryGarbageCollectionOptionsValidator();

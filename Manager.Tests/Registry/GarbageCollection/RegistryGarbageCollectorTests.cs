@@ -68,6 +68,35 @@ public sealed class RegistryGarbageCollectorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_manifests_own_bytes_stay_on_every_manager_while_it_exists_and_go_once_it_is_deleted()
+    {
+        var layer = await PushBlobAsync("m1", "a layer");
+        var manifest = await PutManifestAsync("v1", layer);
+        await _managers.Replicator("m2").RunOnceAsync(_ct);
+        _time.Advance(2 * Grace);
+
+        Assert.Equal(new StoreCollection(0, 0, 0), await Collector(Grace).CollectAsync(_ct));
+        foreach (var member in (string[])["m1", "m2"])
+        {
+            Assert.Equal(0, (await Sweeper(member).SweepAsync(_ct)).FilesDeleted);
+            Assert.Equal(manifest.Size, await _managers.Blobs[member].GetSizeAsync(manifest.Digest, _ct));
+        }
+
+        Assert.True(await _metadata.DeleteManifestAsync(Repository, manifest.Digest, _ct));
+        var collected = await Collector(Grace).CollectAsync(_ct);
+
+        // The layer is still linked to the repository but old and named by no manifest: it goes too.
+        Assert.Equal(new StoreCollection(2, manifest.Size + layer.Size, 0), collected);
+        foreach (var member in (string[])["m1", "m2"])
+        {
+            Assert.Equal(2, (await Sweeper(member).SweepAsync(_ct)).FilesDeleted);
+            Assert.Null(await _managers.Blobs[member].GetSizeAsync(manifest.Digest, _ct));
+        }
+
+        Assert.Equal(0, _store.View(tx => tx.Count(RegistryBlobLocationTable.ByDigest(manifest.Digest.ToString()))));
+    }
+
+    [Fact]
     public async Task A_manifest_put_between_the_collections_read_and_its_delete_makes_the_delete_fail_and_the_blob_stays()
     {
         var layer = await PushBlobAsync("m1", "re-referenced layer");
@@ -87,9 +116,8 @@ public sealed class RegistryGarbageCollectorTests : IDisposable
     {
         var layer = await PushBlobAsync("m1", "collected layer");
         _time.Advance(2 * Grace);
-        _store.OnNextCommit(async () => Assert.Equal(1, (await Collector(Grace).CollectAsync(_ct)).BlobsRemoved));
-
-        var refused = await Assert.ThrowsAsync<RegistryException>(() => PutManifestAsync("late", layer));
+        var refused = await Assert.ThrowsAsync<RegistryException>(
+            () => PutManifestAsync("late", async () => Assert.Equal(1, (await Collector(Grace).CollectAsync(_ct)).BlobsRemoved), layer));
 
         Assert.Equal(RegistryErrorCode.ManifestBlobUnknown, refused.Code);
         Assert.Null(await _metadata.ResolveTagAsync(Repository, "late", _ct));
@@ -212,8 +240,11 @@ public sealed class RegistryGarbageCollectorTests : IDisposable
         return (digest, content.Length);
     }
 
-    /// <summary>What the manifest endpoint does: check every blob is in the repository, then store the manifest.</summary>
-    private async Task PutManifestAsync(string tag, params (Digest Digest, long Size)[] blobs)
+    /// <summary>What the manifest endpoint does: check every blob is in the repository, store its bytes as a blob on m1, then its metadata.</summary>
+    private Task<(Digest Digest, long Size)> PutManifestAsync(string tag, params (Digest Digest, long Size)[] blobs) => PutManifestAsync(tag, null, blobs);
+
+    /// <param name="beforeMetadataCommit">Runs between the preparation and the commit of the manifest's metadata (its bytes stored already).</param>
+    private async Task<(Digest Digest, long Size)> PutManifestAsync(string tag, Func<Task>? beforeMetadataCommit, params (Digest Digest, long Size)[] blobs)
     {
         foreach (var blob in blobs)
         {
@@ -224,7 +255,14 @@ public sealed class RegistryGarbageCollectorTests : IDisposable
         }
 
         var content = Encoding.UTF8.GetBytes(tag + string.Join(",", blobs.Select(b => b.Digest)));
-        await _metadata.PutManifestAsync(Repository, new StoredManifest(Digest.Of(content), "application/vnd.oci.image.manifest.v1+json", content, [.. blobs.Select(b => b.Digest)]), tag, _ct);
+        await _managers.PushAsync("m1", content, _ct);
+        if (beforeMetadataCommit is not null)
+        {
+            _store.OnNextCommit(beforeMetadataCommit);
+        }
+
+        await _metadata.PutManifestAsync(Repository, new StoredManifest(Digest.Of(content), "application/vnd.oci.image.manifest.v1+json", content.Length, [.. blobs.Select(b => b.Digest)]), tag, _ct);
+        return (Digest.Of(content), content.Length);
     }
 
     private RegistryGarbageCollector Collector(TimeSpan grace) =>

@@ -25,6 +25,10 @@ internal sealed class RegistryTestServer : IAsyncDisposable
 
     public TestAccess Access => _app.Services.GetRequiredService<TestAccess>();
 
+    /// <summary>One of the server's services (its metadata, its blob store), to check what a request left behind.</summary>
+    public T Service<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
     /// <summary>
     /// Sends a request whose path reaches the server as given: HttpClient's Uri would fold <c>..</c> segments away
     /// before a real server ever saw them, and this checks what the registry does when one arrives anyway.
@@ -36,12 +40,14 @@ internal sealed class RegistryTestServer : IAsyncDisposable
             context.Request.Path = path;
         });
 
-    public static async Task<RegistryTestServer> StartAsync(string dataRoot)
+    /// <param name="services">Registers what replaces the registry's own services (a fault to inject), before them.</param>
+    public static async Task<RegistryTestServer> StartAsync(string dataRoot, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.Services.AddRouting();
+        services?.Invoke(builder.Services);
         builder.Services.AddClusterKitRegistry(dataRoot);
         builder.Services.AddSingleton<TestAccess>();
         builder.Services.AddSingleton<IRegistryAccess>(s => s.GetRequiredService<TestAccess>());

@@ -66,5 +66,5 @@ public sealed class ImageResolverTests
     }
 
     private Task StoreAsync(string repository, string? tag) =>
-        _metadata.PutManifestAsync(RepositoryName.Parse(repository), new StoredManifest(Digest.Of(Manifest), MediaTypes.OciManifest, Manifest, []), tag, CancellationToken.None);
+        _metadata.PutManifestAsync(RepositoryName.Parse(repository), new StoredManifest(Digest.Of(Manifest), MediaTypes.OciManifest, Manifest.Length, []), tag, CancellationToken.None);
 }

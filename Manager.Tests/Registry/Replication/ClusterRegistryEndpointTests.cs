@@ -104,15 +104,51 @@ public sealed class ClusterRegistryEndpointTests : IAsyncLifetime, IDisposable
         var layer = Encoding.UTF8.GetBytes("layer bytes");
         using var m1 = _apps["m1"].GetTestClient();
         using var m3 = _apps["m3"].GetTestClient();
-        foreach (var blob in (byte[][])[config, layer])
-        {
-            var pushed = await m1.PostAsync($"/v2/team/app/blobs/uploads/?digest={Digest.Of(blob)}", RegistryResponsesForTests.Bytes(blob), _ct);
-            Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
-        }
+        await PushBlobsAsync(m1, config, layer);
 
         var manifest = TestManifests.Bytes(TestManifests.Image(config, layer));
         var put = await m3.PutAsync("/v2/team/app/manifests/v1", RegistryResponsesForTests.Bytes(manifest, "application/vnd.oci.image.manifest.v1+json"), _ct);
 
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+    }
+    [Fact]
+    public async Task A_manifest_pushed_to_one_manager_is_a_located_blob_served_by_the_others_and_survives_that_managers_death()
+    {
+        var config = Encoding.UTF8.GetBytes("{\"architecture\":\"arm64\"}");
+        var layer = Encoding.UTF8.GetBytes("another layer");
+        using var m1 = _apps["m1"].GetTestClient();
+        using var m2 = _apps["m2"].GetTestClient();
+        using var m3 = _apps["m3"].GetTestClient();
+        await PushBlobsAsync(m1, config, layer);
+
+        var manifest = TestManifests.Bytes(TestManifests.Image(config, layer));
+        var digest = Digest.Of(manifest);
+        var put = await m1.PutAsync("/v2/team/app/manifests/v1", RegistryResponsesForTests.Bytes(manifest, "application/vnd.oci.image.manifest.v1+json"), _ct);
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+
+        // The bytes are m1's blob, located in the store; the manifest's row holds its size, not its bytes.
+        Assert.Equal(manifest.Length, await _managers.Blobs["m1"].GetSizeAsync(digest, _ct));
+        Assert.Contains(_managers.Locations("m2").All(), l => l.Digest == digest && l.Member == "m1");
+        Assert.Equal(manifest.Length, (await new StoreRegistryMetadata(_store).GetManifestAsync(RepositoryName.Parse("team/app"), digest, _ct))?.Size);
+
+        // m2 serves it at once (read through from m1, or brought by the replicator already), by tag and by digest.
+        Assert.Equal(manifest, await m2.GetByteArrayAsync("/v2/team/app/manifests/v1", _ct));
+        using var head = await m2.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/team/app/manifests/{digest}"), _ct);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(manifest.Length, head.Content.Headers.ContentLength);
+
+        // Then m1 dies: m3 is served from a surviving copy.
+        _managers.Fetcher.Down.Add("m1");
+        await _apps["m1"].StopAsync(_ct);
+        Assert.Equal(manifest, await m3.GetByteArrayAsync($"/v2/team/app/manifests/{digest}", _ct));
+    }
+
+    private async Task PushBlobsAsync(HttpClient manager, params byte[][] blobs)
+    {
+        foreach (var blob in blobs)
+        {
+            using var pushed = await manager.PostAsync($"/v2/team/app/blobs/uploads/?digest={Digest.Of(blob)}", RegistryResponsesForTests.Bytes(blob), _ct);
+            Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        }
     }
 }

@@ -1,7 +1,6 @@
 using ClusterKit.Manager.Store;
 using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
-using Google.Protobuf;
 
 namespace ClusterKit.Manager.Tests.Store.Tables;
 
@@ -10,6 +9,7 @@ public sealed class RegistryTablesTests
     private const string LayerA = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     private const string LayerB = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
     private const string ManifestM = "sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+    private const string ManifestS = "sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd";
 
     private static RegistryBlobLink Link(string repository, string digest) =>
         new() { Id = RegistryTables.DigestKey(repository, digest), Repository = repository, Digest = digest, Size = 10 };
@@ -34,8 +34,10 @@ public sealed class RegistryTablesTests
                 Repository = "library/busybox",
                 Digest = ManifestM,
                 MediaType = "application/vnd.oci.image.manifest.v1+json",
-                Content = ByteString.CopyFromUtf8("{}"),
+                Size = 2,
+                Subject = ManifestS,
                 References = { LayerA, LayerB },
+                Blobs = { new RegistryManifestBlob { Digest = LayerA, Size = 10 }, new RegistryManifestBlob { Digest = LayerB, Size = 20 } },
             });
             tx.Create(Tag("library/busybox", "latest", ManifestM));
             tx.Create(Tag("library/busybox", "1.36", ManifestM));
@@ -80,7 +82,10 @@ public sealed class RegistryTablesTests
             Assert.Equal(["1.36"], tx.Find(RegistryTagTable.ByManifest("library/busybox", ManifestM)).Select(t => t.Tag));
             Assert.Equal(3, tx.Count<RegistryBlobLink>());
             Assert.Equal(["m1", "m2"], tx.Find(RegistryBlobLocationTable.ByDigest(LayerA)).Select(l => l.Member));
-            Assert.Equal("{}", tx.Get<RegistryManifest>(RegistryTables.DigestKey("library/busybox", ManifestM))!.Content.ToStringUtf8());
+            var manifest = tx.Get<RegistryManifest>(RegistryTables.DigestKey("library/busybox", ManifestM))!;
+            Assert.Equal((2L, ManifestS), (manifest.Size, manifest.Subject));
+            Assert.Equal([LayerA, LayerB], manifest.References);
+            Assert.Equal([(LayerA, 10L), (LayerB, 20L)], manifest.Blobs.Select(b => (b.Digest, b.Size)));
             Assert.Equal(["library/busybox", "team/app"], tx.Find(RegistryBlobLinkTable.ByDigest(LayerA)).Select(l => l.Repository));
             Assert.Equal(["m1", "m2"], tx.Find(RegistryBlobLocationTable.ByDigest(LayerA)).Select(l => l.Member));
             Assert.Equal([LayerA, LayerB], tx.Find(RegistryBlobLocationTable.ByMember("m1")).Select(l => l.Digest));

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Manifests;
-using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Images;
 
@@ -16,16 +15,15 @@ public sealed record ManifestContents(RegistryDescriptor? Config, IReadOnlyList<
     public long ImageSize => (Config?.SizeBytes ?? 0) + Layers.Sum(l => l.SizeBytes);
 
     /// <summary>
-    /// Reads <paramref name="manifest"/>. It passed <see cref="ManifestParser"/> when it was pushed; a row that no longer
-    /// does (a store written by hand) shows as holding nothing rather than failing a whole listing.
+    /// Reads a stored manifest's bytes. They passed <see cref="ManifestParser"/> when they were pushed; bytes that no
+    /// longer do (a store written by hand) show as holding nothing rather than failing.
     /// </summary>
-    public static ManifestContents Of(StoredManifest manifest)
+    public static ManifestContents Of(ReadOnlyMemory<byte> content, string mediaType)
     {
-        ArgumentNullException.ThrowIfNull(manifest);
         ParsedManifest parsed;
         try
         {
-            parsed = ManifestParser.Parse(manifest.Content, manifest.MediaType);
+            parsed = ManifestParser.Parse(content, mediaType);
         }
         catch (RegistryException)
         {
@@ -38,25 +36,11 @@ public sealed record ManifestContents(RegistryDescriptor? Config, IReadOnlyList<
             return new ManifestContents(blobs[0], blobs[1..], []);
         }
 
-        var platforms = PlatformsOf(manifest.Content);
+        var platforms = PlatformsOf(content);
         return new ManifestContents(
             null,
             [],
             [.. parsed.References.Select((d, i) => WithManifest(i < platforms.Count ? platforms[i] : new RegistryPlatform(), Descriptor(d)))]);
-    }
-
-    /// <summary>The blobs (configs and layers) a manifest references that the registry holds; foreign layers are not.</summary>
-    public static IEnumerable<ManifestDescriptor> StoredBlobs(StoredManifest manifest)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        try
-        {
-            return ManifestParser.Parse(manifest.Content, manifest.MediaType).References.Where(d => d.Kind == ReferenceKind.Blob && d.MustExist);
-        }
-        catch (RegistryException)
-        {
-            return [];
-        }
     }
 
     private static RegistryDescriptor Descriptor(ManifestDescriptor descriptor) =>

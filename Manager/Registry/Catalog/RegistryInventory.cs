@@ -1,6 +1,7 @@
 using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Manager.Registry.Storage;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Images;
 
@@ -8,10 +9,10 @@ namespace ClusterKit.Manager.Registry.Catalog;
 
 /// <summary>
 /// What <c>ck registry ls|inspect|rm</c> ask of the cluster registry's metadata: repositories with counts and sizes a
-/// page at a time, one manifest in detail, and removing a tag or a manifest. Removing only unlinks: blob bytes stay
+/// page at a time, one manifest in detail (its bytes read through <see cref="ManifestBytes"/>), and removing a tag or a manifest. Removing only unlinks: blob bytes stay
 /// until garbage collection. Refusals are <see cref="RegistryException"/>s naming the reference and what is allowed.
 /// </summary>
-public sealed class RegistryInventory(IRegistryMetadata metadata, IRegistryCatalog catalog)
+public sealed class RegistryInventory(IRegistryMetadata metadata, IRegistryCatalog catalog, ManifestBytes manifestBytes)
 {
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;
@@ -50,13 +51,15 @@ public sealed class RegistryInventory(IRegistryMetadata metadata, IRegistryCatal
     public async Task<RegistryImageDetails> InspectAsync(string reference, CancellationToken cancellationToken)
     {
         var (contents, _, manifest) = await FindAsync(reference, cancellationToken).ConfigureAwait(false);
-        var held = ManifestContents.Of(manifest);
+        var content = await manifestBytes.ReadAsync(manifest, cancellationToken).ConfigureAwait(false)
+            ?? throw new RegistryException(RegistryErrorCode.ManifestUnknown, $"'{reference}': no manager holds the bytes of manifest {manifest.Digest} yet; retry");
+        var held = ManifestContents.Of(content, manifest.MediaType);
         var details = new RegistryImageDetails
         {
             Repository = contents.Name.Value,
             Digest = manifest.Digest.ToString(),
             MediaType = manifest.MediaType,
-            SizeBytes = manifest.Content.Length,
+            SizeBytes = manifest.Size,
             Config = held.Config,
             TotalSizeBytes = held.ImageSize,
         };

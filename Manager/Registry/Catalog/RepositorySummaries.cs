@@ -14,7 +14,7 @@ public static class RepositorySummaries
     {
         ArgumentNullException.ThrowIfNull(contents);
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var blob in contents.Manifests.SelectMany(ManifestContents.StoredBlobs))
+        foreach (var blob in contents.Manifests.SelectMany(m => m.Blobs))
         {
             sizes.TryAdd(blob.Digest.ToString(), blob.Size);
         }

@@ -12,25 +12,36 @@ namespace ClusterKit.Manager.Registry.Http;
 /// <summary>
 /// <c>/v2/NAME/manifests/REFERENCE</c> by tag or digest. A PUT is stored only when the manifest is valid, its
 /// digest (when the URL names one) matches its bytes, and every blob and manifest it references is already in
-/// the repository. A GET returns the stored bytes with their stored media type, whatever the Accept header asks:
-/// the registry converts nothing, and clients check the type they get.
+/// the repository; its bytes are then stored as a blob (<see cref="ManifestBytes"/>) and its metadata put. A GET
+/// returns the stored bytes with their stored media type, whatever the Accept header asks: the registry converts
+/// nothing, and clients check the type they get.
 /// </summary>
-internal sealed class ManifestEndpoints(IBlobSource blobs, IRegistryMetadata metadata, RegistryAuthorizer authorizer, ILogger<ManifestEndpoints> logger)
+internal sealed class ManifestEndpoints(IBlobSource blobs, ManifestBytes manifestBytes, IRegistryMetadata metadata, RegistryAuthorizer authorizer, ILogger<ManifestEndpoints> logger)
 {
     public async Task GetAsync(HttpContext context, RepositoryName repository, string referenceText)
     {
         await authorizer.RequireAsync(context, RegistryAction.Read, repository).ConfigureAwait(false);
         var reference = ManifestReference.Parse(referenceText);
         var manifest = await FindAsync(repository, reference, context.RequestAborted).ConfigureAwait(false);
+        var isHead = HttpMethods.IsHead(context.Request.Method);
+        var content = isHead ? null : await manifestBytes.ReadAsync(manifest, context.RequestAborted).ConfigureAwait(false);
+        if (isHead ? !await manifestBytes.ExistAsync(manifest, context.RequestAborted).ConfigureAwait(false) : content is null)
+        {
+            throw new RegistryException(
+                RegistryErrorCode.ManifestUnknown,
+                $"manifest {reference} of repository {repository} is known but no manager holds its bytes yet; retry",
+                new Dictionary<string, string> { ["reference"] = reference.ToString() });
+        }
+
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = manifest.MediaType;
-        response.ContentLength = manifest.Content.Length;
+        response.ContentLength = manifest.Size;
         response.Headers[RegistryHeaders.ContentDigest] = manifest.Digest.ToString();
         response.Headers[HeaderNames.ETag] = $"\"{manifest.Digest}\"";
-        if (!HttpMethods.IsHead(context.Request.Method))
+        if (content is not null)
         {
-            await response.Body.WriteAsync(manifest.Content, context.RequestAborted).ConfigureAwait(false);
+            await response.Body.WriteAsync(content, context.RequestAborted).ConfigureAwait(false);
         }
     }
 
@@ -50,7 +61,10 @@ internal sealed class ManifestEndpoints(IBlobSource blobs, IRegistryMetadata met
         }
 
         await CheckReferencesAsync(repository, parsed, context.RequestAborted).ConfigureAwait(false);
-        var stored = new StoredManifest(digest, parsed.MediaType, content, [.. parsed.References.Select(r => r.Digest)]);
+
+        // Bytes first, committed and located; the metadata after, so that no manifest is known whose bytes exist nowhere.
+        await manifestBytes.StoreAsync(digest, content, context.RequestAborted).ConfigureAwait(false);
+        var stored = parsed.ToStored(digest, content.Length);
         await metadata.PutManifestAsync(repository, stored, reference.Tag, context.RequestAborted).ConfigureAwait(false);
         RegistryLog.ManifestStored(logger, repository.Value, digest.ToString(), parsed.MediaType, reference.ToString());
         context.Response.StatusCode = StatusCodes.Status201Created;
@@ -95,7 +109,7 @@ internal sealed class ManifestEndpoints(IBlobSource blobs, IRegistryMetadata met
             }
             else
             {
-                size = (await metadata.GetManifestAsync(repository, reference.Digest, cancellationToken).ConfigureAwait(false))?.Content.Length;
+                size = (await metadata.GetManifestAsync(repository, reference.Digest, cancellationToken).ConfigureAwait(false))?.Size;
             }
 
             if (size is null)

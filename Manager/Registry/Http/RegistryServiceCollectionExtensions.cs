@@ -20,6 +20,7 @@ public static class RegistryServiceCollectionExtensions
         services.TryAddSingleton<IBlobSource, LocalBlobSource>();
         services.TryAddSingleton<IBlobLocations, NoBlobLocations>();
         services.TryAddSingleton<IRegistryMetadata, InMemoryRegistryMetadata>();
+        services.TryAddSingleton<ManifestBytes>();
         services.TryAddSingleton<RegistryAuthorizer>();
         services.TryAddSingleton<BlobEndpoints>();
         services.TryAddSingleton<UploadEndpoints>();

@@ -27,9 +27,6 @@ public sealed partial class StoreRegistryMetadata : IRegistryCatalog
         new SortedDictionary<string, Digest>(rows.Tags.ToDictionary(t => t.Tag, t => Digest.Parse(t.ManifestDigest), StringComparer.Ordinal), StringComparer.Ordinal),
         [.. rows.Blobs.Select(b => b.Digest).Order(StringComparer.Ordinal).Select(Digest.Parse)]);
 
-    private static StoredManifest ToStored(RegistryManifest row) =>
-        new(Digest.Parse(row.Digest), row.MediaType, row.Content.ToByteArray(), [.. row.References.Select(Digest.Parse)]);
-
     /// <summary>A repository's rows as read in the store's transaction; turned into <see cref="RepositoryContents"/> outside it.</summary>
     private sealed record RepositoryRows(RepositoryName Name, IReadOnlyList<RegistryManifest> Manifests, IReadOnlyList<RegistryTag> Tags, IReadOnlyList<RegistryBlobLink> Blobs);
 }

@@ -94,15 +94,7 @@ public sealed partial class StoreRegistryMetadata(IStore store, TimeProvider? ti
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(manifest);
-        var row = new RegistryManifest
-        {
-            Id = RegistryTables.DigestKey(repository.Value, manifest.Digest.ToString()),
-            Repository = repository.Value,
-            Digest = manifest.Digest.ToString(),
-            MediaType = manifest.MediaType,
-            Content = ByteString.CopyFrom(manifest.Content.Span),
-        };
-        row.References.AddRange(manifest.References.Select(r => r.ToString()));
+        var row = ToRow(repository, manifest);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         try
         {
@@ -143,10 +135,32 @@ public sealed partial class StoreRegistryMetadata(IStore store, TimeProvider? ti
     {
         var key = BlobKey(repository, digest);
         var row = await store.ReadAsync(tx => tx.Get<RegistryManifest>(key), cancellationToken);
-        return row is null
-            ? null
-            : new StoredManifest(Digest.Parse(row.Digest), row.MediaType, row.Content.ToByteArray(), [.. row.References.Select(Digest.Parse)]);
+        return row is null ? null : ToStored(row);
     }
+
+    /// <summary>A manifest's row: its metadata only (its bytes are a blob).</summary>
+    private static RegistryManifest ToRow(RepositoryName repository, StoredManifest manifest)
+    {
+        var row = new RegistryManifest
+        {
+            Id = RegistryTables.DigestKey(repository.Value, manifest.Digest.ToString()),
+            Repository = repository.Value,
+            Digest = manifest.Digest.ToString(),
+            MediaType = manifest.MediaType,
+            Size = manifest.Size,
+            Subject = manifest.Subject?.ToString() ?? string.Empty,
+        };
+        row.References.AddRange(manifest.References.Select(r => r.ToString()));
+        row.Blobs.AddRange(manifest.Blobs.Select(b => new RegistryManifestBlob { Digest = b.Digest.ToString(), Size = b.Size }));
+        return row;
+    }
+
+    private static StoredManifest ToStored(RegistryManifest row) =>
+        new(Digest.Parse(row.Digest), row.MediaType, row.Size, [.. row.References.Select(Digest.Parse)])
+        {
+            Subject = row.Subject.Length == 0 ? null : Digest.Parse(row.Subject),
+            Blobs = [.. row.Blobs.Select(b => new ManifestBlob(Digest.Parse(b.Digest), b.Size))],
+        };
 
     public async Task<Digest?> ResolveTagAsync(RepositoryName repository, string tag, CancellationToken cancellationToken)
     {
