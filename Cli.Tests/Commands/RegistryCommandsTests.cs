@@ -26,12 +26,12 @@ public sealed class RegistryCommandsTests
     }
 
     [Fact]
-    public void The_group_is_built_by_one_method_that_others_can_extend()
+    public void The_group_holds_every_registry_command()
     {
         var registry = RegistryCommands.Build();
 
         Assert.Equal("registry", registry.Name);
-        Assert.Equal(["ls", "inspect", "rm"], registry.Subcommands.Select(c => c.Name));
+        Assert.Equal(["ls", "inspect", "rm", "gc", "credential"], registry.Subcommands.Select(c => c.Name));
     }
 
     [Theory]

@@ -149,7 +149,7 @@ public sealed class BlobEndpointTests : RegistryEndpointTestBase
         Assert.Equal(HttpStatusCode.NotFound, status.StatusCode);
         Assert.Equal("BLOB_UPLOAD_UNKNOWN", (await status.ErrorAsync()).Code);
         Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
-        Assert.Empty(Directory.EnumerateFiles(Data.Combine("blobs"), "*", SearchOption.AllDirectories));
+        Assert.Empty(RegistryDisk.Files(Data.Combine("blobs")));
     }
 
     [Fact]
@@ -164,7 +164,7 @@ public sealed class BlobEndpointTests : RegistryEndpointTestBase
         Assert.Equal(HttpStatusCode.BadRequest, truncated.StatusCode);
         Assert.Equal("DIGEST_INVALID", (await truncated.ErrorAsync()).Code);
         Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Data.Combine("uploads")));
+        Assert.Empty(RegistryDisk.Entries(Data.Combine("uploads")));
     }
 
     [Fact]
@@ -305,7 +305,7 @@ public sealed class BlobEndpointTests : RegistryEndpointTestBase
 
         Assert.Equal("DIGEST_INVALID", (await get.ErrorAsync()).Code);
         Assert.Equal("DIGEST_INVALID", (await post.ErrorAsync()).Code);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Data.Combine("uploads")));
+        Assert.Empty(RegistryDisk.Entries(Data.Combine("uploads")));
     }
 
     private Task<HttpResponseMessage> PatchAsync(string location, byte[] chunk, string range)

@@ -78,7 +78,7 @@ public sealed class ListingAndAccessEndpointTests : RegistryEndpointTestBase
         Assert.Equal(HttpStatusCode.BadRequest, get.StatusCode);
         Assert.Equal("NAME_INVALID", (await get.ErrorAsync()).Code);
         Assert.Equal("NAME_INVALID", (await post.ErrorAsync()).Code);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Data.Combine("uploads")));
+        Assert.Empty(RegistryDisk.Entries(Data.Combine("uploads")));
     }
 
     [Theory]
@@ -93,7 +93,7 @@ public sealed class ListingAndAccessEndpointTests : RegistryEndpointTestBase
         Assert.Equal(400, context.Response.StatusCode);
         using var reader = new StreamReader(context.Response.Body);
         Assert.Contains("\"code\":\"NAME_INVALID\"", await reader.ReadToEndAsync(), StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Data.Combine("uploads")));
+        Assert.Empty(RegistryDisk.Entries(Data.Combine("uploads")));
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class ListingAndAccessEndpointTests : RegistryEndpointTestBase
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
         Assert.Equal(HttpStatusCode.OK, catalog.StatusCode);
         Assert.Equal(["Push app", "Delete app", "Read app", "Read *"], Server.Access.Asked);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Data.Combine("uploads")));
+        Assert.Empty(RegistryDisk.Entries(Data.Combine("uploads")));
     }
 
     [Fact]

@@ -46,6 +46,6 @@ public sealed class UploadSplitTests : RegistryEndpointTestBase
             Assert.Equal(content, await get.Content.ReadAsByteArrayAsync());
         }
 
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Data.Combine("uploads")));
+        Assert.Empty(RegistryDisk.Entries(Data.Combine("uploads")));
     }
 }

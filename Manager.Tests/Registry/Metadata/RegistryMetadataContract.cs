@@ -1,5 +1,6 @@
 using System.Text;
 using ClusterKit.Manager.Registry.Metadata;
+using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Names;
 using ClusterKit.Manager.Store;
 using ClusterKit.Shared.Images;
@@ -87,6 +88,11 @@ public abstract class RegistryMetadataContract
             Subject = subject,
             Blobs = [new ManifestBlob(Blob, 4), new ManifestBlob(layer, 5)],
         };
+        await _metadata.LinkBlobAsync(App, Blob, _ct);
+        var refused = await Assert.ThrowsAsync<RegistryException>(() => _metadata.PutManifestAsync(App, manifest, tag: null, _ct));
+        Assert.Equal(RegistryErrorCode.ManifestBlobUnknown, refused.Code);
+        Assert.Null(await _metadata.GetManifestAsync(App, Digest.Of(bytes), _ct));
+        await _metadata.LinkBlobAsync(App, layer, _ct);
         await _metadata.PutManifestAsync(App, manifest, tag: null, _ct);
 
         var stored = await _metadata.GetManifestAsync(App, Digest.Of(bytes), _ct);

@@ -1,3 +1,4 @@
+using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Names;
 
 namespace ClusterKit.Manager.Registry.Metadata;
@@ -33,6 +34,14 @@ public sealed partial class InMemoryRegistryMetadata : IRegistryMetadata
         ArgumentNullException.ThrowIfNull(manifest);
         return Write(repository, r =>
         {
+            // As in the store: a manifest never names a blob the repository lacks (one collected meanwhile).
+            if (manifest.Blobs.FirstOrDefault(b => !r.Blobs.Contains(b.Digest)) is { } missing)
+            {
+                throw new RegistryException(
+                    RegistryErrorCode.ManifestBlobUnknown,
+                    $"blob {missing.Digest} that manifest {manifest.Digest} references was removed from repository {repository} while the manifest was stored; push the blob again");
+            }
+
             r.Manifests[manifest.Digest] = manifest;
             if (tag is not null)
             {

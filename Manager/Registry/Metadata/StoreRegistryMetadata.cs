@@ -111,10 +111,22 @@ public sealed partial class StoreRegistryMetadata(IStore store, TimeProvider? ti
 
     /// <summary>
     /// Stores the manifest and touches the repository's link of every blob it names, each at the version read here: a
-    /// collection that deleted one of them meanwhile makes this write fail, and one that read them before fails itself.
+    /// collection that deletes one of them after this read makes this write fail, and one that read them before fails
+    /// itself. A blob the manifest needs whose link is already gone (collected between the endpoint's check and this
+    /// transaction) fails the put here, so a stored manifest never names a blob the repository lacks.
     /// </summary>
     private static void PutManifest(WriteTransaction tx, RegistryManifest row, string? tag, long now)
     {
+        foreach (var blob in row.Blobs)
+        {
+            if (tx.Get<RegistryBlobLink>(RegistryTables.DigestKey(row.Repository, blob.Digest)) is null)
+            {
+                throw new RegistryException(
+                    RegistryErrorCode.ManifestBlobUnknown,
+                    $"blob {blob.Digest} that manifest {row.Digest} references was removed from repository {row.Repository} while the manifest was stored; push the blob again");
+            }
+        }
+
         foreach (var reference in row.References.Distinct(StringComparer.Ordinal))
         {
             if (tx.Get<RegistryBlobLink>(RegistryTables.DigestKey(row.Repository, reference)) is { } link)

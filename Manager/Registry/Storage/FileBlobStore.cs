@@ -34,7 +34,17 @@ public sealed class FileBlobStore : IBlobStore
         Root = Path.GetFullPath(root);
         _blobs = Path.Combine(Root, "blobs");
         _uploads = Path.Combine(Root, "uploads");
-        // The mode applies to the last directory only, so each level is made on its own.
+    }
+
+    public string Root { get; }
+
+    /// <summary>
+    /// Made with the first upload, not when the store is built: a manager that never joins a cluster (a failed
+    /// `cluster init` keeps nothing) leaves no registry directory behind. The mode applies to the last directory
+    /// only, so each level is made on its own.
+    /// </summary>
+    private void EnsureDirectories()
+    {
         foreach (var directory in (string[])[Root, _blobs, _uploads])
         {
             Directory.CreateDirectory(directory, DirectoryMode);
@@ -42,8 +52,6 @@ public sealed class FileBlobStore : IBlobStore
 
         File.SetUnixFileMode(Root, DirectoryMode);
     }
-
-    public string Root { get; }
 
     /// <summary>Where a blob's file is (whether or not it exists).</summary>
     public string BlobPath(Digest digest)
@@ -82,6 +90,11 @@ public sealed class FileBlobStore : IBlobStore
 
     public IEnumerable<StoredBlob> ListBlobs()
     {
+        if (!Directory.Exists(_blobs))
+        {
+            yield break;
+        }
+
         foreach (var algorithm in Directory.EnumerateDirectories(_blobs))
         {
             foreach (var file in Directory.EnumerateFiles(algorithm, "*", SearchOption.AllDirectories))
@@ -111,6 +124,7 @@ public sealed class FileBlobStore : IBlobStore
     {
         ArgumentNullException.ThrowIfNull(owner);
         var id = Guid.NewGuid().ToString("D");
+        EnsureDirectories();
         var directory = Path.Combine(_uploads, id);
         Directory.CreateDirectory(directory, DirectoryMode);
         await using (var ownerFile = Create(Path.Combine(directory, OwnerFile)))
@@ -273,6 +287,11 @@ public sealed class FileBlobStore : IBlobStore
     public async Task<IReadOnlyList<string>> PurgeIdleUploadsAsync(DateTimeOffset idleSince, CancellationToken cancellationToken)
     {
         var purged = new List<string>();
+        if (!Directory.Exists(_uploads))
+        {
+            return purged;
+        }
+
         foreach (var directory in Directory.EnumerateDirectories(_uploads))
         {
             var id = Path.GetFileName(directory);
