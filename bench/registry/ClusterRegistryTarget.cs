@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using ClusterKit.TestKit;
 
 namespace ClusterKit.Bench.Registry;
 
@@ -29,9 +28,9 @@ internal sealed class ClusterRegistryTarget(string scratch, string binaries) : I
         var config = Path.Combine(_directory, "ck-config");
         var socket = Path.Combine(_directory, "manager.sock");
         Directory.CreateDirectory(Trust);
-        _api = $"127.0.0.1:{FreePort()}";
+        _api = $"127.0.0.1:{LoopbackPorts.Free()}";
         var info = new ProcessStartInfo(Path.Combine(binaries, "ck-manager")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["--data-dir", Path.Combine(_directory, "data"), "--raft-address", $"127.0.0.1:{FreePort()}", "--api-address", _api, "--socket", socket])
+        foreach (var argument in (string[])["--data-dir", Path.Combine(_directory, "data"), "--raft-address", $"127.0.0.1:{LoopbackPorts.Free()}", "--api-address", _api, "--socket", socket])
         {
             info.ArgumentList.Add(argument);
         }
@@ -95,27 +94,6 @@ internal sealed class ClusterRegistryTarget(string scratch, string binaries) : I
         return at >= 0 && secret is not null ? secret : throw new InvalidOperationException($"no secret in ck's output: {output}");
     }
 
-    private async Task<string> CkAsync(CancellationToken ct, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Path.Combine(binaries, "ck")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("ck did not start");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        return process.ExitCode == 0
-            ? await output
-            : throw new InvalidOperationException($"ck {string.Join(' ', arguments)} failed ({process.ExitCode}): {await errors}{await output}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private Task<string> CkAsync(CancellationToken ct, params string[] arguments) =>
+        HostProcess.RunCheckedAsync(Path.Combine(binaries, "ck"), arguments, StartPatience, cancellationToken: ct);
 }

@@ -1,29 +1,17 @@
 using System.Diagnostics;
+using ClusterKit.TestKit;
 
 namespace ClusterKit.Bench.Registry;
 
 /// <summary>Runs `skopeo copy` and times it; a failure stops the bench with skopeo's own message.</summary>
 internal static class Skopeo
 {
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
+
     public static async Task<TimeSpan> CopyAsync(IReadOnlyList<string> options, string source, string destination, CancellationToken ct)
     {
-        var info = new ProcessStartInfo("skopeo") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["--insecure-policy", "copy", "--quiet", "--preserve-digests", .. options, source, destination])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
         var began = Stopwatch.GetTimestamp();
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("skopeo did not start");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        var elapsed = Stopwatch.GetElapsedTime(began);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"skopeo copy {source} {destination} failed ({process.ExitCode}): {await errors}{await output}");
-        }
-
-        return elapsed;
+        await HostProcess.RunCheckedAsync("skopeo", ["--insecure-policy", "copy", "--quiet", "--preserve-digests", .. options, source, destination], Patience, cancellationToken: ct);
+        return Stopwatch.GetElapsedTime(began);
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace ClusterKit.TestKit;
@@ -48,7 +46,7 @@ public sealed class ReferenceRegistry : IAsyncDisposable
         }
 
         // A port free on this host's loopback; a namespace's own loopback has nothing listening but what its test started.
-        var registry = new ReferenceRegistry(FreePort());
+        var registry = new ReferenceRegistry(LoopbackPorts.Free());
         try
         {
             await registry.StartProcessAsync(networkNamespace, tls);
@@ -159,12 +157,5 @@ public sealed class ReferenceRegistry : IAsyncDisposable
         {
             _listening.TrySetResult();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
