@@ -1,4 +1,3 @@
-using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Names;
 
 namespace ClusterKit.Manager.Registry.Metadata;
@@ -37,9 +36,7 @@ public sealed partial class InMemoryRegistryMetadata : IRegistryMetadata
             // As in the store: a manifest never names a blob the repository lacks (one collected meanwhile).
             if (manifest.Blobs.FirstOrDefault(b => !r.Blobs.Contains(b.Digest)) is { } missing)
             {
-                throw new RegistryException(
-                    RegistryErrorCode.ManifestBlobUnknown,
-                    $"blob {missing.Digest} that manifest {manifest.Digest} references was removed from repository {repository} while the manifest was stored; push the blob again");
+                throw ManifestPutRefusal.BlobRemoved(repository.Value, manifest.Digest.ToString(), missing.Digest.ToString());
             }
 
             r.Manifests[manifest.Digest] = manifest;

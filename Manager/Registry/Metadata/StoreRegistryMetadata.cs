@@ -1,4 +1,3 @@
-using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Names;
 using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Manager.Store;
@@ -103,9 +102,7 @@ public sealed partial class StoreRegistryMetadata(IStore store, TimeProvider? ti
         catch (StoreConflictException)
         {
             // A blob it names was collected between the endpoint's check and this write.
-            throw new RegistryException(
-                RegistryErrorCode.ManifestBlobUnknown,
-                $"a blob that manifest {manifest.Digest} references was removed from repository {repository} while the manifest was stored; push the blob again");
+            throw ManifestPutRefusal.BlobRemoved(repository.Value, manifest.Digest.ToString(), blob: null);
         }
     }
 
@@ -121,9 +118,7 @@ public sealed partial class StoreRegistryMetadata(IStore store, TimeProvider? ti
         {
             if (tx.Get<RegistryBlobLink>(RegistryTables.DigestKey(row.Repository, blob.Digest)) is null)
             {
-                throw new RegistryException(
-                    RegistryErrorCode.ManifestBlobUnknown,
-                    $"blob {blob.Digest} that manifest {row.Digest} references was removed from repository {row.Repository} while the manifest was stored; push the blob again");
+                throw ManifestPutRefusal.BlobRemoved(row.Repository, row.Digest, blob.Digest);
             }
         }
 
