@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -19,7 +20,8 @@ namespace ClusterKit.Manager.Tests.Host;
 
 /// <summary>
 /// A large response over Kestrel's TLS goes out in full-size records with <see cref="LargeTlsRecords"/> (the registry's
-/// downloads), where plain Kestrel sends 4 KiB records; counted from the record headers on the wire.
+/// downloads), where plain Kestrel sends 4 KiB records; counted from the record headers on the wire. An upload reaches
+/// the request a whole record or more per read.
 /// </summary>
 public sealed class LargeTlsRecordsTests
 {
@@ -43,6 +45,42 @@ public sealed class LargeTlsRecordsTests
         {
             Assert.True(median < 8 * 1024, $"plain Kestrel's median record was {median} bytes: the reason for LargeTlsRecords is gone");
         }
+    }
+
+    [Fact]
+    public async Task A_large_upload_reaches_the_request_a_whole_record_or_more_per_read()
+    {
+        var (app, thumbprint) = await StartAsync(wrapped: true);
+        await using var running = app;
+        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+
+        var reads = await UploadAsync(port, thumbprint);
+
+        // Plain Kestrel hands the body over in pieces of 4 KiB at most (one per read of the TLS stream); how many of
+        // them a read of the body finds together depends on timing, so only the wrapped side is asserted.
+        var sizes = reads.Order().ToArray();
+        var median = sizes[sizes.Length / 2];
+        Assert.True(median >= 15 * 1024, $"median read {median} bytes over {sizes.Length} reads; expected a whole 16 KiB record or more");
+    }
+
+    /// <summary>Sends a 4 MiB body over HTTP/1.1 and returns the size of every read the endpoint made of it.</summary>
+    private static async Task<List<int>> UploadAsync(int port, string thumbprint)
+    {
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        await using var tls = new SslStream(socket.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
+        var body = RandomNumberGenerator.GetBytes(ResponseBytes);
+        await tls.WriteAsync(Encoding.ASCII.GetBytes($"PUT /reads HTTP/1.1\r\nHost: localhost\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"));
+        await tls.WriteAsync(body);
+        using var reader = new StreamReader(tls);
+        var response = await reader.ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.1 200", response, StringComparison.Ordinal);
+        List<int> sizes = [.. response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]
+            .Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(size => int.Parse(size, CultureInfo.InvariantCulture))];
+        Assert.Equal(body.Length, sizes.Sum());
+        return sizes;
     }
 
     /// <summary>Fetches the response over HTTP/1.1 and returns the length of every TLS record the server sent.</summary>
@@ -89,6 +127,28 @@ public sealed class LargeTlsRecordsTests
         {
             context.Response.ContentLength = body.Length;
             await context.Response.Body.WriteAsync(body);
+        });
+        app.MapPut("/reads", async (HttpContext context) =>
+        {
+            List<long> reads = [];
+            while (true)
+            {
+                var result = await context.Request.BodyReader.ReadAsync();
+                if (!result.Buffer.IsEmpty)
+                {
+                    reads.Add(result.Buffer.Length);
+                }
+
+                context.Request.BodyReader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            var text = Encoding.ASCII.GetBytes(string.Join(',', reads));
+            context.Response.ContentLength = text.Length;
+            await context.Response.Body.WriteAsync(text);
         });
         await app.StartAsync();
         return (app, serving.GetCertHashString());

@@ -61,6 +61,7 @@ if (options.SocketPath is not null)
 
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
+    RegistryTransferLimits.Apply(kestrel.Limits);
     kestrel.Listen(options.ApiEndPoint, listen =>
     {
         // gRPC is HTTP/2; registry clients (skopeo, dockerd) speak HTTP/1.1: over TLS, ALPN picks. Without TLS (fixed

@@ -15,7 +15,7 @@ public sealed class DroppedUploadTests
     {
         await using var registry = await KestrelRegistry.StartAsync("ck-registry-dropped");
         using var client = new HttpClient { BaseAddress = new Uri($"http://{registry.Host}") };
-        var content = RandomNumberGenerator.GetBytes(1_000_000);
+        var content = RandomNumberGenerator.GetBytes(3_000_000);
         var digest = Digest.Of(content);
         using var started = await client.PostAsync("/v2/app/blobs/uploads/", null);
         var location = started.Headers.Location!.OriginalString;
@@ -26,19 +26,20 @@ public sealed class DroppedUploadTests
             Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         }
 
-        // Half of a 999,000-byte chunk, then the connection goes away once the registry has written some of it.
+        // Two thirds of a 2,999,000-byte chunk (more than the 1 MiB the registry gathers before a write), then the
+        // connection goes away once the registry has written some of it.
         using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
             await socket.ConnectAsync(IPAddress.Loopback, registry.Port);
-            var head = $"PATCH {location} HTTP/1.1\r\nHost: {registry.Host}\r\nContent-Type: application/octet-stream\r\nContent-Range: 1000-999999\r\nContent-Length: 999000\r\n\r\n";
+            var head = $"PATCH {location} HTTP/1.1\r\nHost: {registry.Host}\r\nContent-Type: application/octet-stream\r\nContent-Range: 1000-2999999\r\nContent-Length: 2999000\r\n\r\n";
             await socket.SendAsync(Encoding.ASCII.GetBytes(head));
-            await socket.SendAsync(content.AsMemory(1000, 500_000));
+            await socket.SendAsync(content.AsMemory(1000, 2_000_000));
             Assert.True(await WaitForAsync(() => new FileInfo(data).Length > 1000), "the registry never wrote the chunk's first bytes");
         }
 
         Assert.True(await WaitForAsync(() => new FileInfo(data).Length == 1000), $"the cut chunk was not taken back: the upload holds {new FileInfo(data).Length} bytes");
         using var status = await client.GetAsync(location);
-        using var rest = await client.PatchAsync(location, Chunk(content[1000..], "1000-999999"));
+        using var rest = await client.PatchAsync(location, Chunk(content[1000..], "1000-2999999"));
         using var put = await client.PutAsync($"{location}?digest={digest}", null);
         using var get = await client.GetAsync($"/v2/app/blobs/{digest}");
 

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Registry.Names;
@@ -10,6 +11,8 @@ namespace ClusterKit.Manager.Registry.Http;
 /// <summary><c>/v2/NAME/blobs/DIGEST</c>: HEAD, GET (one byte range at most) and DELETE of a repository's blob.</summary>
 internal sealed class BlobEndpoints(IBlobSource blobs, IRegistryMetadata metadata, RegistryAuthorizer authorizer)
 {
+    private const int CopyChunkBytes = 256 * 1024;
+
     public async Task GetAsync(HttpContext context, RepositoryName repository, string reference)
     {
         await authorizer.RequireAsync(context, RegistryAction.Read, repository).ConfigureAwait(false);
@@ -45,7 +48,7 @@ internal sealed class BlobEndpoints(IBlobSource blobs, IRegistryMetadata metadat
             }
 
             stream.Seek(range?.Start ?? 0, SeekOrigin.Begin);
-            await CopyAsync(stream, response.Body, range?.Length ?? size!.Value, context.RequestAborted).ConfigureAwait(false);
+            await CopyAsync(stream, response.BodyWriter, range?.Length ?? size!.Value, context.RequestAborted).ConfigureAwait(false);
         }
     }
 
@@ -74,19 +77,32 @@ internal sealed class BlobEndpoints(IBlobSource blobs, IRegistryMetadata metadat
         }
     }
 
-    private static async Task CopyAsync(Stream source, Stream destination, long length, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the blob straight into the response's own buffers (no copy through a buffer of ours), in pieces large
+    /// enough that each costs one read and one flush.
+    /// </summary>
+    private static async Task CopyAsync(Stream source, PipeWriter destination, long length, CancellationToken cancellationToken)
     {
-        var buffer = new byte[(int)Math.Min(length, 1 << 20)];
         while (length > 0)
         {
-            var read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length)), cancellationToken).ConfigureAwait(false);
+            var memory = destination.GetMemory(CopyChunkBytes)[..(int)Math.Min(CopyChunkBytes, length)];
+
+            // A blob file is read in place: .NET runs an asynchronous file read on another thread, and that hop cost
+            // more than the read itself (the page cache serves a blob that was just written or read). A blob coming
+            // from a peer is read asynchronously.
+            var read = source is FileStream file ? file.Read(memory.Span) : await source.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 throw new IOException("the blob file ended before its recorded size");
             }
 
-            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            destination.Advance(read);
             length -= read;
+            var flushed = await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flushed.IsCompleted || flushed.IsCanceled)
+            {
+                return;
+            }
         }
     }
 

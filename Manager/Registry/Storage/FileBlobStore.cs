@@ -24,6 +24,9 @@ public sealed class FileBlobStore : IBlobStore
     private const string OwnerFile = "owner";
     private const int BufferSize = 1 << 20;
 
+    /// <summary>Room for at least one more TLS record's plaintext before the gathered bytes are written.</summary>
+    private const int MinimumReadBytes = 16 * 1024;
+
     private readonly string _blobs;
     private readonly string _uploads;
     private readonly ConcurrentDictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
@@ -395,19 +398,34 @@ public sealed class FileBlobStore : IBlobStore
         return (expected.WithHash(hash.GetHashAndReset()), length);
     }
 
-    /// <summary>Copies the chunk, feeding <paramref name="hash"/> (when there is one) the same bytes.</summary>
+    /// <summary>
+    /// Copies the chunk, feeding <paramref name="hash"/> (when there is one) the same bytes. A request body arrives a
+    /// TLS record or so per read; the bytes are gathered into the whole buffer before each file write, because every
+    /// asynchronous file write is a hop to another thread, which cost more than the write.
+    /// </summary>
     private static async Task<long> CopyAsync(Stream source, Stream destination, IncrementalHash? hash, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long total = 0;
+        var filled = 0;
         try
         {
             int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                hash?.AppendData(buffer, 0, read);
+                hash?.AppendData(buffer, filled, read);
+                filled += read;
                 total += read;
+                if (buffer.Length - filled < MinimumReadBytes)
+                {
+                    await destination.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
+                    filled = 0;
+                }
+            }
+
+            if (filled > 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
