@@ -60,8 +60,11 @@ public sealed class LeadershipSignal : ILeadership, IDisposable
                 Volatile.Write(ref _current, started);
                 var waiter = _next;
                 _next = NewWaiter();
-                waiter.TrySetResult(started);
+
+                // Subscribers hear of the term before anyone waiting for it goes on (a waiter could otherwise act on
+                // the term before they did: seen in LeadershipSignalTests on a loaded machine).
                 TermStarted?.Invoke(this, started);
+                waiter.TrySetResult(started);
             }
         }
     }
