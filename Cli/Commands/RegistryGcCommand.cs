@@ -27,21 +27,13 @@ internal static class RegistryGcCommand
     public static string Describe(CollectGarbageResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        var text = $"Removed {response.BlobsRemoved} blob(s), {Bytes(response.BytesRemoved)}, from the registry.\n";
+        var text = $"Removed {response.BlobsRemoved} blob(s), {ByteSizes.Format(response.BytesRemoved)}, from the registry.\n";
         if (response.BlobsKeptChanged > 0)
         {
             text += $"Kept {response.BlobsKeptChanged} blob(s) that were pushed or referenced again during the collection.\n";
         }
 
-        return text + $"This manager deleted {response.LocalFilesDeleted} blob file(s) ({Bytes(response.LocalBytesDeleted)}) and {response.UploadsPurged} idle upload(s); "
+        return text + $"This manager deleted {response.LocalFilesDeleted} blob file(s) ({ByteSizes.Format(response.LocalBytesDeleted)}) and {response.UploadsPurged} idle upload(s); "
             + "the other managers delete their copies at their next sweep.\n";
     }
-
-    private static string Bytes(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => $"{bytes / 1024.0:0.#} KiB",
-        < 1024L * 1024 * 1024 => $"{bytes / (1024.0 * 1024):0.#} MiB",
-        _ => $"{bytes / (1024.0 * 1024 * 1024):0.##} GiB",
-    };
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
+using ClusterKit.TestKit;
 
 namespace ClusterKit.Manager.Tests.Dispatcher;
 
@@ -32,7 +33,7 @@ public sealed class SessionCluster : IAsyncDisposable
     public static SessionCluster Create(string electionTimeoutMs = "150-300", int count = 3)
     {
         var root = Directory.CreateTempSubdirectory("ckt-session-").FullName;
-        var ports = ManagerCluster.FreePorts(count * 2);
+        var ports = LoopbackPorts.Free(count * 2);
         var members = Enumerable.Range(0, count).Select(i => new IPEndPoint(IPAddress.Loopback, ports[i])).ToArray();
         var managers = Enumerable.Range(0, count).Select(i => new ManagerProcess(
             ManagerCluster.ManagerDll(),

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ClusterKit.Bench.Raft.Etcd;
 using ClusterKit.Manager.Tests.Store.Raft;
+using ClusterKit.TestKit;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -40,7 +41,7 @@ internal sealed class EtcdBench : IBenchSystem
 
     public static async Task<EtcdBench> StartAsync(BenchOptions options, string root)
     {
-        var ports = ManagerCluster.FreePorts(6);
+        var ports = LoopbackPorts.Free(6);
         var members = Enumerable.Range(0, 3).Select(i => new EtcdMember($"e{i + 1}", Path.Combine(root, $"e{i + 1}"), ports[i], ports[3 + i])).ToArray();
         var bench = new EtcdBench(options, members, string.Join(',', members.Select(m => $"{m.Name}=http://127.0.0.1:{m.PeerPort}")));
         try

@@ -5,6 +5,7 @@ using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
 using ClusterKit.Shared.Net;
+using ClusterKit.TestKit;
 using Grpc.Core;
 using Grpc.Net.Client;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
@@ -32,7 +33,7 @@ internal sealed class SecureBenchCluster : BenchCluster
 
     public static async Task<BenchCluster> StartAsync(string root, IReadOnlyList<string> managerArgs)
     {
-        var ports = ManagerCluster.FreePorts(6);
+        var ports = LoopbackPorts.Free(6);
         var managers = Enumerable.Range(0, 3).Select(i => new SecureManager(
             ManagerCluster.ManagerDll(),
             Path.Combine(root, $"m{i + 1}"),

@@ -5,6 +5,7 @@ using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
 using ClusterKit.Shared.Identity;
 using ClusterKit.Shared.Net;
+using ClusterKit.TestKit;
 using Grpc.Net.Client;
 using IdentityRole = ClusterKit.Shared.Identity.NodeRole;
 
@@ -259,7 +260,7 @@ public sealed class SecureManagers : IAsyncDisposable
     public static SecureManagers Create(int count)
     {
         var root = Directory.CreateTempSubdirectory("ckt-cluster-").FullName;
-        var ports = ManagerCluster.FreePorts(count * 2);
+        var ports = LoopbackPorts.Free(count * 2);
         var managers = Enumerable.Range(0, count).Select(i => new SecureManager(
             ManagerCluster.ManagerDll(),
             $"m{i + 1}",

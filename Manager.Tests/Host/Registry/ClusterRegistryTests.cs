@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using ClusterKit.Manager.Host.Membership;
@@ -321,6 +322,72 @@ public sealed class ClusterRegistryTests
 
             await Task.Delay(200);
         }
+    }
+
+    [Fact]
+    public async Task Failed_logins_from_one_address_are_held_back_with_429_and_retry_after_while_successes_do_not_count()
+    {
+        await using var managers = SecureManagers.Create(1);
+        await ExplainAsync(managers, async () =>
+        {
+            var init = await managers.FormAsync();
+            var api = managers[0].Api;
+            using var channel = SecureManager.TlsChannel(api, SecureManager.AdminCredentials(init));
+            var access = new RegistryAccessService.RegistryAccessServiceClient(channel);
+            var reader = await access.CreateCredentialAsync(new CreateRegistryCredentialRequest { Name = "reader" });
+            using var client = RegistryHttp.Anonymous(api, init);
+
+            // Successes and anonymous tries are not counted: after them, the whole burst of failures is still there.
+            for (var i = 0; i < 3; i++)
+            {
+                using var ok = await client.LoginAsync("reader", reader.Secret, "repository:team/app:pull");
+                Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+                using var anonymous = await client.SendAsync(HttpMethod.Get, "/v2/token?service=clusterkit");
+                Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            }
+
+            // Failures until the first 429: the burst of 10, plus at most one per 6 s that the failures themselves took
+            // (each costs a password hash, slow on a loaded machine).
+            var clock = Stopwatch.StartNew();
+            var failures = 0;
+            HttpResponseMessage held;
+            while (true)
+            {
+                held = await client.LoginAsync(failures % 2 == 0 ? "reader" : "nobody", "wrong-secret", "repository:team/app:pull");
+                if (held.StatusCode != HttpStatusCode.Unauthorized || failures == 40)
+                {
+                    break;
+                }
+
+                held.Dispose();
+                failures++;
+            }
+
+            using (held)
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, held.StatusCode);
+                Assert.InRange(failures, 10, 10 + (int)(clock.Elapsed / TimeSpan.FromSeconds(6)) + 1);
+                var retryAfter = held.Headers.RetryAfter?.Delta ?? TimeSpan.Zero;
+                Assert.InRange(retryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6));
+                Assert.Equal("application/json", held.Content.Headers.ContentType?.MediaType);
+                using var error = JsonDocument.Parse(await held.Content.ReadAsStringAsync());
+                Assert.Equal("TOOMANYREQUESTS", error.RootElement.GetProperty("errors")[0].GetProperty("code").GetString());
+
+                // Even the right secret is held back while the wait lasts (it is not checked at all).
+                var since = Stopwatch.StartNew();
+                using var right = await client.LoginAsync("reader", reader.Secret, "repository:team/app:pull");
+                if (since.Elapsed < retryAfter - TimeSpan.FromSeconds(1))
+                {
+                    Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+                }
+
+                // Once the wait is over the right secret logs in again.
+                await Task.Delay(retryAfter + TimeSpan.FromSeconds(0.5));
+            }
+
+            using var again = await client.LoginAsync("reader", reader.Secret, "repository:team/app:pull");
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        });
     }
 
     internal static async Task ExplainAsync(SecureManagers managers, Func<Task> body)

@@ -36,7 +36,7 @@ public sealed class WorkerClusterRegistryTests
             var worker = await RegistryHttp.WorkerCredentialsAsync(managers[0], init);
             var validator = new PeerCertificateValidator(worker.Identity.ClusterId, () => worker.Trust, TimeProvider.System);
             using var handler = new TlsOptionsFactory(new NodeCredentialsHolder(worker), validator).CreateHttpHandler([NodeRole.Manager]);
-            var unreachable = new IPEndPoint(IPAddress.Loopback, ManagerCluster.FreePorts(1)[0]).ToString();
+            var unreachable = new IPEndPoint(IPAddress.Loopback, LoopbackPorts.Free()).ToString();
             var cluster = new FixedClusterRegistry(new ClusterRegistryTarget([unreachable, api.ToString()], handler));
             var store = new ImageStore(new ImageStoreOptions { Root = work.Combine("store") }, LinuxSystemCalls.Instance, TimeProvider.System);
             var distribution = new ImageDistribution(store, new RegistryConnector(new SocketsHttpHandler(), cluster: cluster));

@@ -1,7 +1,6 @@
 using System.Net;
 using ClusterKit.Manager.Store.Leadership;
 using ClusterKit.Manager.Store.Raft;
-using ClusterKit.Manager.Tests.Store.Raft;
 using ClusterKit.TestKit;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -66,7 +65,7 @@ public sealed class LeadershipSignalTests
     public async Task Following_raft_members_starts_a_term_only_once_its_leader_has_applied_an_entry_of_it_and_ends_it_when_followed_no_more()
     {
         using var dir = new TempDirectory("ckt-leadership");
-        var members = ManagerCluster.FreePorts(3).Select(port => new IPEndPoint(IPAddress.Loopback, port)).ToArray();
+        var members = LoopbackPorts.Free(3).Select(port => new IPEndPoint(IPAddress.Loopback, port)).ToArray();
         var nodes = new List<RaftNode>();
         var signals = new List<LeadershipSignal>();
         var followings = new List<IDisposable>();

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using ClusterKit.Proto.Manager.V1;
+using ClusterKit.TestKit;
 using Grpc.Net.Client;
 
 namespace ClusterKit.Manager.Tests.Store.Raft;
@@ -222,7 +222,7 @@ public sealed class ManagerCluster : IAsyncDisposable
     {
         var ownsRoot = root is null;
         root ??= Directory.CreateTempSubdirectory("ckt-raft-").FullName;
-        var ports = FreePorts(count * 2);
+        var ports = LoopbackPorts.Free(count * 2);
         var members = Enumerable.Range(0, count).Select(i => new IPEndPoint(IPAddress.Loopback, ports[i])).ToArray();
         var managers = Enumerable.Range(0, count).Select(i => new ManagerProcess(
             managerDll,
@@ -299,24 +299,6 @@ public sealed class ManagerCluster : IAsyncDisposable
             {
             }
         }
-    }
-
-    /// <summary>Ports that were free a moment ago (bound to 0 and released), distinct.</summary>
-    public static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ =>
-        {
-            var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            return l;
-        }).ToArray();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var l in listeners)
-        {
-            l.Stop();
-        }
-
-        return ports;
     }
 
     /// <summary>ck-manager.dll next to the running program (a project reference copies it there).</summary>

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Proto.Manager.V1;
+using ClusterKit.TestKit;
 using DotNext.Net.Security;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -186,7 +187,7 @@ public sealed class RaftTlsTests
 
         public static async Task<TlsCluster> StartAsync(ThrowawayCa[] authorities)
         {
-            var ports = ManagerCluster.FreePorts(authorities.Length);
+            var ports = LoopbackPorts.Free(authorities.Length);
             var cluster = new TlsCluster([.. ports.Select(p => new IPEndPoint(IPAddress.Loopback, p))]);
             try
             {

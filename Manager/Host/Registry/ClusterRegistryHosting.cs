@@ -20,6 +20,7 @@ internal static class ClusterRegistryHosting
         services.TryAddSingleton<RegistryTokenKeys>();
         services.TryAddSingleton<RegistryTokenIssuer>();
         services.TryAddSingleton<RegistryCredentials>();
+        services.TryAddSingleton(sp => new LoginThrottle(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<RegistryTokenEndpoint>();
         services.TryAddSingleton<IRegistryAccess, ClusterRegistryAccess>();
 

@@ -11,14 +11,31 @@ namespace ClusterKit.Manager.Host.Registry;
 /// from `ck registry credential create` and the scopes it needs, and gets a short-lived signed token narrowed to
 /// what the credential allows (pull; pull, push and delete with <c>--push</c>). <c>service</c>, <c>account</c>,
 /// <c>client_id</c> and <c>offline_token</c> are accepted and change nothing (no refresh tokens are issued).
+/// Attempts with credentials that fail (wrong, unknown or malformed) are limited per client address
+/// (<see cref="LoginThrottle"/>): a held-back client gets 429 <c>TOOMANYREQUESTS</c> with <c>Retry-After</c> before
+/// its credential is even checked.
 /// </summary>
-internal sealed partial class RegistryTokenEndpoint(RegistryCredentials credentials, RegistryTokenIssuer issuer, ILogger<RegistryTokenEndpoint> logger)
+internal sealed partial class RegistryTokenEndpoint(RegistryCredentials credentials, RegistryTokenIssuer issuer, LoginThrottle throttle, ILogger<RegistryTokenEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         context.Response.Headers.CacheControl = "no-store";
-        if (!BasicCredentials.TryParse(context.Request.Headers[HeaderNames.Authorization].ToString(), out var presented, out var error))
+        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var authorization = context.Request.Headers[HeaderNames.Authorization].ToString();
+
+        // A request without credentials (a client's first, anonymous try) is no login: it is refused below at no cost.
+        if (authorization.Length > 0 && !throttle.TryBegin(client, out var retryAfter))
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            LogThrottled(logger, client, seconds);
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await RefuseAsync(context, StatusCodes.Status429TooManyRequests, RegistryErrorCode.TooManyRequests,
+                $"too many failed logins from {client}; try again in {seconds} s");
+            return;
+        }
+
+        if (!BasicCredentials.TryParse(authorization, out var presented, out var error))
         {
             await RefuseAsync(context, StatusCodes.Status401Unauthorized, RegistryErrorCode.Unauthorized, error);
             return;
@@ -38,6 +55,8 @@ internal sealed partial class RegistryTokenEndpoint(RegistryCredentials credenti
             return;
         }
 
+        // A right credential is not a failure, whatever follows (a locked manager's 503).
+        throttle.Succeeded(client);
         var granted = RegistryScope.Narrow(requested, action => action == RegistryScope.Pull || credential.Push);
         if (issuer.TryIssue(credential.Id, granted) is not { } issued)
         {
@@ -74,6 +93,9 @@ internal sealed partial class RegistryTokenEndpoint(RegistryCredentials credenti
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registry token issued to {User} for {Scopes}")]
     private static partial void LogIssued(ILogger logger, string user, string scopes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Registry logins from {Client} held back for {Seconds} s after too many failures")]
+    private static partial void LogThrottled(ILogger logger, string client, int seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Registry login refused for user {User}")]
     private static partial void LogLoginRefused(ILogger logger, string user);

@@ -34,12 +34,7 @@ internal sealed class JoinedManager : IAsyncDisposable
     private string SocketPath => Path.Combine(_directory, "manager.sock");
 
     /// <summary>A loopback address with a port free right now.</summary>
-    public static string FreeLoopbackAddress()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return "127.0.0.1:" + ((System.Net.IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
-    }
+    public static string FreeLoopbackAddress() => "127.0.0.1:" + LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture);
 
     public static async Task<(JoinedManager Manager, InitResponse Init)> StartInitialisedAsync(string? networkNamespace, int heartbeatMs, string raftAddress = "127.0.0.1:4001", string apiAddress = ApiAddress)
     {

@@ -233,6 +233,24 @@ public sealed class ImageStoreTests : IClassFixture<BusyboxFixture>, IDisposable
     }
 
     [Fact]
+    public async Task Opening_a_store_after_a_crash_deletes_the_partial_download_and_half_unpacked_layer_left_in_tmp()
+    {
+        // What a pull killed mid-layer or mid-unpack leaves: a partial blob file and a staging directory in tmp/.
+        var root = _temp.Combine("crashed");
+        Directory.CreateDirectory(Path.Combine(root, "tmp", "layer-0123", "usr", "bin"));
+        await File.WriteAllBytesAsync(Path.Combine(root, "tmp", "layer-0123", "usr", "bin", "half"), new byte[4096]);
+        await File.WriteAllBytesAsync(Path.Combine(root, "tmp", "pull-4567"), new byte[65536]);
+
+        var store = StoreFiles.Open(root);
+        await store.RecoverAsync();
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, "tmp")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, "blobs", "sha256")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, "layers")));
+        Assert.Empty(await store.ListAsync());
+    }
+
+    [Fact]
     public void Another_process_cannot_lock_a_data_root_this_process_uses()
     {
         var root = _temp.Combine("store");

@@ -1,13 +1,15 @@
 using ClusterKit.Worker.Containers;
+using ClusterKit.Worker.Images.Store;
 using Microsoft.Extensions.Options;
 
 namespace ClusterKit.Worker.Hosting;
 
 /// <summary>
-/// Brings the worker's state back before the API answers: records, running containers, the
-/// bridge and the nftables table. On shutdown containers keep running; the next start adopts them.
+/// Brings the worker's state back before the API answers: the image store (what a crash left in its tmp/ goes),
+/// records, running containers, the bridge and the nftables table. On shutdown containers keep running; the next
+/// start adopts them.
 /// </summary>
-internal sealed partial class WorkerStartup(ContainerManager containers, IOptions<WorkerOptions> options, ILogger<WorkerStartup> logger) : IHostedService
+internal sealed partial class WorkerStartup(ImageStore images, ContainerManager containers, IOptions<WorkerOptions> options, ILogger<WorkerStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -16,6 +18,7 @@ internal sealed partial class WorkerStartup(ContainerManager containers, IOption
             throw new WorkerStartupException("ck-worker must run as root: it creates namespaces, cgroups, mounts and nftables rules");
         }
 
+        await images.RecoverAsync(cancellationToken);
         await containers.RecoverAsync(cancellationToken);
         LogReady(containers.All.Count);
     }

@@ -57,6 +57,12 @@ public sealed partial class ImageStore : IImageStore
     /// <summary>The data root.</summary>
     public string Root => _root;
 
+    /// <summary>
+    /// Opens the store at a process start: reads the catalog and deletes what operations cut short by a crash left in
+    /// tmp/ (a partial download, a half-unpacked layer), so that a killed pull's bytes do not wait for the next pull.
+    /// </summary>
+    public Task RecoverAsync(CancellationToken cancellationToken = default) => SnapshotAsync(cancellationToken);
+
     public Task<ImageDetails> ImportAsync(ImportRequest request, CancellationToken cancellationToken = default)
     {
         var reference = ParseTarget(request.Reference);
