@@ -31,12 +31,24 @@ public sealed partial class StoreBlobDurability(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
+            // Durable already (one manager, one copy wanted, or peers that were quick): no watch at all.
+            if (Shortfalls(store.View(tx => Read(tx, wanted)), membership.Members, digests).Count == 0)
+            {
+                return [];
+            }
+
             while (true)
             {
                 // The managers first (the host reads them from the store too), then the copies with the watch after them.
                 var members = membership.Members;
                 var (locations, events) = store.ViewAndWatch(tx => Read(tx, wanted), linked.Token);
-                if (Shortfalls(locations, members, digests).Count == 0 || await FollowAsync(events, wanted, digests, linked.Token).ConfigureAwait(false))
+                if (Shortfalls(locations, members, digests).Count == 0)
+                {
+                    await CloseAsync(events).ConfigureAwait(false);
+                    return [];
+                }
+
+                if (await FollowAsync(events, wanted, digests, linked.Token).ConfigureAwait(false))
                 {
                     return [];
                 }
@@ -88,6 +100,28 @@ public sealed partial class StoreBlobDurability(
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Ends a watch that was never read: the store lets go of a watcher only once its enumeration has run (and a
+    /// watcher left behind would buffer every change until it overflowed).
+    /// </summary>
+    private static async Task CloseAsync(IAsyncEnumerable<StoreEvent> events)
+    {
+        using var closed = new CancellationTokenSource();
+        await closed.CancelAsync().ConfigureAwait(false);
+        var enumerator = events.GetAsyncEnumerator(closed.Token);
+        await using (enumerator.ConfigureAwait(false))
+        {
+            try
+            {
+                await enumerator.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // What a cancelled watch does: it has let go of its watcher.
+            }
+        }
     }
 
     private IReadOnlyList<BlobShortfall> Shortfalls(IEnumerable<BlobLocation> locations, IReadOnlyCollection<string> members, IReadOnlyCollection<Digest> digests) =>
