@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using ClusterKit.Manager.Registry.Names;
 using ClusterKit.Manager.Tests.Registry.Http;
+using ClusterKit.Shared.Images;
 using Microsoft.AspNetCore.TestHost;
 
 namespace ClusterKit.Manager.Tests.Registry.Replication;
@@ -13,7 +14,7 @@ namespace ClusterKit.Manager.Tests.Registry.Replication;
 /// </summary>
 public sealed class DurableAcknowledgementTests : IDisposable
 {
-    private const string ManifestType = "application/vnd.oci.image.manifest.v1+json";
+    private const string ManifestType = MediaTypes.OciManifest;
 
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(90));
 
@@ -70,6 +71,33 @@ public sealed class DurableAcknowledgementTests : IDisposable
         Assert.Equal(manifest, await m1.GetByteArrayAsync("/v2/team/app/manifests/v1", _ct));
         cluster.Managers.Fetcher.Down.Remove("m1");
         await AdvanceUntilAsync(cluster, WaitForAsync(() => Holders(cluster, Digest.Of(manifest)).Count == 3));
+    }
+
+    [Fact]
+    public async Task An_index_put_waits_for_its_own_bytes_while_its_children_are_durable_already()
+    {
+        await using var cluster = await RegistryEndpointCluster.StartAsync(_ct);
+        using var m1 = cluster["m1"].GetTestClient();
+        var (config, layer, child) = Image("child");
+        await RegistryEndpointCluster.PushBlobsAsync(m1, _ct, config, layer);
+        using (var childPut = await m1.PutAsync($"/v2/team/app/manifests/{Digest.Of(child)}", RegistryResponsesForTests.Bytes(child, ManifestType), _ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, childPut.StatusCode);
+        }
+
+        var index = TestManifests.Bytes(TestManifests.Index(child));
+        cluster.Managers.Fetcher.Hold();
+        var put = m1.PutAsync("/v2/team/app/manifests/multi", RegistryResponsesForTests.Bytes(index, MediaTypes.OciIndex), _ct);
+
+        await Task.WhenAny(put, Task.Delay(TimeSpan.FromMilliseconds(500), _ct));
+        Assert.False(put.IsCompleted, "the index was acknowledged while m1 alone held its bytes");
+        Assert.True(Holders(cluster, Digest.Of(child)).Count >= 2);
+        Assert.Equal(["m1"], Holders(cluster, Digest.Of(index)));
+
+        cluster.Managers.Fetcher.Release();
+        using var answered = await put.WaitAsync(_ct);
+        Assert.Equal(HttpStatusCode.Created, answered.StatusCode);
+        Assert.True(Holders(cluster, Digest.Of(index)).Count >= 2);
     }
 
     [Theory]
