@@ -77,6 +77,15 @@ internal sealed class RegistryHttp : IDisposable
         return _client.SendAsync(request);
     }
 
+    /// <summary>PATCH of one chunk of a chunked upload at <paramref name="location"/> (the upload's URL), starting at <paramref name="offset"/>.</summary>
+    public Task<HttpResponseMessage> PatchChunkAsync(string location, ReadOnlyMemory<byte> chunk, long offset)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ReadOnlyMemoryContent(chunk) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/octet-stream");
+        request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + chunk.Length - 1}");
+        return _client.SendAsync(request);
+    }
+
     /// <summary>GET /v2/token with Basic credentials and these scopes.</summary>
     public Task<HttpResponseMessage> LoginAsync(string user, string secret, params string[] scopes)
     {

@@ -22,6 +22,7 @@ public sealed class RegistryErrorTests
     [InlineData(RegistryErrorCode.TooManyRequests, "TOOMANYREQUESTS", 429)]
     [InlineData(RegistryErrorCode.RangeInvalid, "RANGE_INVALID", 416)]
     [InlineData(RegistryErrorCode.PaginationNumberInvalid, "PAGINATION_NUMBER_INVALID", 400)]
+    [InlineData(RegistryErrorCode.Unavailable, "UNAVAILABLE", 503)]
     public void Each_code_has_the_spec_s_name_and_status(RegistryErrorCode code, string name, int status)
     {
         Assert.Equal(name, code.WireName());

@@ -4,6 +4,7 @@ using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Registry.Names;
 using ClusterKit.Manager.Registry.Replication;
 using ClusterKit.Manager.Registry.Storage;
+using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Shared.Images;
 using ClusterKit.TestKit;
 using Microsoft.Extensions.DependencyInjection;
@@ -88,6 +89,28 @@ public sealed class ManifestStorageFaultTests : IAsyncLifetime, IDisposable
         Assert.Equal(0, _locations.Recorded.Count(d => d == digest));
     }
 
+    [Fact]
+    public async Task A_store_without_a_leader_is_answered_503_UNAVAILABLE_and_the_push_retried_after_the_failover_is_stored()
+    {
+        await PushBlobAsync(Config);
+        await PushBlobAsync(Layer);
+        var manifest = TestManifests.Bytes(TestManifests.Image(Config, Layer));
+        _locations.Failure = () => new LeaderUnavailableException("no leader is elected");
+        _locations.Fail = true;
+
+        using (var put = await Server.Client.PutAsync("/v2/team/app/manifests/v1", RegistryResponsesForTests.Bytes(manifest, MediaTypes.OciManifest)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, put.StatusCode);
+            var (code, message, _) = await put.ErrorAsync();
+            Assert.Equal("UNAVAILABLE", code);
+            Assert.Contains("no leader just now; retry: no leader is elected", message, StringComparison.Ordinal);
+        }
+
+        _locations.Fail = false;
+        using var again = await Server.Client.PutAsync("/v2/team/app/manifests/v1", RegistryResponsesForTests.Bytes(manifest, MediaTypes.OciManifest));
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+    }
+
     private async Task PushBlobAsync(byte[] content)
     {
         using var response = await Server.Client.PostAsync($"/v2/team/app/blobs/uploads/?digest={Digest.Of(content)}", RegistryResponsesForTests.Bytes(content));
@@ -113,13 +136,16 @@ public sealed class ManifestStorageFaultTests : IAsyncLifetime, IDisposable
     {
         public bool Fail { get; set; }
 
+        /// <summary>What a failing write throws.</summary>
+        public Func<Exception> Failure { get; set; } = () => new IOException("the store refused the write");
+
         public List<Digest> Recorded { get; } = [];
 
         public Task RecordLocalAsync(Digest digest, long size, CancellationToken cancellationToken)
         {
             if (Fail)
             {
-                throw new IOException("the store refused the write");
+                throw Failure();
             }
 
             lock (Recorded)

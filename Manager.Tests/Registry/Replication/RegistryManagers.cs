@@ -30,6 +30,14 @@ internal sealed class InProcessPeerFetcher(IReadOnlyDictionary<string, IBlobStor
     /// <summary>Managers that are down: asking them fails as an unreachable peer does.</summary>
     public HashSet<string> Down { get; } = new(StringComparer.Ordinal);
 
+    private volatile TaskCompletionSource _gate = Opened();
+
+    /// <summary>Holds every fetch from now on until <see cref="Release"/>: peers that are slow to copy.</summary>
+    public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets the held fetches, and every later one, go on.</summary>
+    public void Release() => _gate.TrySetResult();
+
     public async Task<Stream> OpenAsync(string member, Digest digest, CancellationToken cancellationToken)
     {
         lock (Asked)
@@ -42,6 +50,8 @@ internal sealed class InProcessPeerFetcher(IReadOnlyDictionary<string, IBlobStor
             throw new IOException($"manager {member} is down");
         }
 
+        await _gate.Task.WaitAsync(cancellationToken);
+
         await using var source = stores[member].OpenRead(digest) ?? throw new IOException($"manager {member} has no blob {digest}");
         var copy = new MemoryStream();
         await source.CopyToAsync(copy, cancellationToken);
@@ -52,6 +62,13 @@ internal sealed class InProcessPeerFetcher(IReadOnlyDictionary<string, IBlobStor
         }
 
         return new MemoryStream(bytes);
+    }
+
+    private static TaskCompletionSource Opened()
+    {
+        var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        opened.SetResult();
+        return opened;
     }
 }
 

@@ -14,12 +14,13 @@ public static class RegistryHostServiceCollectionExtensions
     public static IServiceCollection AddClusterKitRegistryPeers(
         this IServiceCollection services,
         Action<BlobReplicationOptions>? replication = null,
-        Action<RegistryGarbageCollectionOptions>? garbageCollection = null)
+        Action<RegistryGarbageCollectionOptions>? garbageCollection = null,
+        Action<RegistryDurabilityOptions>? durability = null)
     {
         services.AddSingleton<StoreManagerMembership>();
         services.AddSingleton<IManagerMembership>(sp => sp.GetRequiredService<StoreManagerMembership>());
         services.AddSingleton<IBlobPeerFetcher, GrpcBlobPeerFetcher>();
-        return services.AddClusterKitRegistryReplication(replication, garbageCollection);
+        return services.AddClusterKitRegistryReplication(replication, garbageCollection, durability);
     }
 
     /// <summary>Serves <c>RegistryPeer</c> (managers only) and <c>RegistryMaintenanceService</c> (operators only).</summary>

@@ -21,6 +21,9 @@ public enum RegistryErrorCode
 
     /// <summary>A tags list or catalog <c>n</c> that is not a non-negative number (the distribution registry's code).</summary>
     PaginationNumberInvalid,
+
+    /// <summary>The registry cannot answer now but may later (the distribution registry's code, 503): a push not yet durable.</summary>
+    Unavailable,
 }
 
 /// <summary>Each code's wire name and HTTP status.</summary>
@@ -44,6 +47,7 @@ public static class RegistryErrorCodes
         RegistryErrorCode.TooManyRequests => "TOOMANYREQUESTS",
         RegistryErrorCode.RangeInvalid => "RANGE_INVALID",
         RegistryErrorCode.PaginationNumberInvalid => "PAGINATION_NUMBER_INVALID",
+        RegistryErrorCode.Unavailable => "UNAVAILABLE",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "unknown registry error code"),
     };
 
@@ -55,6 +59,7 @@ public static class RegistryErrorCodes
         RegistryErrorCode.Unsupported => 405,
         RegistryErrorCode.TooManyRequests => 429,
         RegistryErrorCode.RangeInvalid => 416,
+        RegistryErrorCode.Unavailable => 503,
         _ => 400,
     };
 }

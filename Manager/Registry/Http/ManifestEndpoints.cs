@@ -2,6 +2,7 @@ using ClusterKit.Manager.Registry.Errors;
 using ClusterKit.Manager.Registry.Manifests;
 using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Registry.Names;
+using ClusterKit.Manager.Registry.Replication;
 using ClusterKit.Manager.Registry.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -12,11 +13,19 @@ namespace ClusterKit.Manager.Registry.Http;
 /// <summary>
 /// <c>/v2/NAME/manifests/REFERENCE</c> by tag or digest. A PUT is stored only when the manifest is valid, its
 /// digest (when the URL names one) matches its bytes, and every blob and manifest it references is already in
-/// the repository; its bytes are then stored as a blob (<see cref="ManifestBytes"/>) and its metadata put. A GET
+/// the repository; its bytes are then stored as a blob (<see cref="ManifestBytes"/>) and its metadata put, and the
+/// 201 waits until its bytes and everything it references are held by enough managers to survive the loss of one
+/// (<see cref="IBlobDurability"/>; 503 UNAVAILABLE when that takes longer than the acknowledgement timeout). A GET
 /// returns the stored bytes with their stored media type, whatever the Accept header asks: the registry converts
 /// nothing, and clients check the type they get.
 /// </summary>
-internal sealed class ManifestEndpoints(IBlobSource blobs, ManifestBytes manifestBytes, IRegistryMetadata metadata, RegistryAuthorizer authorizer, ILogger<ManifestEndpoints> logger)
+internal sealed class ManifestEndpoints(
+    IBlobSource blobs,
+    ManifestBytes manifestBytes,
+    IRegistryMetadata metadata,
+    IBlobDurability durability,
+    RegistryAuthorizer authorizer,
+    ILogger<ManifestEndpoints> logger)
 {
     public async Task GetAsync(HttpContext context, RepositoryName repository, string referenceText)
     {
@@ -67,6 +76,7 @@ internal sealed class ManifestEndpoints(IBlobSource blobs, ManifestBytes manifes
         var stored = parsed.ToStored(digest, content.Length);
         await metadata.PutManifestAsync(repository, stored, reference.Tag, context.RequestAborted).ConfigureAwait(false);
         RegistryLog.ManifestStored(logger, repository.Value, digest.ToString(), parsed.MediaType, reference.ToString());
+        await RequireDurableAsync(digest, parsed, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status201Created;
         context.Response.Headers[HeaderNames.Location] = $"/v2/{repository}/manifests/{digest}";
         context.Response.Headers[RegistryHeaders.ContentDigest] = digest.ToString();
@@ -93,6 +103,24 @@ internal sealed class ManifestEndpoints(IBlobSource blobs, ManifestBytes manifes
         var digest = reference.Digest ?? await metadata.ResolveTagAsync(repository, reference.Tag!, cancellationToken).ConfigureAwait(false);
         var manifest = digest is null ? null : await metadata.GetManifestAsync(repository, digest, cancellationToken).ConfigureAwait(false);
         return manifest ?? throw Unknown(repository, reference);
+    }
+
+    /// <summary>
+    /// Acknowledges only what survives the loss of any one manager: the manifest's bytes and every blob and child
+    /// manifest it references (an index's children were acknowledged when they were put, so they are normally durable
+    /// already). The manifest stays stored either way; a refusal only tells the client that it is not safe yet.
+    /// </summary>
+    private async Task RequireDurableAsync(Digest digest, ParsedManifest manifest, CancellationToken cancellationToken)
+    {
+        Digest[] needed = [digest, .. manifest.References.Where(r => r.MustExist).Select(r => r.Digest)];
+        var shortfalls = await durability.WaitAsync(needed, cancellationToken).ConfigureAwait(false);
+        if (shortfalls.Count > 0)
+        {
+            throw new RegistryException(
+                RegistryErrorCode.Unavailable,
+                $"manifest {digest} is stored but not yet on enough managers to survive the loss of one: {DurableCopies.Describe(shortfalls)}; the managers keep copying, put it again later",
+                shortfalls.Select(s => new Dictionary<string, object> { ["digest"] = s.Digest.ToString(), ["copies"] = s.Held, ["needed"] = s.Needed }).ToArray());
+        }
     }
 
     /// <summary>Every descriptor that must exist does, in this repository, with the size the manifest says.</summary>

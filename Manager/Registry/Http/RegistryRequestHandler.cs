@@ -1,4 +1,5 @@
 using ClusterKit.Manager.Registry.Errors;
+using ClusterKit.Manager.Store.Raft;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -6,7 +7,8 @@ namespace ClusterKit.Manager.Registry.Http;
 
 /// <summary>
 /// Routes a <c>/v2/</c> request by its parsed path and method to the endpoint class that serves it, and turns
-/// any <see cref="RegistryException"/> into the spec's error response. Every response carries
+/// any <see cref="RegistryException"/> into the spec's error response (and a store without a leader, during a failover,
+/// into 503 UNAVAILABLE, which clients retry). Every response carries
 /// <c>Docker-Distribution-API-Version: registry/2.0</c>.
 /// </summary>
 internal sealed class RegistryRequestHandler(
@@ -26,16 +28,24 @@ internal sealed class RegistryRequestHandler(
         }
         catch (RegistryException error) when (!context.Response.HasStarted)
         {
-            RegistryLog.Refused(logger, context.Request.Method, context.Request.Path, error.Code.WireName(), error.Message);
-            await RegistryResponses.WriteErrorAsync(context, error).ConfigureAwait(false);
+            await RefuseAsync(context, error).ConfigureAwait(false);
         }
         catch (BadHttpRequestException error) when (!context.Response.HasStarted)
         {
             // A body that broke off or broke the server's limits; whatever it delivered was taken back.
-            var refused = new RegistryException(RegistryErrorCode.BlobUploadInvalid, $"the request body could not be read: {error.Message}");
-            RegistryLog.Refused(logger, context.Request.Method, context.Request.Path, refused.Code.WireName(), refused.Message);
-            await RegistryResponses.WriteErrorAsync(context, refused).ConfigureAwait(false);
+            await RefuseAsync(context, new RegistryException(RegistryErrorCode.BlobUploadInvalid, $"the request body could not be read: {error.Message}")).ConfigureAwait(false);
         }
+        catch (LeaderUnavailableException error) when (!context.Response.HasStarted)
+        {
+            // A manager died and the others are electing a leader: what this request stored so far, the client can redo.
+            await RefuseAsync(context, new RegistryException(RegistryErrorCode.Unavailable, $"the cluster's store has no leader just now; retry: {error.Message}")).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RefuseAsync(HttpContext context, RegistryException error)
+    {
+        RegistryLog.Refused(logger, context.Request.Method, context.Request.Path, error.Code.WireName(), error.Message);
+        await RegistryResponses.WriteErrorAsync(context, error).ConfigureAwait(false);
     }
 
     private Task DispatchAsync(HttpContext context, RegistryRoute route)

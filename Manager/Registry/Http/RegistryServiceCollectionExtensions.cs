@@ -19,6 +19,7 @@ public static class RegistryServiceCollectionExtensions
         services.TryAddSingleton<IBlobStore>(_ => new FileBlobStore(dataRoot));
         services.TryAddSingleton<IBlobSource, LocalBlobSource>();
         services.TryAddSingleton<IBlobLocations, NoBlobLocations>();
+        services.TryAddSingleton<IBlobDurability, NoBlobDurability>();
         services.TryAddSingleton<IRegistryMetadata, InMemoryRegistryMetadata>();
         services.TryAddSingleton<ManifestBytes>();
         services.TryAddSingleton<RegistryAuthorizer>();
