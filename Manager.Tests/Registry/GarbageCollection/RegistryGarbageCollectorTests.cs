@@ -261,7 +261,12 @@ public sealed class RegistryGarbageCollectorTests : IDisposable
             _store.OnNextCommit(beforeMetadataCommit);
         }
 
-        await _metadata.PutManifestAsync(Repository, new StoredManifest(Digest.Of(content), "application/vnd.oci.image.manifest.v1+json", content.Length, [.. blobs.Select(b => b.Digest)]), tag, _ct);
+        // As the endpoint stores it (ParsedManifest.ToStored): the blobs it needs, whose links the put checks.
+        var manifest = new StoredManifest(Digest.Of(content), "application/vnd.oci.image.manifest.v1+json", content.Length, [.. blobs.Select(b => b.Digest)])
+        {
+            Blobs = [.. blobs.Select(b => new ManifestBlob(b.Digest, b.Size))],
+        };
+        await _metadata.PutManifestAsync(Repository, manifest, tag, _ct);
         return (Digest.Of(content), content.Length);
     }
 
