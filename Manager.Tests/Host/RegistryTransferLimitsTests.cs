@@ -6,15 +6,13 @@ namespace ClusterKit.Manager.Tests.Host;
 public sealed class RegistryTransferLimitsTests
 {
     [Fact]
-    public void Raises_the_http2_windows_and_the_buffers_to_values_kestrel_accepts()
+    public void A_blob_downloads_chunk_fits_the_response_buffer_several_times()
     {
         var limits = new KestrelServerLimits();
 
         RegistryTransferLimits.Apply(limits);
 
-        Assert.Equal(16 << 20, limits.Http2.InitialConnectionWindowSize);
-        Assert.Equal(4 << 20, limits.Http2.InitialStreamWindowSize);
-        Assert.True(limits.MaxRequestBufferSize >= limits.Http2.InitialConnectionWindowSize, "a full connection window must fit the request buffer");
         Assert.Equal(1 << 20, limits.MaxResponseBufferSize);
+        Assert.True(limits.MaxResponseBufferSize >= 4 * 256 * 1024, "four of BlobEndpoints' 256 KiB pieces fit before a write waits");
     }
 }

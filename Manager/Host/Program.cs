@@ -36,7 +36,7 @@ catch (OptionsValidationException e)
 
 // A data directory from an older version (0755, 0644) is tightened before it is read.
 PrivateFiles.TightenTree(options.DataDirectory, _ => true);
-var builder = WebApplication.CreateSlimBuilder();
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = HostArguments.Fixed, ContentRootPath = HostArguments.ContentRoot });
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o =>
 {

@@ -1,3 +1,4 @@
+using ClusterKit.Shared.Hosting;
 using ClusterKit.Shared.Net;
 using ClusterKit.Worker.Api;
 using ClusterKit.Worker.Cluster;
@@ -13,7 +14,7 @@ public static class WorkerHost
     /// <summary>Builds the daemon from the settings <see cref="WorkerCommandLine"/> parsed (they win over CK_ environment variables).</summary>
     public static WebApplication Build(IReadOnlyDictionary<string, string?> settings)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = HostArguments.Fixed, ContentRootPath = HostArguments.ContentRoot });
         builder.Configuration.AddEnvironmentVariables("CK_");
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
