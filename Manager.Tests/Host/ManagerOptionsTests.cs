@@ -1,4 +1,7 @@
 using ClusterKit.Manager.Host;
+using ClusterKit.Manager.Host.Registry;
+using ClusterKit.Manager.Registry.Replication;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -122,6 +125,44 @@ public sealed class ManagerOptionsTests
         Assert.Contains("(default: " + ManagerOptions.DefaultSocketPath, help, StringComparison.Ordinal);
         Assert.Contains("--help", help, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Registry_copies_default_to_every_manager_and_the_acknowledgement_to_two_minutes()
+    {
+        var o = Load([.. Base, "--cold-start"]);
+        Assert.Null(o.RegistryCopies);
+        Assert.Equal(TimeSpan.FromMinutes(2), o.RegistryAckTimeout);
+        var help = ManagerCommandLine.Help();
+        Assert.Contains("--registry-copies N", help, StringComparison.Ordinal);
+        Assert.Contains("(default: every manager)", help, StringComparison.Ordinal);
+        Assert.Contains("--registry-ack-timeout SECONDS", help, StringComparison.Ordinal);
+        Assert.Contains("(default: 120)", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Registry_flags_are_parsed_and_reach_the_replication_and_durability_options()
+    {
+        var o = Load([.. Base, "--cold-start", "--registry-copies", "2", "--registry-ack-timeout=45"]);
+        Assert.Equal((2, TimeSpan.FromSeconds(45)), (o.RegistryCopies, o.RegistryAckTimeout));
+
+        using var services = new ServiceCollection().AddClusterRegistry(o).BuildServiceProvider();
+        Assert.Equal(2, services.GetRequiredService<IOptions<BlobReplicationOptions>>().Value.Copies);
+        Assert.Equal(TimeSpan.FromSeconds(45), services.GetRequiredService<IOptions<RegistryDurabilityOptions>>().Value.AcknowledgeTimeout);
+    }
+
+    [Theory]
+    [InlineData("--registry-copies", "0", "--registry-copies 0 is invalid; allowed: a whole number of at least 1 (without the flag: every manager)")]
+    [InlineData("--registry-copies", "-1", "--registry-copies -1 is invalid; allowed: a whole number of at least 1 (without the flag: every manager)")]
+    [InlineData("--registry-ack-timeout", "0", "--registry-ack-timeout 0 is invalid; allowed: a whole number of seconds from 1 to 3600")]
+    [InlineData("--registry-ack-timeout", "3601", "--registry-ack-timeout 3601 is invalid; allowed: a whole number of seconds from 1 to 3600")]
+    public void Registry_values_out_of_range_are_refused_naming_the_flag_and_what_is_allowed(string option, string value, string message)
+        => Assert.Equal(message, Refusal([.. Base, "--cold-start", option, value]));
+
+    [Theory]
+    [InlineData("--registry-copies", "all", "--registry-copies 'all' is invalid; allowed: a whole number")]
+    [InlineData("--registry-ack-timeout", "2m", "--registry-ack-timeout '2m' is invalid; allowed: a whole number")]
+    public void Registry_values_that_are_not_numbers_are_refused(string option, string value, string message)
+        => Assert.Equal(message, SyntaxError([.. Base, option, value]));
 
     [Fact]
     public void Every_flag_sets_a_property_of_the_options()

@@ -35,6 +35,8 @@ internal static class ManagerCommandLine
         new("--stuck-follower-after-s", nameof(ManagerOptions.StuckFollowerAfterSeconds), "S", "exit when a follower cannot read this long while a leader is known (0: never)", o => o.StuckFollowerAfterSeconds),
         new("--batch-max", nameof(ManagerOptions.BatchMax), "N", "transactions per raft log entry at most (1: no group commit)", o => o.BatchMax),
         new("--heartbeat-period-ms", nameof(ManagerOptions.HeartbeatPeriodMs), "MS", "worker heartbeat period; a worker is down after 3 missed", o => o.HeartbeatPeriodMs),
+        new("--registry-copies", nameof(ManagerOptions.RegistryCopies), "N", "managers that hold each registry blob", o => o.RegistryCopies?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "every manager"),
+        new("--registry-ack-timeout", nameof(ManagerOptions.RegistryAckTimeoutSeconds), "SECONDS", "how long a manifest push waits for its blobs on min(2, copies, managers) managers before 503", o => o.RegistryAckTimeoutSeconds),
         new("--log-level", nameof(ManagerOptions.LogLevel), "LEVEL", $"one of {string.Join(", ", Enum.GetNames<LogLevel>())}", o => o.LogLevel),
     ];
 

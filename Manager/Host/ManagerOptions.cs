@@ -1,4 +1,5 @@
 using System.Net;
+using ClusterKit.Manager.Registry.Replication;
 using ClusterKit.Manager.Store.Raft;
 
 namespace ClusterKit.Manager.Host;
@@ -56,6 +57,15 @@ public sealed class ManagerOptions
 
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
+    /// <summary>How many managers hold each registry blob; null (the default) for every manager.</summary>
+    public int? RegistryCopies { get; set; }
+
+    /// <summary>
+    /// How long a manifest put waits for its blobs to be on min(2, copies, managers) managers before it answers 503
+    /// UNAVAILABLE (ADR 0016's durable acknowledgement).
+    /// </summary>
+    public int RegistryAckTimeoutSeconds { get; set; } = (int)new RegistryDurabilityOptions().AcknowledgeTimeout.TotalSeconds;
+
     /// <summary>Started with a fixed member list (--peers or --cold-start): no certificates, for benchmarks and development.</summary>
     public bool IsFixedMembership => ColdStart || !string.IsNullOrWhiteSpace(Peers);
 
@@ -83,6 +93,8 @@ public sealed class ManagerOptions
     public TimeSpan StuckFollowerAfter => TimeSpan.FromSeconds(StuckFollowerAfterSeconds);
 
     public TimeSpan HeartbeatPeriod => TimeSpan.FromMilliseconds(HeartbeatPeriodMs);
+
+    public TimeSpan RegistryAckTimeout => TimeSpan.FromSeconds(RegistryAckTimeoutSeconds);
 
     public RaftNodeOptions ToRaftOptions() => ToRaftOptions(NodeId ?? string.Empty, RaftBootstrap.FixedMembers, security: null);
 

@@ -1,4 +1,5 @@
 using System.Text;
+using ClusterKit.Manager.Registry.Replication;
 using Microsoft.Extensions.Options;
 
 namespace ClusterKit.Manager.Host;
@@ -34,6 +35,7 @@ internal sealed class ManagerOptionsValidator : IValidateOptions<ManagerOptions>
         CheckAtLeast(failures, "--stuck-follower-after-s", options.StuckFollowerAfterSeconds, 0);
         CheckAtLeast(failures, "--batch-max", options.BatchMax, 1);
         CheckAtLeast(failures, "--heartbeat-period-ms", options.HeartbeatPeriodMs, 1);
+        CheckRegistry(failures, options);
         if (!Enum.IsDefined(options.LogLevel))
         {
             failures.Add($"--log-level '{options.LogLevel}' is invalid; allowed: {string.Join(", ", Enum.GetNames<LogLevel>())}");
@@ -116,6 +118,20 @@ internal sealed class ManagerOptionsValidator : IValidateOptions<ManagerOptions>
         else if (options.RequestTimeoutMs < upper)
         {
             failures.Add($"--request-timeout-ms {options.RequestTimeoutMs} is too short; allowed: at least the upper election timeout ({upper} ms)");
+        }
+    }
+
+    private static void CheckRegistry(List<string> failures, ManagerOptions options)
+    {
+        if (options.RegistryCopies is < 1)
+        {
+            failures.Add($"--registry-copies {options.RegistryCopies} is invalid; allowed: a whole number of at least 1 (without the flag: every manager)");
+        }
+
+        var longest = (long)RegistryDurabilityOptionsValidator.MaxAcknowledgeTimeout.TotalSeconds;
+        if (options.RegistryAckTimeoutSeconds < 1 || options.RegistryAckTimeoutSeconds > longest)
+        {
+            failures.Add($"--registry-ack-timeout {options.RegistryAckTimeoutSeconds} is invalid; allowed: a whole number of seconds from 1 to {longest}");
         }
     }
 

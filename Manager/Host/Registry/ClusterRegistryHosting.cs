@@ -25,7 +25,9 @@ internal static class ClusterRegistryHosting
         services.TryAddSingleton<IRegistryAccess, ClusterRegistryAccess>();
 
         // Before the registry's own services: replication supplies the blob source that reads through to peers.
-        services.AddClusterKitRegistryPeers();
+        services.AddClusterKitRegistryPeers(
+            replication: r => r.Copies = options.RegistryCopies,
+            durability: d => d.AcknowledgeTimeout = options.RegistryAckTimeout);
         return services.AddClusterKitRegistry(DataRoot(options));
     }
 

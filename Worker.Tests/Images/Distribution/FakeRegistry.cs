@@ -9,15 +9,19 @@ namespace ClusterKit.Worker.Images.Tests.Distribution;
 /// Content-Range checked against what it holds), mounts and manifests, in memory. <see cref="Intercept"/>
 /// answers a request before the registry does (to inject errors); <see cref="Requests"/> records each one.
 /// </summary>
-internal sealed class FakeRegistry : HttpMessageHandler
+/// <remarks>
+/// Several fakes may share one <paramref name="cluster"/>'s blobs and manifests, as the managers of the cluster registry
+/// share what is committed (the Raft store) while each keeps its own uploads.
+/// </remarks>
+internal sealed class FakeRegistry(FakeRegistry? cluster = null) : HttpMessageHandler
 {
     public Uri BaseAddress { get; } = new("http://fake.test:5000/");
 
     /// <summary>digest -> bytes; a test may put wrong bytes under a digest.</summary>
-    public Dictionary<string, byte[]> Blobs { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, byte[]> Blobs { get; } = cluster?.Blobs ?? new(StringComparer.Ordinal);
 
     /// <summary>"repository:reference" -> (media type, bytes).</summary>
-    public Dictionary<string, (string MediaType, byte[] Content)> Manifests { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, (string MediaType, byte[] Content)> Manifests { get; } = cluster?.Manifests ?? new(StringComparer.Ordinal);
 
     public Dictionary<string, MemoryStream> Uploads { get; } = new(StringComparer.Ordinal);
 
@@ -55,12 +59,26 @@ internal sealed class FakeRegistry : HttpMessageHandler
         }
 
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (request.Method == HttpMethod.Get && BlobDelay > TimeSpan.Zero && path.Contains("/blobs/sha256:", StringComparison.Ordinal))
+        {
+            await Task.Delay(BlobDelay, cancellationToken);
+        }
+
+        // One request at a time over what the fakes of one cluster share (pushes send blobs in parallel).
+        lock (Blobs)
+        {
+            return Answer(request, path, body);
+        }
+    }
+
+    private HttpResponseMessage Answer(HttpRequestMessage request, string path, byte[] body)
+    {
         if (path == "/v2/")
         {
             return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{}") };
         }
 
-        var query = System.Web.HttpUtility.ParseQueryString(request.RequestUri.Query);
+        var query = System.Web.HttpUtility.ParseQueryString(request.RequestUri!.Query);
         var marker = path.LastIndexOf("/blobs/uploads/", StringComparison.Ordinal);
         if (marker > 0)
         {
@@ -71,11 +89,6 @@ internal sealed class FakeRegistry : HttpMessageHandler
         if (marker > 0)
         {
             var digest = path[(marker + "/blobs/".Length)..];
-            if (request.Method == HttpMethod.Get && BlobDelay > TimeSpan.Zero)
-            {
-                await Task.Delay(BlobDelay, cancellationToken);
-            }
-
             return Blobs.TryGetValue(digest, out var blob)
                 ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(request.Method == HttpMethod.Head ? [] : blob) { Headers = { ContentLength = blob.Length } } }
                 : request.Method == HttpMethod.Head ? new HttpResponseMessage(HttpStatusCode.NotFound) : Error(HttpStatusCode.NotFound, "BLOB_UNKNOWN", "blob unknown to registry");

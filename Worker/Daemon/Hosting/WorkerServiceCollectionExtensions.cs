@@ -31,7 +31,10 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
 
         // Plain HTTP to the registry a reference names until the cluster registry's TLS settings come.
-        services.AddSingleton(sp => new ImageDistribution(sp.GetRequiredService<ImageStore>(), new RegistryConnector(new SocketsHttpHandler(), cluster: sp.GetService<WorkerMembership>())));
+        services.AddSingleton(sp => new ImageDistribution(
+            sp.GetRequiredService<ImageStore>(),
+            new RegistryConnector(new SocketsHttpHandler(), cluster: sp.GetService<WorkerMembership>()),
+            timeProvider: sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ContainerRuntime(
             sp.GetRequiredService<ISystemCalls>(),
             sp.GetRequiredService<ICgroupManager>(),

@@ -33,3 +33,9 @@ public enum BlobRole
 
 /// <summary>One event of a push or pull, per blob, for progress bars.</summary>
 public sealed record BlobProgress(string Digest, BlobRole Role, long BytesDone, long BytesTotal, BlobTransferState State);
+
+/// <summary>Bytes done, reported synchronously (System.Progress posts to the thread pool, which reorders events).</summary>
+internal sealed class SyncProgress(Action<long> report) : IProgress<long>
+{
+    public void Report(long value) => report(value);
+}

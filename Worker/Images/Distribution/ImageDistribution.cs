@@ -15,16 +15,23 @@ public sealed record PullResult(ImageDetails Image, string Digest, int Downloade
 /// Push and pull between the worker's image store and a registry that speaks the OCI distribution
 /// API. A reference's domain (host:port) names the registry and its path the repository.
 /// </summary>
-public sealed class ImageDistribution(ImageStore store, RegistryConnector connector, UploadOptions? uploadOptions = null)
+/// <param name="retryOptions">How a push waits out 503 answers; the defaults allow two minutes.</param>
+/// <param name="timeProvider">The clock of those waits.</param>
+public sealed class ImageDistribution(ImageStore store, RegistryConnector connector, UploadOptions? uploadOptions = null,
+    RegistryRetryOptions? retryOptions = null, TimeProvider? timeProvider = null)
 {
     /// <summary>Blobs moved at the same time by one push or pull.</summary>
     private const int Parallelism = 3;
 
     private readonly UploadOptions _upload = uploadOptions ?? new UploadOptions();
 
+    private readonly RegistryFailover _failover = new(timeProvider ?? TimeProvider.System, retryOptions ?? new RegistryRetryOptions());
+
     /// <summary>
     /// Pushes the stored image <paramref name="localReference"/> to <paramref name="target"/>
     /// (host:port/repository[:tag]): each blob the repository lacks is mounted or uploaded, then the manifest is put under the tag.
+    /// The cluster registry's managers are tried in turn (<see cref="RegistryFailover"/>): a manager that dies mid-push
+    /// hands the push to the next one, and 503 answers are waited out within the retry budget.
     /// </summary>
     /// <param name="clusterToken">A bearer token for the cluster registry (a worker's certificate only reads); ignored for other registries.</param>
     public async Task<PushResult> PushAsync(string localReference, string target, IProgress<BlobProgress>? progress = null, string? clusterToken = null, CancellationToken cancellationToken = default)
@@ -35,50 +42,19 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
             throw new ImageStoreException(ImageErrorKind.InvalidArgument, $"invalid push target '{target}': push to a tag, not a digest");
         }
 
-        using var client = await connector.ConnectAsync(destination, cancellationToken, clusterToken);
+        var route = connector.Route(destination, clusterToken);
         var image = await store.ReadForPushAsync(localReference, destination.Domain, destination.Path, cancellationToken);
         using var pins = store.PinBlobs(image.Blobs.Select(b => b.Digest));
-        await client.PingAsync(cancellationToken);
-        var uploader = new BlobUploader(client, _upload);
-        var states = new BlobTransferState[image.Blobs.Count];
-        long bytes = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, image.Blobs.Count), Options(cancellationToken), async (i, token) =>
+        var push = new ImagePush(image, destination, _upload, progress);
+        try
         {
-            var blob = image.Blobs[i];
-            var role = blob.Role == BlobRoleInImage.Config ? BlobRole.Config : BlobRole.Layer;
-            void Report(long done, BlobTransferState state) => progress?.Report(new BlobProgress(blob.Digest, role, done, blob.Size, state));
-            try
-            {
-                Report(0, BlobTransferState.Checking);
-                if (await client.GetBlobSizeAsync(destination.Path, blob.Digest, token) is not null)
-                {
-                    states[i] = BlobTransferState.Exists;
-                    Report(blob.Size, BlobTransferState.Exists);
-                    return;
-                }
-
-                var mountFrom = image.MountSources.GetValueOrDefault(blob.Digest);
-                var toPush = new BlobToPush(blob.Digest, blob.Size, blob.MediaType, blob.Path, mountFrom);
-                states[i] = await uploader.UploadAsync(destination.Path, toPush, new Progress(done => Report(done, BlobTransferState.Uploading)), token);
-                if (states[i] == BlobTransferState.Uploaded)
-                {
-                    Interlocked.Add(ref bytes, blob.Size);
-                }
-
-                Report(blob.Size, states[i]);
-            }
-            catch
-            {
-                Report(0, BlobTransferState.Failed);
-                throw;
-            }
-        });
-
-        progress?.Report(new BlobProgress(image.ManifestDigest, BlobRole.Manifest, 0, image.Manifest.Length, BlobTransferState.Uploading));
-        var digest = await client.PutManifestAsync(destination.Path, destination.Tag!, image.Manifest, image.ManifestMediaType, cancellationToken);
-        progress?.Report(new BlobProgress(digest, BlobRole.Manifest, image.Manifest.Length, image.Manifest.Length, BlobTransferState.Uploaded));
-        return new PushResult(destination.ToString(), digest,
-            states.Count(s => s == BlobTransferState.Uploaded), states.Count(s => s == BlobTransferState.Exists), states.Count(s => s == BlobTransferState.Mounted), bytes);
+            return await _failover.RunAsync($"push of {destination}", route, push.RunAsync, cancellationToken);
+        }
+        catch
+        {
+            push.ReportUnfinishedAsFailed();
+            throw;
+        }
     }
 
     /// <summary>
@@ -131,7 +107,7 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
                 {
                     Report(0, BlobTransferState.Downloading);
                     var isNew = await store.FetchBlobAsync(descriptor.Digest, (file, ct) =>
-                        client.DownloadBlobAsync(source.Path, descriptor.Digest, descriptor.Size, file, new Progress(done => Report(done, BlobTransferState.Downloading)), ct), token);
+                        client.DownloadBlobAsync(source.Path, descriptor.Digest, descriptor.Size, file, new SyncProgress(done => Report(done, BlobTransferState.Downloading)), ct), token);
                     if (isNew)
                     {
                         lock (added)
@@ -188,12 +164,6 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
             ?? (await PullAsync(pinnedReference, null, cancellationToken)).Image;
     }
 
-    private static ParallelOptions Options(CancellationToken cancellationToken) =>
+    internal static ParallelOptions Options(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
-
-    /// <summary>Reports synchronously (System.Progress posts to the thread pool, which reorders events).</summary>
-    private sealed class Progress(Action<long> report) : IProgress<long>
-    {
-        public void Report(long value) => report(value);
-    }
 }
