@@ -11,6 +11,15 @@ var rounds = IntOption(args, "--rounds", 3);
 var seed = IntOption(args, "--seed", 1);
 var binaries = StringOption(args, "--binaries", Path.GetFullPath("out"));
 var workerPull = args.Contains("--worker-pull");
+foreach (var program in workerPull ? ["ck", "ck-manager", "ck-worker"] : (string[])["ck", "ck-manager"])
+{
+    if (!File.Exists(Path.Combine(binaries, program)))
+    {
+        await Console.Error.WriteLineAsync($"bench/registry: {Path.Combine(binaries, program)} is missing: run scripts/build.sh (or give --binaries DIR)");
+        return 2;
+    }
+}
+
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
