@@ -121,6 +121,7 @@ if (workerPulled is { } w)
         join_s = Seconds(w.Join),
         worker_pull_s = Seconds(w.WorkerPull),
         worker_pull_mb_per_s = Round(MegabytesPerSecond(image.Bytes, w.WorkerPull)),
+        worker_pull_summary = w.Summary,
         skopeo_pull_s = Seconds(w.SkopeoPull),
         skopeo_pull_mb_per_s = Round(MegabytesPerSecond(image.Bytes, w.SkopeoPull)),
         worker_vs_skopeo = Ratio(MegabytesPerSecond(image.Bytes, w.WorkerPull), MegabytesPerSecond(image.Bytes, w.SkopeoPull)),

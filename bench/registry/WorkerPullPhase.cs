@@ -6,7 +6,8 @@ using ClusterKit.TestKit;
 namespace ClusterKit.Bench.Registry;
 
 /// <summary>What the worker-pull phase measured.</summary>
-internal sealed record WorkerPullResult(int Managers, TimeSpan Push, TimeSpan Replication, TimeSpan Join, TimeSpan WorkerPull, TimeSpan SkopeoPull);
+/// <param name="Summary">ck image pull's summary line (blobs transferred, bytes, already there): that every byte moved.</param>
+internal sealed record WorkerPullResult(int Managers, TimeSpan Push, TimeSpan Replication, TimeSpan Join, TimeSpan WorkerPull, string Summary, TimeSpan SkopeoPull);
 
 /// <summary>
 /// The time for a new worker to pull an already-replicated image: three ck-managers on the loopback of a network
@@ -50,11 +51,13 @@ internal sealed class WorkerPullPhase(string scratch, string binaries)
 
             // The worker's own path: a name without a registry is the cluster registry's, reached from the worker's session.
             var pullBegan = Stopwatch.GetTimestamp();
-            await cluster.Ck.RunAsync(ct, "image", "pull", $"{Repository}:{BenchImage.Tag}", "--worker-socket", worker.Socket);
+            var pullOutput = await cluster.Ck.RunAsync(ct, "image", "pull", $"{Repository}:{BenchImage.Tag}", "--worker-socket", worker.Socket);
             var workerPull = Stopwatch.GetElapsedTime(pullBegan);
+            var summary = pullOutput.Split('\n').LastOrDefault(l => l.Contains(": pulled ", StringComparison.Ordinal))?.Trim()
+                ?? throw new InvalidOperationException($"no summary line in ck image pull's output: {pullOutput}");
 
             var skopeoPull = await pull(Repository, Path.Combine(directory, "skopeo-pulled"));
-            return new WorkerPullResult(ManagerCount, pushed, replication, join, workerPull, skopeoPull);
+            return new WorkerPullResult(ManagerCount, pushed, replication, join, workerPull, summary, skopeoPull);
         }
         finally
         {
