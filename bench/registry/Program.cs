@@ -5,10 +5,21 @@ using ClusterKit.TestKit;
 
 // bench/registry: push and pull of one image through the cluster registry, the reference registry and a plain
 // directory copy (the disk path as the limit), alternating in every round so that load drift falls on all; JSON out.
+// --worker-pull (run.sh passes it) adds a last phase: a new worker pulling the image already replicated on three managers.
 var sizeMb = IntOption(args, "--size-mb", 200);
 var rounds = IntOption(args, "--rounds", 3);
 var seed = IntOption(args, "--seed", 1);
 var binaries = StringOption(args, "--binaries", Path.GetFullPath("out"));
+var workerPull = args.Contains("--worker-pull");
+foreach (var program in workerPull ? ["ck", "ck-manager", "ck-worker"] : (string[])["ck", "ck-manager"])
+{
+    if (!File.Exists(Path.Combine(binaries, program)))
+    {
+        await Console.Error.WriteLineAsync($"bench/registry: {Path.Combine(binaries, program)} is missing: run scripts/build.sh (or give --binaries DIR)");
+        return 2;
+    }
+}
+
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -26,6 +37,7 @@ var warmUp = BenchImage.Create(scratch.Combine("warm-up"), 8 << 20, seed + 1);
 var tls = LoopbackTls.Create(scratch.Combine("tls"), TimeProvider.System);
 ITransferTarget[] targets = [new DirectoryTarget(scratch.Path), new ReferenceRegistryTarget(tls), new ClusterRegistryTarget(scratch.Path, binaries)];
 var samples = targets.ToDictionary(t => t.Name, _ => (Push: new List<double>(), Pull: new List<double>()));
+WorkerPullResult? workerPulled = null;
 try
 {
     for (var round = 0; round < rounds; round++)
@@ -56,6 +68,11 @@ try
             }
         }
     }
+
+    if (workerPull)
+    {
+        workerPulled = await new WorkerPullPhase(scratch.Path, binaries).RunAsync(image, warmUp, ct);
+    }
 }
 finally
 {
@@ -79,17 +96,37 @@ var results = new Dictionary<string, object>
         pull_rounds = s.Value.Pull.Select(Round).ToArray(),
     }),
 };
-foreach (var subject in medians.Keys.Where(k => k != "directory"))
+foreach (var subject in medians.Keys.Where(k => k != "directory" && rounds > 0))
 {
     results[$"{subject}_vs_directory"] = new { push = Ratio(medians[subject].Push, medians["directory"].Push), pull = Ratio(medians[subject].Pull, medians["directory"].Pull) };
 }
 
-if (medians.TryGetValue("cluster_registry", out var cluster))
+if (rounds > 0 && medians.TryGetValue("cluster_registry", out var cluster))
 {
     results["cluster_vs_reference"] = new
     {
         push = Ratio(cluster.Push, medians["reference_registry"].Push),
         pull = Ratio(cluster.Pull, medians["reference_registry"].Pull),
+    };
+}
+
+if (workerPulled is { } w)
+{
+    var reference = medians["reference_registry"].Pull;
+    results["worker_pull"] = new
+    {
+        managers = w.Managers,
+        push_s = Seconds(w.Push),
+        replication_wait_s = Seconds(w.Replication),
+        join_s = Seconds(w.Join),
+        worker_pull_s = Seconds(w.WorkerPull),
+        worker_pull_mb_per_s = Round(MegabytesPerSecond(image.Bytes, w.WorkerPull)),
+        worker_pull_summary = w.Summary,
+        skopeo_pull_s = Seconds(w.SkopeoPull),
+        skopeo_pull_mb_per_s = Round(MegabytesPerSecond(image.Bytes, w.SkopeoPull)),
+        worker_vs_skopeo = Ratio(MegabytesPerSecond(image.Bytes, w.WorkerPull), MegabytesPerSecond(image.Bytes, w.SkopeoPull)),
+        // Against the reference registry's skopeo pull of the rounds above (none with --rounds 0).
+        worker_vs_reference_pull = rounds > 0 ? Ratio(MegabytesPerSecond(image.Bytes, w.WorkerPull), reference) : (double?)null,
     };
 }
 
@@ -100,8 +137,15 @@ static double MegabytesPerSecond(long bytes, TimeSpan elapsed) => bytes / 1e6 / 
 
 static double Round(double value) => Math.Round(value, 1);
 
+static double Seconds(TimeSpan elapsed) => Math.Round(elapsed.TotalSeconds, 2);
+
 static double Median(List<double> values)
 {
+    if (values.Count == 0)
+    {
+        return 0; // --rounds 0: only the worker-pull phase ran.
+    }
+
     var sorted = values.Order().ToArray();
     return Round(sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2);
 }

@@ -2,10 +2,12 @@
 # bench/registry: push and pull of a 200 MB image (seeded random layers of mixed sizes) through the cluster
 # registry, the reference registry (Debian's docker-registry) and a plain directory copy, all over loopback with
 # TLS, alternating in each round; prints JSON with MB/s and the ratios.
-#   bench/registry/run.sh [--size-mb 200] [--rounds 3] [--seed 1] [--binaries out]
+# Last, the worker-pull phase (--worker-pull, passed here): three managers and a new ck-worker in a network namespace
+# the bench makes and removes; `ck image pull` of the replicated image on the worker, against skopeo from the registry.
+#   bench/registry/run.sh [--size-mb 200] [--rounds 3] [--seed 1] [--binaries out]   (--rounds 0: only the worker pull)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/setup.sh >&2
 scripts/build.sh >&2                     # out/ck-manager and out/ck for the cluster registry
 dotnet build bench/registry/ClusterKit.Bench.Registry.csproj -c Release -nologo -v q -clp:ErrorsOnly >&2
-exec dotnet bench/registry/bin/Release/net10.0/bench-registry.dll "$@"
+exec dotnet bench/registry/bin/Release/net10.0/bench-registry.dll --worker-pull "$@"

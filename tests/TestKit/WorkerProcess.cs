@@ -13,11 +13,13 @@ public sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly GrpcChannel _channel;
+    private readonly string _daemon;
     private bool _disposeNamespace = true;
 
-    private WorkerProcess(string tag, string root, Process process, GrpcChannel channel)
+    private WorkerProcess(string tag, string root, string daemon, Process process, GrpcChannel channel)
     {
         Tag = tag;
+        _daemon = daemon;
         Root = root;
         _process = process;
         _channel = channel;
@@ -50,9 +52,12 @@ public sealed class WorkerProcess : IDisposable
     /// <summary>The daemon's process id (the same as <see cref="ProcessId"/>).</summary>
     public int Pid => _process.Id;
 
-    /// <summary>Starts a worker whose bridge uses <paramref name="subnet"/> inside its own network namespace.</summary>
-    public static Task<WorkerProcess> StartAsync(string prefix = "ckt", string subnet = "10.213.0.0/24") =>
-        StartInAsync(prefix + Convert.ToHexString(Guid.NewGuid().ToByteArray())[..8].ToLowerInvariant(), null, subnet);
+    /// <summary>
+    /// Starts a worker whose bridge uses <paramref name="subnet"/> inside its own network namespace: the ck-worker built
+    /// beside the caller, or <paramref name="daemon"/> (e.g. a benchmark's out/ck-worker).
+    /// </summary>
+    public static Task<WorkerProcess> StartAsync(string prefix = "ckt", string subnet = "10.213.0.0/24", string? daemon = null) =>
+        StartInAsync(prefix + Convert.ToHexString(Guid.NewGuid().ToByteArray())[..8].ToLowerInvariant(), null, daemon ?? LocateDaemon(), subnet);
 
     /// <summary>
     /// Starts another worker process over the same data root and namespace (a restart), with
@@ -62,7 +67,7 @@ public sealed class WorkerProcess : IDisposable
     {
         StopProcess();
         _disposeNamespace = false;
-        return StartInAsync(Tag, Root, subnet, environment, extraOptions);
+        return StartInAsync(Tag, Root, _daemon, subnet, environment, extraOptions);
     }
 
     /// <summary>Sends SIGTERM to the worker (by its recorded PID) and returns its exit code; SIGKILL if it has not ended within <paramref name="timeout"/>.</summary>
@@ -90,7 +95,7 @@ public sealed class WorkerProcess : IDisposable
     /// <summary>Kills the worker process only (SIGKILL), leaving its containers running.</summary>
     public void KillProcess() => StopProcess();
 
-    private static async Task<WorkerProcess> StartInAsync(string tag, string? existingRoot, string subnet, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? extraOptions = null)
+    private static async Task<WorkerProcess> StartInAsync(string tag, string? existingRoot, string daemon, string subnet, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? extraOptions = null)
     {
         var root = existingRoot ?? Directory.CreateTempSubdirectory(tag + "-").FullName;
         if (existingRoot is null)
@@ -99,7 +104,6 @@ public sealed class WorkerProcess : IDisposable
             Run("ip", "-n", tag, "link", "set", "lo", "up");
         }
 
-        var daemon = LocateDaemon();
         var socket = Path.Combine(root, "worker.sock");
         var info = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
@@ -124,18 +128,27 @@ public sealed class WorkerProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var channel = UnixSocket.Channel(socket, "http://worker");
-        var worker = new WorkerProcess(tag, root, process, channel);
-        for (var attempt = 0; ; attempt++)
+        var worker = new WorkerProcess(tag, root, daemon, process, channel);
+        try
         {
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                await worker.Containers.ListAsync(new ListContainersRequest());
-                return worker;
+                try
+                {
+                    await worker.Containers.ListAsync(new ListContainersRequest());
+                    return worker;
+                }
+                catch (Grpc.Core.RpcException) when (attempt < 150 && !process.HasExited)
+                {
+                    await Task.Delay(100);
+                }
             }
-            catch (Grpc.Core.RpcException) when (attempt < 150 && !process.HasExited)
-            {
-                await Task.Delay(100);
-            }
+        }
+        catch when (existingRoot is null)
+        {
+            // A worker that never answered: its process, namespace and directories go with it.
+            worker.Dispose();
+            throw;
         }
     }
 
