@@ -29,6 +29,18 @@ public sealed class CredentialSecretHashTests
     }
 
     [Fact]
+    public void A_new_credential_is_one_salted_round_and_one_stored_with_many_rounds_still_matches()
+    {
+        var secret = CredentialSecretHash.NewSecret();
+        var stretched = CredentialSecretHash.Of(secret, iterations: 100_000);
+
+        Assert.Equal(1, CredentialSecretHash.Of(secret).Iterations);
+        Assert.True(CredentialSecretHash.Of(secret).Matches(secret));
+        Assert.True(new CredentialSecretHash(stretched.Salt, 100_000, stretched.Hash).Matches(secret));
+        Assert.False(new CredentialSecretHash(stretched.Salt, 1, stretched.Hash).Matches(secret));
+    }
+
+    [Fact]
     public void A_truncated_stored_hash_never_matches() =>
         Assert.False(new CredentialSecretHash(new byte[16], 1000, new byte[5]).Matches("x"));
 }
