@@ -8,7 +8,11 @@ using ClusterKit.Shared.Identity;
 namespace ClusterKit.Manager.Tests.Ca;
 
 /// <summary>What each end of one loopback TLS connection saw.</summary>
-internal sealed record HandshakeOutcome(bool Connected, NodeIdentity? ServerSawClient, NodeIdentity? ClientSawServer, string? ServerError, string? ClientError);
+internal sealed record HandshakeOutcome(bool Connected, NodeIdentity? ServerSawClient, NodeIdentity? ClientSawServer, string? ServerError, string? ClientError)
+{
+    /// <summary>The suite the client's side negotiated (null when the handshake failed).</summary>
+    public TlsCipherSuite? Cipher { get; init; }
+}
 
 /// <summary>Runs a real TLS handshake (and one byte each way) over 127.0.0.1 between two SslStreams.</summary>
 internal static class LoopbackTls
@@ -23,6 +27,7 @@ internal static class LoopbackTls
 
         NodeIdentity? serverSaw = null, clientSaw = null;
         string? serverError = null, clientError = null;
+        TlsCipherSuite? cipher = null;
         var serverSide = Task.Run(
             async () =>
             {
@@ -53,6 +58,7 @@ internal static class LoopbackTls
             {
                 await ssl.AuthenticateAsClientAsync(client, ct);
                 clientSaw = Identity(ssl.RemoteCertificate);
+                cipher = ssl.NegotiatedCipherSuite;
                 // TLS 1.3: the server judges the client's certificate after the client's handshake completes, so a
                 // refusal shows on the first read.
                 var buffer = new byte[1];
@@ -69,7 +75,7 @@ internal static class LoopbackTls
         }
 
         var serverConnected = await serverSide;
-        return new HandshakeOutcome(serverConnected && clientConnected, serverSaw, clientSaw, serverError, clientError);
+        return new HandshakeOutcome(serverConnected && clientConnected, serverSaw, clientSaw, serverError, clientError) { Cipher = cipher };
     }
 
     private static NodeIdentity? Identity(X509Certificate? certificate) =>

@@ -1,3 +1,5 @@
+using System.Net.Security;
+using System.Runtime.Versioning;
 using ClusterKit.Manager.Ca;
 using ClusterKit.Shared.Identity;
 using Microsoft.Extensions.Time.Testing;
@@ -25,6 +27,25 @@ public sealed class MutualTlsTests
         Assert.Equal(new NodeIdentity(_cluster.ClusterId, "m1", NodeRole.Manager), outcome.ClientSawServer);
         Assert.Empty(manager.Refusals);
         Assert.Empty(worker.Refusals);
+    }
+
+    [Theory]
+    [InlineData(true, TlsCipherSuite.TLS_AES_128_GCM_SHA256)]
+    [InlineData(false, TlsCipherSuite.TLS_AES_256_GCM_SHA384)]
+    [SupportedOSPlatform("linux")]
+    public async Task The_server_picks_AES_128_GCM_even_for_a_client_that_lists_AES_256_first(bool serverOrder, TlsCipherSuite expected)
+    {
+        var manager = new TlsNode(_cluster.Node("m1", NodeRole.Manager));
+        var worker = new TlsNode(_cluster.Node("w1", NodeRole.Worker));
+        var server = manager.Factory.CreateServerOptions(Nodes);
+        server.CipherSuitesPolicy = serverOrder ? server.CipherSuitesPolicy : null;
+        var client = worker.Factory.CreateClientOptions(Managers);
+        client.CipherSuitesPolicy = new CipherSuitesPolicy([TlsCipherSuite.TLS_AES_256_GCM_SHA384, TlsCipherSuite.TLS_AES_128_GCM_SHA256]);
+
+        var outcome = await LoopbackTls.ConnectAsync(server, client);
+
+        Assert.True(outcome.Connected, outcome.ServerError ?? outcome.ClientError);
+        Assert.Equal(expected, outcome.Cipher);
     }
 
     [Fact]
