@@ -9,6 +9,7 @@ using ClusterKit.TestKit;
 var sizeMb = IntOption(args, "--size-mb", 200);
 var rounds = IntOption(args, "--rounds", 3);
 var seed = IntOption(args, "--seed", 1);
+var settleSeconds = IntOption(args, "--settle-seconds", 0);
 var binaries = StringOption(args, "--binaries", Path.GetFullPath("out"));
 var workerPull = args.Contains("--worker-pull");
 foreach (var program in workerPull ? ["ck", "ck-manager", "ck-worker"] : (string[])["ck", "ck-manager"])
@@ -52,6 +53,10 @@ try
             {
                 await target.PushAsync(warmUp, "bench/warm-up", ct);
                 await target.PullAsync("bench/warm-up", warmPulled, ct);
+
+                // A pause before the measured transfer (default none): lets a new ck-manager finish compiling what the
+                // warm-up made hot, as a long-running one has; the same pause for every target.
+                await Task.Delay(TimeSpan.FromSeconds(settleSeconds), ct);
                 samples[target.Name].Push.Add(MegabytesPerSecond(image.Bytes, await target.PushAsync(image, "bench/image", ct)));
                 samples[target.Name].Pull.Add(MegabytesPerSecond(image.Bytes, await target.PullAsync("bench/image", pulled, ct)));
             }
