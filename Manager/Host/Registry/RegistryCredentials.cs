@@ -12,6 +12,9 @@ namespace ClusterKit.Manager.Host.Registry;
 /// </summary>
 internal sealed partial class RegistryCredentials(IStore store, TimeProvider time)
 {
+    /// <summary>What an unknown user's secret is checked against: made once, it costs what a new credential's check costs.</summary>
+    private static readonly CredentialSecretHash NoUser = CredentialSecretHash.Of("not a user");
+
     /// <summary>A new credential; an <see cref="ArgumentException"/> for a bad name, a <see cref="StoreConflictException"/> if it exists.</summary>
     public async Task<(RegistryCredential Credential, string Secret)> CreateAsync(string name, bool push, string createdBy, CancellationToken cancellationToken)
     {
@@ -63,7 +66,7 @@ internal sealed partial class RegistryCredentials(IStore store, TimeProvider tim
         if (row is null)
         {
             // As much work as a wrong secret, so that a probe cannot tell which users exist.
-            _ = CredentialSecretHash.Of("not a user").Matches(presented.Secret);
+            _ = NoUser.Matches(presented.Secret);
             return null;
         }
 
