@@ -12,29 +12,24 @@ namespace ClusterKit.Worker.Images.Tests.Distribution;
 /// </summary>
 public sealed class ImagePushFailoverTests : IDisposable
 {
-    private const string ManagerA = "a.test:5000";
-    private const string ManagerB = "b.test:5000";
-    private const string Unavailable = "no leader just now; retry";
+    private const string ManagerA = FakeManagers.ManagerA;
+    private const string ManagerB = FakeManagers.ManagerB;
+    private const string Unavailable = FakeManagers.Unavailable;
 
     private readonly TempDirectory _temp = new("ckt-push-failover");
-    private readonly FakeRegistry _a = new();
-    private readonly FakeRegistry _b;
-    private readonly ManagersHandler _managers;
-    private readonly SkippingTimeProvider _time = new();
-    private readonly List<BlobProgress> _events = [];
-    private bool _aDead;
+    private readonly FakeManagers _managers = new();
 
-    public ImagePushFailoverTests()
-    {
-        _b = new FakeRegistry(_a);
-        _managers = new ManagersHandler(new() { [ManagerA] = _a, [ManagerB] = _b });
-    }
+    private FakeRegistry A => _managers.A;
+
+    private FakeRegistry B => _managers.B;
+
+    private SkippingTimeProvider Time => _managers.Time;
+
+    private List<BlobProgress> Events => _managers.Events;
 
     public void Dispose()
     {
         _managers.Dispose();
-        _a.Dispose();
-        _b.Dispose();
         _temp.Dispose();
     }
 
@@ -43,28 +38,22 @@ public sealed class ImagePushFailoverTests : IDisposable
     {
         var (source, image) = await TinyImages.CreateAsync(_temp, "ckt-failover:1", randomBytes: 50_000);
         var patches = 0;
-        _a.Intercept = request =>
+        A.Intercept = request =>
         {
-            if (_aDead || (request.Method == HttpMethod.Patch && Interlocked.Increment(ref patches) == 2))
-            {
-                _aDead = true;
-                throw new HttpRequestException("An error occurred while sending the request (connection reset: manager a killed)");
-            }
-
-            return null;
+            return _managers.ADead || (request.Method == HttpMethod.Patch && Interlocked.Increment(ref patches) == 2) ? _managers.Kill() : null;
         };
 
-        var pushed = await Distribution(source).PushAsync("ckt-failover:1", "team/app:1", new Recorder(_events));
+        var pushed = await Distribution(source).PushAsync("ckt-failover:1", "team/app:1", _managers.Progress);
 
         Assert.Equal(image.ManifestDigest, pushed.ManifestDigest);
         Assert.Equal((2, 0, 0), (pushed.Uploaded, pushed.Existing, pushed.Mounted));
-        Assert.Contains(_a.Requests, r => r.StartsWith("GET /v2/team/app/blobs/uploads/", StringComparison.Ordinal));
-        Assert.DoesNotContain(_a.Requests, r => r.Contains("/manifests/", StringComparison.Ordinal));
-        Assert.Equal(2, _b.Requests.Count(r => r.StartsWith("HEAD /v2/team/app/blobs/sha256:", StringComparison.Ordinal)));
-        Assert.Contains(_b.Requests, r => r.StartsWith("POST /v2/team/app/blobs/uploads/", StringComparison.Ordinal));
-        Assert.Contains("PUT /v2/team/app/manifests/1", _b.Requests);
-        Assert.DoesNotContain(_events, e => e.State == BlobTransferState.Failed);
-        Assert.Equal(BlobTransferState.Uploaded, _events.Last(e => e.Role == BlobRole.Layer).State);
+        Assert.Contains(A.Requests, r => r.StartsWith("GET /v2/team/app/blobs/uploads/", StringComparison.Ordinal));
+        Assert.DoesNotContain(A.Requests, r => r.Contains("/manifests/", StringComparison.Ordinal));
+        Assert.Equal(2, B.Requests.Count(r => r.StartsWith("HEAD /v2/team/app/blobs/sha256:", StringComparison.Ordinal)));
+        Assert.Contains(B.Requests, r => r.StartsWith("POST /v2/team/app/blobs/uploads/", StringComparison.Ordinal));
+        Assert.Contains("PUT /v2/team/app/manifests/1", B.Requests);
+        Assert.DoesNotContain(Events, e => e.State == BlobTransferState.Failed);
+        Assert.Equal(BlobTransferState.Uploaded, Events.Last(e => e.Role == BlobRole.Layer).State);
 
         // What b holds is the image: a pull (which also passes the dead a) gets the same one.
         var target = StoreFiles.Open(_temp.Combine("target"));
@@ -77,42 +66,36 @@ public sealed class ImagePushFailoverTests : IDisposable
     {
         var (source, image) = await TinyImages.CreateAsync(_temp, "ckt-resume:1", randomBytes: 50_000);
         var patches = 0;
-        _a.Intercept = request => request.Method == HttpMethod.Patch && Interlocked.Increment(ref patches) == 2
+        A.Intercept = request => request.Method == HttpMethod.Patch && Interlocked.Increment(ref patches) == 2
             ? FakeRegistry.Error(HttpStatusCode.ServiceUnavailable, "UNAVAILABLE", Unavailable)
             : null;
 
         var pushed = await Distribution(source).PushAsync("ckt-resume:1", "team/app:1");
 
         Assert.Equal(image.ManifestDigest, pushed.ManifestDigest);
-        Assert.Single(_a.Requests, r => r.StartsWith("GET /v2/team/app/blobs/uploads/", StringComparison.Ordinal));
-        Assert.Equal(2, _a.Requests.Count(r => r.StartsWith("POST /v2/team/app/blobs/uploads/", StringComparison.Ordinal)));
-        Assert.Empty(_b.Requests);
-        Assert.Empty(_time.Waits);
+        Assert.Single(A.Requests, r => r.StartsWith("GET /v2/team/app/blobs/uploads/", StringComparison.Ordinal));
+        Assert.Equal(2, A.Requests.Count(r => r.StartsWith("POST /v2/team/app/blobs/uploads/", StringComparison.Ordinal)));
+        Assert.Empty(B.Requests);
+        Assert.Empty(Time.Waits);
     }
 
     [Fact]
     public async Task When_a_dies_on_the_manifest_put_b_finds_every_blob_committed_and_uploads_none()
     {
         var (source, image) = await TinyImages.CreateAsync(_temp, "ckt-manifest:1");
-        _a.Intercept = request =>
+        A.Intercept = request =>
         {
-            if (_aDead || (request.Method == HttpMethod.Put && request.RequestUri!.AbsolutePath.Contains("/manifests/", StringComparison.Ordinal)))
-            {
-                _aDead = true;
-                throw new HttpRequestException("An error occurred while sending the request (connection reset: manager a killed)");
-            }
-
-            return null;
+            return _managers.ADead || IsManifestPut(request) ? _managers.Kill() : null;
         };
 
         var pushed = await Distribution(source).PushAsync("ckt-manifest:1", "team/app:1");
 
         Assert.Equal(image.ManifestDigest, pushed.ManifestDigest);
         Assert.Equal((2, 0), (pushed.Uploaded, pushed.Existing));
-        Assert.Equal(2, _b.Requests.Count(r => r.StartsWith("HEAD /v2/team/app/blobs/sha256:", StringComparison.Ordinal)));
-        Assert.DoesNotContain(_b.Requests, r => r.StartsWith("POST ", StringComparison.Ordinal) || r.StartsWith("PATCH ", StringComparison.Ordinal));
-        Assert.Equal(("GET /v2/", "PUT /v2/team/app/manifests/1", 4), (_b.Requests[0], _b.Requests[^1], _b.Requests.Count));
-        Assert.Empty(_time.Waits);
+        Assert.Equal(2, B.Requests.Count(r => r.StartsWith("HEAD /v2/team/app/blobs/sha256:", StringComparison.Ordinal)));
+        Assert.DoesNotContain(B.Requests, r => r.StartsWith("POST ", StringComparison.Ordinal) || r.StartsWith("PATCH ", StringComparison.Ordinal));
+        Assert.Equal(("GET /v2/", "PUT /v2/team/app/manifests/1", 4), (B.Requests[0], B.Requests[^1], B.Requests.Count));
+        Assert.Empty(Time.Waits);
     }
 
     [Fact]
@@ -120,7 +103,7 @@ public sealed class ImagePushFailoverTests : IDisposable
     {
         var (source, image) = await TinyImages.CreateAsync(_temp, "ckt-ack:1");
         var puts = 0;
-        _a.Intercept = request => IsManifestPut(request) && Interlocked.Increment(ref puts) == 1
+        A.Intercept = request => IsManifestPut(request) && Interlocked.Increment(ref puts) == 1
             ? FakeRegistry.Error(HttpStatusCode.ServiceUnavailable, "UNAVAILABLE", Unavailable)
             : null;
 
@@ -128,8 +111,8 @@ public sealed class ImagePushFailoverTests : IDisposable
 
         Assert.Equal(image.ManifestDigest, pushed.ManifestDigest);
         Assert.Equal(2, puts);
-        Assert.Equal([TimeSpan.FromSeconds(1)], _time.Waits);
-        Assert.Empty(_b.Requests);
+        Assert.Equal([TimeSpan.FromSeconds(1)], Time.Waits);
+        Assert.Empty(B.Requests);
         Assert.Equal((2, 0), (pushed.Uploaded, pushed.Existing));
     }
 
@@ -139,33 +122,33 @@ public sealed class ImagePushFailoverTests : IDisposable
         var (source, _) = await TinyImages.CreateAsync(_temp, "ckt-never:1");
         var putsA = 0;
         var putsB = 0;
-        _a.Intercept = request => IsManifestPut(request) ? Refuse(ref putsA) : null;
-        _b.Intercept = request => IsManifestPut(request) ? Refuse(ref putsB) : null;
+        A.Intercept = request => IsManifestPut(request) ? Refuse(ref putsA) : null;
+        B.Intercept = request => IsManifestPut(request) ? Refuse(ref putsB) : null;
 
-        var error = await Assert.ThrowsAsync<RegistryException>(() => Distribution(source).PushAsync("ckt-never:1", "team/app:1", new Recorder(_events)));
+        var error = await Assert.ThrowsAsync<RegistryException>(() => Distribution(source).PushAsync("ckt-never:1", "team/app:1", _managers.Progress));
 
         Assert.StartsWith($"push of team/app:1 failed on managers {ManagerA}, {ManagerB}: registry {ManagerA}: UNAVAILABLE ({Unavailable}) on PUT manifest, repository team/app", error.Message, StringComparison.Ordinal);
         Assert.Contains($"; registry {ManagerB}: UNAVAILABLE ({Unavailable}) on PUT manifest", error.Message, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
-        Assert.Equal([1, 2, 4, 8, 15, 15, 15, 15, 15, 15, 15], _time.Waits.Select(w => w.TotalSeconds));
-        Assert.Equal(TimeSpan.FromMinutes(2), _time.Elapsed);
+        Assert.Equal([1, 2, 4, 8, 15, 15, 15, 15, 15, 15, 15], Time.Waits.Select(w => w.TotalSeconds));
+        Assert.Equal(TimeSpan.FromMinutes(2), Time.Elapsed);
         Assert.Equal((12, 1), (putsA, putsB));
-        Assert.DoesNotContain(_events, e => e.State == BlobTransferState.Failed);
+        Assert.DoesNotContain(Events, e => e.State == BlobTransferState.Failed);
     }
 
     [Fact]
     public async Task A_refusal_ends_the_push_on_the_first_manager_without_trying_the_next()
     {
         var (source, _) = await TinyImages.CreateAsync(_temp, "ckt-denied:1");
-        _a.Intercept = request => request.Method == HttpMethod.Post
+        A.Intercept = request => request.Method == HttpMethod.Post
             ? FakeRegistry.Error(HttpStatusCode.Forbidden, "DENIED", "requested access to the resource is denied")
             : null;
 
-        var error = await Assert.ThrowsAsync<RegistryException>(() => Distribution(source).PushAsync("ckt-denied:1", "team/app:1", new Recorder(_events)));
+        var error = await Assert.ThrowsAsync<RegistryException>(() => Distribution(source).PushAsync("ckt-denied:1", "team/app:1", _managers.Progress));
 
         Assert.StartsWith($"registry {ManagerA}: DENIED (requested access to the resource is denied) on start upload", error.Message, StringComparison.Ordinal);
-        Assert.Empty(_b.Requests);
-        Assert.Contains(_events, e => e.State == BlobTransferState.Failed);
+        Assert.Empty(B.Requests);
+        Assert.Contains(Events, e => e.State == BlobTransferState.Failed);
     }
 
     /// <summary>A manager with no leader: counts the request and answers 503 UNAVAILABLE.</summary>
@@ -178,43 +161,5 @@ public sealed class ImagePushFailoverTests : IDisposable
     private static bool IsManifestPut(HttpRequestMessage request) =>
         request.Method == HttpMethod.Put && request.RequestUri!.AbsolutePath.Contains("/manifests/", StringComparison.Ordinal);
 
-    private ImageDistribution Distribution(ImageStore store) => new(store,
-        new RegistryConnector(_managers, cluster: new FixedCluster(new ClusterRegistryTarget([ManagerA, ManagerB], _managers))),
-        new UploadOptions { ChunkSize = 16 << 10 }, timeProvider: _time);
-
-    private sealed class FixedCluster(ClusterRegistryTarget target) : IClusterRegistry
-    {
-        public ClusterRegistryTarget? Current => target;
-    }
-
-    /// <summary>Routes each request to the fake manager its host:port names.</summary>
-    private sealed class ManagersHandler(Dictionary<string, FakeRegistry> managers) : HttpMessageHandler
-    {
-        private readonly Dictionary<string, HttpMessageInvoker> _invokers =
-            managers.ToDictionary(m => m.Key, m => new HttpMessageInvoker(m.Value, disposeHandler: false));
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            _invokers[request.RequestUri!.Authority].SendAsync(request, cancellationToken);
-
-        protected override void Dispose(bool disposing)
-        {
-            foreach (var invoker in _invokers.Values)
-            {
-                invoker.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
-
-    private sealed class Recorder(List<BlobProgress> events) : IProgress<BlobProgress>
-    {
-        public void Report(BlobProgress value)
-        {
-            lock (events)
-            {
-                events.Add(value);
-            }
-        }
-    }
+    private ImageDistribution Distribution(ImageStore store) => _managers.Distribution(store);
 }

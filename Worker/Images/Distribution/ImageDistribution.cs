@@ -1,5 +1,3 @@
-using ClusterKit.Shared.Images;
-using ClusterKit.Worker.Images.Archives;
 using ClusterKit.Worker.Images.References;
 using ClusterKit.Worker.Images.Store;
 
@@ -15,7 +13,7 @@ public sealed record PullResult(ImageDetails Image, string Digest, int Downloade
 /// Push and pull between the worker's image store and a registry that speaks the OCI distribution
 /// API. A reference's domain (host:port) names the registry and its path the repository.
 /// </summary>
-/// <param name="retryOptions">How a push waits out 503 answers; the defaults allow two minutes.</param>
+/// <param name="retryOptions">How a push or pull waits out 503 answers; the defaults allow two minutes.</param>
 /// <param name="timeProvider">The clock of those waits.</param>
 public sealed class ImageDistribution(ImageStore store, RegistryConnector connector, UploadOptions? uploadOptions = null,
     RegistryRetryOptions? retryOptions = null, TimeProvider? timeProvider = null)
@@ -60,80 +58,22 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
     /// <summary>
     /// Pulls host:port/repository[:tag|@digest] into the store: the manifest (the store's platform
     /// from an index), the blobs the store lacks (each checked against its digest before it is kept),
-    /// then the layers unpacked and the image registered under the reference's tag.
+    /// then the layers unpacked and the image registered under the reference's tag. The cluster registry's managers
+    /// are tried in turn (<see cref="RegistryFailover"/>): a manager that dies mid-pull hands the pull to the next one,
+    /// which fetches the same digest and only the blobs not yet whole in the store.
     /// </summary>
     public async Task<PullResult> PullAsync(string reference, IProgress<BlobProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var source = ImageReference.Parse(reference).WithDefaultTag();
-        using var client = await connector.ConnectAsync(source, cancellationToken);
-        var where = $"{source.Repository}@";
-        var top = await client.GetManifestAsync(source.Path, source.Digest ?? source.Tag!, cancellationToken);
-        var chosen = top;
-        if (MediaTypes.IsIndex(top.MediaType))
-        {
-            var entry = ManifestChecks.Choose(top.Content, "linux", ArchiveReader.HostArchitecture(), where + top.Digest);
-            chosen = await client.GetManifestAsync(source.Path, entry.Digest, cancellationToken);
-        }
-
-        var manifest = ManifestChecks.Image(chosen.Content, chosen.MediaType, where + chosen.Digest);
-        var pulled = new PulledManifest(chosen.Content, chosen.MediaType, manifest,
-            source.Digest is null ? source : null,
-            source.Digest is not null && chosen.Digest != top.Digest ? source : null);
-        var blobs = manifest.Layers.Select(l => (l, BlobRole.Layer)).Prepend((manifest.Config, BlobRole.Config)).DistinctBy(b => b.Item1.Digest).ToList();
-        if (await store.HasImageIdAsync(manifest.Config.Digest, cancellationToken))
-        {
-            // Same image id already stored: nothing to fetch, only the names to record.
-            return new PullResult(await store.AddPulledImageAsync(pulled, cancellationToken), top.Digest, 0, blobs.Count, 0);
-        }
-
-        using var pins = store.PinBlobs(blobs.Select(b => b.Item1.Digest));
-        var added = new List<string>();
-        long bytes = 0;
-        var present = 0;
+        var route = connector.Route(source);
+        using var pull = new ImagePull(store, source, progress);
         try
         {
-            await Parallel.ForEachAsync(blobs, Options(cancellationToken), async (blob, token) =>
-            {
-                var (descriptor, role) = blob;
-                void Report(long done, BlobTransferState state) => progress?.Report(new BlobProgress(descriptor.Digest, role, done, descriptor.Size, state));
-                if (store.HasBlob(descriptor.Digest))
-                {
-                    Interlocked.Increment(ref present);
-                    Report(descriptor.Size, BlobTransferState.Exists);
-                    return;
-                }
-
-                try
-                {
-                    Report(0, BlobTransferState.Downloading);
-                    var isNew = await store.FetchBlobAsync(descriptor.Digest, (file, ct) =>
-                        client.DownloadBlobAsync(source.Path, descriptor.Digest, descriptor.Size, file, new SyncProgress(done => Report(done, BlobTransferState.Downloading)), ct), token);
-                    if (isNew)
-                    {
-                        lock (added)
-                        {
-                            added.Add(descriptor.Digest);
-                        }
-
-                        Interlocked.Add(ref bytes, descriptor.Size);
-                    }
-
-                    Report(descriptor.Size, BlobTransferState.Downloaded);
-                }
-                catch
-                {
-                    Report(0, BlobTransferState.Failed);
-                    throw;
-                }
-            });
-
-            var details = await store.AddPulledImageAsync(pulled, cancellationToken);
-            return new PullResult(details, top.Digest, blobs.Count - present, present, bytes);
+            return await RunAsync($"pull of {source}", source, route, pull.RunAsync, cancellationToken);
         }
         catch
         {
-            pins.Dispose();
-            await store.DiscardBlobsAsync(added, CancellationToken.None);
+            await pull.GiveUpAsync();
             throw;
         }
     }
@@ -147,8 +87,8 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
             return source.Digest;
         }
 
-        using var client = await connector.ConnectAsync(source, cancellationToken);
-        return (await client.GetManifestAsync(source.Path, source.Tag!, cancellationToken)).Digest;
+        return await RunAsync($"resolving {source}", source, connector.Route(source),
+            async (client, ct) => (await client.GetManifestAsync(source.Path, source.Tag!, ct)).Digest, cancellationToken);
     }
 
     /// <summary>The image host:port/repository@digest names, pulled unless the store already has it.</summary>
@@ -162,6 +102,22 @@ public sealed class ImageDistribution(ImageStore store, RegistryConnector connec
 
         return await store.FindByDigestAsync(pinned, cancellationToken)
             ?? (await PullAsync(pinnedReference, null, cancellationToken)).Image;
+    }
+
+    /// <summary>
+    /// Runs a read on the registry's addresses in turn; when none of the cluster's managers could be reached at all,
+    /// says so as the store's own "not found" (the image cannot be had), not as a registry's answer.
+    /// </summary>
+    private async Task<T> RunAsync<T>(string what, ImageReference source, RegistryRoute route, Func<RegistryClient, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _failover.RunAsync(what, route, operation, cancellationToken);
+        }
+        catch (RegistryException e) when (route.IsCluster && e.StatusCode is null)
+        {
+            throw new ImageStoreException(ImageErrorKind.NotFound, $"the cluster registry is not reachable for '{source}': {e.Message}");
+        }
     }
 
     internal static ParallelOptions Options(CancellationToken cancellationToken) =>
