@@ -26,6 +26,12 @@ internal sealed class ClusterRegistryTarget(string scratch, string binaries) : I
     public Task<TimeSpan> PullAsync(string repository, string destination, CancellationToken ct) =>
         Skopeo.CopyAsync(["--src-cert-dir", _access!.Trust, "--src-creds", _access.Credentials], Reference(repository), $"oci:{destination}:{BenchImage.Tag}", ct);
 
+    public async Task<TimeSpan?> GetBlobAsync(string repository, string digest, CancellationToken ct)
+    {
+        var token = await Curl.PullTokenAsync(_manager!.Api, _access!.Credentials, repository, _access.Trust, ct);
+        return await Curl.GetBlobAsync(_manager.Api, repository, digest, _access.Trust, token, ct);
+    }
+
     public async Task EndRoundAsync()
     {
         if (_manager is not null)

@@ -37,7 +37,10 @@ var image = BenchImage.Create(scratch.Combine("image"), (long)sizeMb << 20, seed
 var warmUp = BenchImage.Create(scratch.Combine("warm-up"), 8 << 20, seed + 1);
 var tls = LoopbackTls.Create(scratch.Combine("tls"), TimeProvider.System);
 ITransferTarget[] targets = [new DirectoryTarget(scratch.Path), new ReferenceRegistryTarget(tls), new ClusterRegistryTarget(scratch.Path, binaries)];
-var samples = targets.ToDictionary(t => t.Name, _ => (Push: new List<double>(), Pull: new List<double>()));
+var samples = targets.ToDictionary(t => t.Name, _ => (Push: new List<double>(), Pull: new List<double>(), BlobGet: new List<double>()));
+
+// The image's largest blob, fetched alone with curl after each registry's pull: the server's rate with a light client.
+var largest = new DirectoryInfo(Path.Combine(image.Directory, "blobs", "sha256")).EnumerateFiles().MaxBy(f => f.Length)!;
 WorkerPullResult? workerPulled = null;
 try
 {
@@ -59,6 +62,10 @@ try
                 await Task.Delay(TimeSpan.FromSeconds(settleSeconds), ct);
                 samples[target.Name].Push.Add(MegabytesPerSecond(image.Bytes, await target.PushAsync(image, "bench/image", ct)));
                 samples[target.Name].Pull.Add(MegabytesPerSecond(image.Bytes, await target.PullAsync("bench/image", pulled, ct)));
+                if (await target.GetBlobAsync("bench/image", "sha256:" + largest.Name, ct) is { } fetched)
+                {
+                    samples[target.Name].BlobGet.Add(MegabytesPerSecond(largest.Length, fetched));
+                }
             }
             finally
             {
@@ -112,6 +119,20 @@ if (rounds > 0 && medians.TryGetValue("cluster_registry", out var cluster))
     {
         push = Ratio(cluster.Push, medians["reference_registry"].Push),
         pull = Ratio(cluster.Pull, medians["reference_registry"].Pull),
+    };
+}
+
+var blobGets = samples.Where(s => s.Value.BlobGet.Count > 0).ToDictionary(s => s.Key, s => s.Value.BlobGet);
+if (blobGets.Count > 0)
+{
+    results["largest_blob_get"] = new
+    {
+        mb = Math.Round(largest.Length / 1e6, 1),
+        client = "curl --http1.1 to /dev/null, after each pull",
+        mb_per_s = blobGets.ToDictionary(b => b.Key, b => new { median = Median(b.Value), rounds = b.Value.Select(Round).ToArray() }),
+        cluster_vs_reference = blobGets.TryGetValue("cluster_registry", out var c) && blobGets.TryGetValue("reference_registry", out var r)
+            ? Ratio(Median(c), Median(r))
+            : (double?)null,
     };
 }
 

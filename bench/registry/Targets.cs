@@ -15,6 +15,9 @@ internal interface ITransferTarget : IAsyncDisposable
     /// <summary>Pulls what the round pushed to <paramref name="repository"/> into a new OCI layout at <paramref name="destination"/>.</summary>
     Task<TimeSpan> PullAsync(string repository, string destination, CancellationToken ct);
 
+    /// <summary>One blob of what the round pushed, fetched with curl (<see cref="Curl"/>); null for a target that is no registry.</summary>
+    Task<TimeSpan?> GetBlobAsync(string repository, string digest, CancellationToken ct);
+
     Task EndRoundAsync();
 }
 
@@ -37,6 +40,8 @@ internal sealed class DirectoryTarget(string scratch) : ITransferTarget
 
     public Task<TimeSpan> PullAsync(string repository, string destination, CancellationToken ct) =>
         Skopeo.CopyAsync([], $"dir:{Path.Combine(_round, repository)}", $"oci:{destination}:{BenchImage.Tag}", ct);
+
+    public Task<TimeSpan?> GetBlobAsync(string repository, string digest, CancellationToken ct) => Task.FromResult<TimeSpan?>(null);
 
     public Task EndRoundAsync()
     {
@@ -68,6 +73,9 @@ internal sealed class ReferenceRegistryTarget(LoopbackTls tls) : ITransferTarget
 
     public Task<TimeSpan> PullAsync(string repository, string destination, CancellationToken ct) =>
         Skopeo.CopyAsync(["--src-cert-dir", tls.TrustDirectory], Reference(repository), $"oci:{destination}:{BenchImage.Tag}", ct);
+
+    public async Task<TimeSpan?> GetBlobAsync(string repository, string digest, CancellationToken ct) =>
+        await Curl.GetBlobAsync(_registry!.Address, repository, digest, tls.TrustDirectory, bearer: null, ct);
 
     public async Task EndRoundAsync()
     {

@@ -4,6 +4,7 @@
 # TLS, alternating in each round; prints JSON with MB/s and the ratios.
 # Last, the worker-pull phase (--worker-pull, passed here): three managers and a new ck-worker in a network namespace
 # the bench makes and removes; `ck image pull` of the replicated image on the worker, against skopeo from the registry.
+# After each registry pull, curl fetches the largest blob alone (HTTP/1.1, to /dev/null): the server's own rate.
 #   bench/registry/run.sh [--size-mb 200] [--rounds 3] [--seed 1] [--binaries out]   (--rounds 0: only the worker pull)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
