@@ -60,6 +60,22 @@ internal sealed class RegistryHttp : IDisposable
         return new NodeCredentials(NodeKey.WithCertificate(key, issued.CertificatePem), trust);
     }
 
+    /// <summary>The HTTPS handler a worker's image distribution reaches the cluster registry with: its node certificate, managers only.</summary>
+    public static SocketsHttpHandler WorkerHandler(NodeCredentials worker)
+    {
+        var validator = new PeerCertificateValidator(worker.Identity.ClusterId, () => worker.Trust, TimeProvider.System);
+        return new TlsOptionsFactory(new NodeCredentialsHolder(worker), validator).CreateHttpHandler([IdentityRole.Manager]);
+    }
+
+    /// <summary>A registry bearer token for <paramref name="scope"/>, issued to the admin (what `ck` gets for a worker's push).</summary>
+    public static async Task<string> IssueTokenAsync(IPEndPoint api, InitResponse init, string scope)
+    {
+        using var channel = SecureManager.TlsChannel(api, SecureManager.AdminCredentials(init));
+        var issued = await new RegistryAccessService.RegistryAccessServiceClient(channel).IssueTokenAsync(
+            new IssueRegistryTokenRequest { Scopes = { scope } }, deadline: DateTime.UtcNow.AddSeconds(60));
+        return issued.Token;
+    }
+
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, byte[]? body = null, string? contentType = null)
     {
         var request = new HttpRequestMessage(method, path);

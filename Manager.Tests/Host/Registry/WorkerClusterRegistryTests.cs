@@ -3,7 +3,6 @@ using ClusterKit.Manager.Registry.Names;
 using ClusterKit.Manager.Tests.Host.Membership;
 using ClusterKit.Manager.Tests.Registry.Clients;
 using ClusterKit.Manager.Tests.Store.Raft;
-using ClusterKit.Shared.Identity;
 using ClusterKit.Shared.Images;
 using ClusterKit.TestKit;
 using ClusterKit.Worker.Host;
@@ -34,8 +33,7 @@ public sealed class WorkerClusterRegistryTests
             await PushLayoutAsync(api, init, source, manifestDigest, "team/hello", "v1");
 
             var worker = await RegistryHttp.WorkerCredentialsAsync(managers[0], init);
-            var validator = new PeerCertificateValidator(worker.Identity.ClusterId, () => worker.Trust, TimeProvider.System);
-            using var handler = new TlsOptionsFactory(new NodeCredentialsHolder(worker), validator).CreateHttpHandler([NodeRole.Manager]);
+            using var handler = RegistryHttp.WorkerHandler(worker);
             var unreachable = new IPEndPoint(IPAddress.Loopback, LoopbackPorts.Free()).ToString();
             var cluster = new FixedClusterRegistry(new ClusterRegistryTarget([unreachable, api.ToString()], handler));
             var store = new ImageStore(new ImageStoreOptions { Root = work.Combine("store") }, LinuxSystemCalls.Instance, TimeProvider.System);
@@ -51,9 +49,7 @@ public sealed class WorkerClusterRegistryTests
             Assert.Contains("DENIED", push.Message, StringComparison.Ordinal);
 
             // With the push token ck gets for it (admin only), the worker pushes to that repository and no other.
-            using var channel = SecureManager.TlsChannel(api, SecureManager.AdminCredentials(init));
-            var token = (await new Proto.Manager.V1.RegistryAccessService.RegistryAccessServiceClient(channel).IssueTokenAsync(
-                new Proto.Manager.V1.IssueRegistryTokenRequest { Scopes = { "repository:team/copy:pull,push" } })).Token;
+            var token = await RegistryHttp.IssueTokenAsync(api, init, "repository:team/copy:pull,push");
             var copied = await distribution.PushAsync("team/hello:v1", "team/copy:v1", clusterToken: token);
             Assert.Equal(manifestDigest.ToString(), copied.ManifestDigest);
             var elsewhere = await Assert.ThrowsAsync<RegistryException>(() => distribution.PushAsync("team/hello:v1", "team/other:v1", clusterToken: token));
@@ -81,10 +77,5 @@ public sealed class WorkerClusterRegistryTests
         var manifest = await File.ReadAllBytesAsync(Path.Combine(layout, "blobs", "sha256", manifestDigest.Encoded));
         using var put = await admin.SendAsync(HttpMethod.Put, $"/v2/{repository}/manifests/{tag}", manifest, MediaTypes.OciManifest);
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-    }
-
-    private sealed class FixedClusterRegistry(ClusterRegistryTarget target) : IClusterRegistry
-    {
-        public ClusterRegistryTarget? Current => target;
     }
 }
