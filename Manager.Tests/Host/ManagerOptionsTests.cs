@@ -49,6 +49,13 @@ public sealed class ManagerOptionsTests
         Assert.Equal([o.RaftEndPoint], o.Members);
     }
 
+    [Fact]
+    public void Request_code_runs_on_the_socket_threads_unless_io_on_thread_pool_is_given()
+    {
+        Assert.False(Load([.. Base, "--cold-start"]).IoOnThreadPool);
+        Assert.True(Load([.. Base, "--cold-start", "--io-on-thread-pool"]).IoOnThreadPool);
+    }
+
     [Theory]
     [InlineData("--node-id", "m 1", "--node-id 'm 1' is invalid; allowed: letters, digits, '-', '_', '.'")]
     [InlineData("--data-dir", "relative/dir", "--data-dir 'relative/dir' is not an absolute path; allowed: an absolute path")]

@@ -37,6 +37,7 @@ internal static class ManagerCommandLine
         new("--heartbeat-period-ms", nameof(ManagerOptions.HeartbeatPeriodMs), "MS", "worker heartbeat period; a worker is down after 3 missed", o => o.HeartbeatPeriodMs),
         new("--registry-copies", nameof(ManagerOptions.RegistryCopies), "N", "managers that hold each registry blob", o => o.RegistryCopies?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "every manager"),
         new("--registry-ack-timeout", nameof(ManagerOptions.RegistryAckTimeoutSeconds), "SECONDS", "how long a manifest push waits for its blobs on min(2, copies, managers) managers before 503", o => o.RegistryAckTimeoutSeconds),
+        new("--io-on-thread-pool", nameof(ManagerOptions.IoOnThreadPool), null, "hand request code from the socket threads to the thread pool (slower large transfers; for code that blocks)", o => o.IoOnThreadPool),
         new("--log-level", nameof(ManagerOptions.LogLevel), "LEVEL", $"one of {string.Join(", ", Enum.GetNames<LogLevel>())}", o => o.LogLevel),
     ];
 

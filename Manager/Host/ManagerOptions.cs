@@ -38,6 +38,12 @@ public sealed class ManagerOptions
     /// <summary>A fixed one-manager cluster of this manager alone.</summary>
     public bool ColdStart { get; set; }
 
+    /// <summary>
+    /// Run request code on the thread pool, handed over from the socket threads (Kestrel's default), instead of on the
+    /// socket thread that completed the read or write (ADR 0016, "Socket threads run request code").
+    /// </summary>
+    public bool IoOnThreadPool { get; set; }
+
     /// <summary>Log entries between snapshots.</summary>
     public long SnapshotEvery { get; set; } = 50_000;
 

@@ -59,6 +59,9 @@ if (options.SocketPath is not null)
     LocalSocket.Prepare(options.SocketPath);
 }
 
+// Request code continues on the socket thread that completed its read or write: no hand-over to another thread per TLS
+// record, about a quarter less CPU on a registry download (ADR 0016). Nothing on these paths blocks a thread.
+builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = !options.IoOnThreadPool);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     RegistryTransferLimits.Apply(kestrel.Limits);
