@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -8,6 +9,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ClusterKit.Manager.Host;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -47,6 +49,33 @@ public sealed class LargeTlsRecordsTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task With_record_coalescing_a_large_download_reaches_the_socket_in_few_flushes_and_arrives_whole(bool coalesced)
+    {
+        var flushes = new FlushCounter();
+        var (app, thumbprint) = await StartAsync(wrapped: true, coalesced, flushes);
+        await using var running = app;
+        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+
+        var (body, records) = await DownloadBodyAsync(port, thumbprint);
+
+        Assert.Equal(Body(), body);
+        var recordCount = records.Count(length => length > 1024);
+        Assert.True(recordCount >= ResponseBytes / (16 * 1024), $"{recordCount} records");
+        if (coalesced)
+        {
+            // 4 MiB in 256 records; held up to 256 KiB at a time: about 16 flushes, a few more for the handshake and headers.
+            Assert.True(flushes.Count <= 32, $"{flushes.Count} flushes reached the socket for {recordCount} records");
+        }
+        else
+        {
+            // SslStream flushes after every write to its stream (one or two records each here).
+            Assert.True(flushes.Count >= recordCount / 3, $"{flushes.Count} flushes for {recordCount} records: SslStream no longer flushes its writes, the reason for the coalescing is gone");
+        }
+    }
+
     [Fact]
     public async Task A_large_upload_reaches_the_request_a_whole_record_or_more_per_read()
     {
@@ -83,8 +112,16 @@ public sealed class LargeTlsRecordsTests
         return sizes;
     }
 
-    /// <summary>Fetches the response over HTTP/1.1 and returns the length of every TLS record the server sent.</summary>
+    /// <summary>Fetches the response over HTTP/1.1 and returns the length of every application-data record the server sent.</summary>
     private static async Task<List<int>> DownloadAsync(int port, string thumbprint)
+    {
+        var (body, records) = await DownloadBodyAsync(port, thumbprint);
+        Assert.Equal(ResponseBytes, body.Length);
+        return records.Where(length => length > 1024).ToList();
+    }
+
+    /// <summary>Fetches the response over HTTP/1.1: its body, and the length of every TLS record the server sent.</summary>
+    private static async Task<(byte[] Body, List<int> Records)> DownloadBodyAsync(int port, string thumbprint)
     {
         using var socket = new TcpClient();
         await socket.ConnectAsync(IPAddress.Loopback, port);
@@ -92,19 +129,23 @@ public sealed class LargeTlsRecordsTests
         await using var tls = new SslStream(wire, leaveInnerStreamOpen: false, (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint);
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
         await tls.WriteAsync(Encoding.ASCII.GetBytes("GET /big HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
-        var buffer = new byte[64 * 1024];
-        long total = 0;
-        int read;
-        while ((read = await tls.ReadAsync(buffer)) > 0)
-        {
-            total += read;
-        }
-
-        Assert.True(total > ResponseBytes, $"read {total} bytes");
-        return wire.Records.Where(length => length > 1024).ToList();
+        using var response = new MemoryStream();
+        await tls.CopyToAsync(response);
+        var bytes = response.ToArray();
+        var headersEnd = bytes.AsSpan().IndexOf("\r\n\r\n"u8);
+        Assert.True(headersEnd > 0, "no end of headers");
+        return (bytes[(headersEnd + 4)..], wire.Records);
     }
 
-    private static async Task<(WebApplication App, string Thumbprint)> StartAsync(bool wrapped)
+    /// <summary>The response body of /big: the same bytes every time, so that a download can be compared.</summary>
+    private static byte[] Body()
+    {
+        var body = new byte[ResponseBytes];
+        new Random(7).NextBytes(body);
+        return body;
+    }
+
+    private static async Task<(WebApplication App, string Thumbprint)> StartAsync(bool wrapped, bool coalesced = false, FlushCounter? flushes = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var now = DateTimeOffset.UtcNow;
@@ -115,6 +156,16 @@ public sealed class LargeTlsRecordsTests
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
         {
             listen.Protocols = HttpProtocols.Http1;
+            if (flushes is not null)
+            {
+                listen.Use(flushes.Wrap);
+            }
+
+            if (coalesced)
+            {
+                listen.Use(TlsRecordCoalescing.Wrap);
+            }
+
             listen.UseHttps(serving);
             if (wrapped)
             {
@@ -122,7 +173,7 @@ public sealed class LargeTlsRecordsTests
             }
         }));
         var app = builder.Build();
-        var body = RandomNumberGenerator.GetBytes(ResponseBytes);
+        var body = Body();
         app.MapGet("/big", async (HttpContext context) =>
         {
             context.Response.ContentLength = body.Length;
@@ -152,6 +203,36 @@ public sealed class LargeTlsRecordsTests
         });
         await app.StartAsync();
         return (app, serving.GetCertHashString());
+    }
+
+    /// <summary>Counts the flushes that reach the socket's pipe (the outermost connection step).</summary>
+    private sealed class FlushCounter
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public ConnectionDelegate Wrap(ConnectionDelegate next) => connection =>
+            TransportPipe.RunWithOutputAsync(connection, new Counting(connection.Transport.Output, this), next);
+
+        private sealed class Counting(PipeWriter inner, FlushCounter counter) : PipeWriter
+        {
+            public override void Advance(int bytes) => inner.Advance(bytes);
+
+            public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+            public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+            public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+            public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+            public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+            {
+                Interlocked.Increment(ref counter._count);
+                return inner.FlushAsync(cancellationToken);
+            }
+        }
     }
 
     /// <summary>Passes bytes through and notes the length field of every TLS record header the server sends.</summary>

@@ -28,7 +28,12 @@ internal static class LargeTlsRecords
 
         // Zero-byte reads: an idle connection (a worker's session, a watch) holds no buffer while it waits.
         var input = PipeReader.Create(tls, new StreamPipeReaderOptions(bufferSize: BufferBytes, minimumReadSize: MinimumReadBytes, leaveOpen: true, useZeroByteReads: true));
-        var output = PipeWriter.Create(tls, new StreamPipeWriterOptions(minimumBufferSize: BufferBytes, leaveOpen: true));
+        PipeWriter output = PipeWriter.Create(tls, new StreamPipeWriterOptions(minimumBufferSize: BufferBytes, leaveOpen: true));
+        if (connection.Features.Get<RecordCoalescingWriter>() is { } socket)
+        {
+            output = new RecordHoldingWriter(output, socket);
+        }
+
         var original = connection.Transport;
         connection.Transport = new TransportPipe(input, output);
         try
@@ -50,10 +55,43 @@ internal static class LargeTlsRecords
         }
     };
 
-    private sealed class TransportPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    /// <summary>
+    /// The application's writer above the TLS: while one of its flushes turns buffered bytes into records, the records'
+    /// own flushes below the TLS are held (<see cref="TlsRecordCoalescing"/>) and go out together when it ends.
+    /// </summary>
+    private sealed class RecordHoldingWriter(PipeWriter inner, RecordCoalescingWriter socket) : PipeWriter
     {
-        public PipeReader Input { get; } = input;
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
 
-        public PipeWriter Output { get; } = output;
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
+        public override void Advance(int bytes) => inner.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+
+        public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            FlushResult result;
+            socket.BeginWrite();
+            try
+            {
+                result = await inner.FlushAsync(cancellationToken);
+            }
+            finally
+            {
+                socket.EndWrite();
+            }
+
+            // SslStream flushes its stream after a write; should a record still be held, it goes now.
+            return socket.HasHeldBytes ? await socket.FlushAsync(cancellationToken) : result;
+        }
     }
 }

@@ -73,6 +73,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
         if (!options.IsFixedMembership)
         {
             // Certificates exist only once the manager has joined; until then every handshake fails.
+            listen.Use(TlsRecordCoalescing.Wrap);
             listen.UseHttps(new TlsHandshakeCallbackOptions
             {
                 OnConnection = _ => ValueTask.FromResult(
