@@ -215,22 +215,12 @@ public sealed class LargeTlsRecordsTests
         public ConnectionDelegate Wrap(ConnectionDelegate next) => connection =>
             TransportPipe.RunWithOutputAsync(connection, new Counting(connection.Transport.Output, this), next);
 
-        private sealed class Counting(PipeWriter inner, FlushCounter counter) : PipeWriter
+        private sealed class Counting(PipeWriter inner, FlushCounter counter) : DelegatingPipeWriter(inner)
         {
-            public override void Advance(int bytes) => inner.Advance(bytes);
-
-            public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
-
-            public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
-
-            public override void CancelPendingFlush() => inner.CancelPendingFlush();
-
-            public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
             public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
             {
                 Interlocked.Increment(ref counter._count);
-                return inner.FlushAsync(cancellationToken);
+                return Inner.FlushAsync(cancellationToken);
             }
         }
     }

@@ -59,31 +59,15 @@ internal static class LargeTlsRecords
     /// The application's writer above the TLS: while one of its flushes turns buffered bytes into records, the records'
     /// own flushes below the TLS are held (<see cref="TlsRecordCoalescing"/>) and go out together when it ends.
     /// </summary>
-    private sealed class RecordHoldingWriter(PipeWriter inner, RecordCoalescingWriter socket) : PipeWriter
+    private sealed class RecordHoldingWriter(PipeWriter inner, RecordCoalescingWriter socket) : DelegatingPipeWriter(inner)
     {
-        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
-
-        public override long UnflushedBytes => inner.UnflushedBytes;
-
-        public override void Advance(int bytes) => inner.Advance(bytes);
-
-        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
-
-        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
-
-        public override void CancelPendingFlush() => inner.CancelPendingFlush();
-
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
-
         public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
             FlushResult result;
             socket.BeginWrite();
             try
             {
-                result = await inner.FlushAsync(cancellationToken);
+                result = await Inner.FlushAsync(cancellationToken);
             }
             finally
             {

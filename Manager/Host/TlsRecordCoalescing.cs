@@ -22,7 +22,7 @@ internal static class TlsRecordCoalescing
 }
 
 /// <summary>The socket's pipe writer under the TLS, with the per-record flushes of an application write held back.</summary>
-internal sealed class RecordCoalescingWriter(PipeWriter inner) : PipeWriter
+internal sealed class RecordCoalescingWriter(PipeWriter inner) : DelegatingPipeWriter(inner)
 {
     private const long MaxHeldBytes = 256 * 1024;
     private int _writesRunning;
@@ -37,26 +37,12 @@ internal sealed class RecordCoalescingWriter(PipeWriter inner) : PipeWriter
 
     public void EndWrite() => Interlocked.Decrement(ref _writesRunning);
 
-    public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
-
-    public override long UnflushedBytes => inner.UnflushedBytes;
-
     public override void Advance(int bytes)
     {
-        inner.Advance(bytes);
+        Inner.Advance(bytes);
         _unflushed += bytes;
         _wroteSinceFlush = true;
     }
-
-    public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
-
-    public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
-
-    public override void CancelPendingFlush() => inner.CancelPendingFlush();
-
-    public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-    public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
@@ -70,6 +56,6 @@ internal sealed class RecordCoalescingWriter(PipeWriter inner) : PipeWriter
 
         _wroteSinceFlush = false;
         Volatile.Write(ref _unflushed, 0);
-        return inner.FlushAsync(cancellationToken);
+        return Inner.FlushAsync(cancellationToken);
     }
 }
