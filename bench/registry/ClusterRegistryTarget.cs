@@ -12,6 +12,8 @@ internal sealed class ClusterRegistryTarget(string scratch, string binaries) : I
 
     public string Name => "cluster_registry";
 
+    public int? ServerProcessId => _manager?.ProcessId;
+
     private string Reference(string repository) => $"docker://{_manager!.Api}/{repository}:{BenchImage.Tag}";
 
     public async Task StartRoundAsync(int round, CancellationToken ct)

@@ -25,6 +25,8 @@ internal sealed class ManagerProcess : IAsyncDisposable
     /// <summary>The API address (control API and registry), 127.0.0.1:PORT.</summary>
     public string Api { get; }
 
+    public int ProcessId => _process.Id;
+
     public string Socket => Path.Combine(Directory, "manager.sock");
 
     /// <summary>Where this manager keeps the cluster registry's committed blobs (Manager/Registry's FileBlobStore layout).</summary>

@@ -37,7 +37,7 @@ var image = BenchImage.Create(scratch.Combine("image"), (long)sizeMb << 20, seed
 var warmUp = BenchImage.Create(scratch.Combine("warm-up"), 8 << 20, seed + 1);
 var tls = LoopbackTls.Create(scratch.Combine("tls"), TimeProvider.System);
 ITransferTarget[] targets = [new DirectoryTarget(scratch.Path), new ReferenceRegistryTarget(tls), new ClusterRegistryTarget(scratch.Path, binaries)];
-var samples = targets.ToDictionary(t => t.Name, _ => (Push: new List<double>(), Pull: new List<double>(), BlobGet: new List<double>()));
+var samples = targets.ToDictionary(t => t.Name, _ => new TargetSamples());
 
 // The image's largest blob, fetched alone with curl after each registry's pull: the server's rate with a light client.
 var largest = new DirectoryInfo(Path.Combine(image.Directory, "blobs", "sha256")).EnumerateFiles().MaxBy(f => f.Length)!;
@@ -60,8 +60,9 @@ try
                 // A pause before the measured transfer (default none): lets a new ck-manager finish compiling what the
                 // warm-up made hot, as a long-running one has; the same pause for every target.
                 await Task.Delay(TimeSpan.FromSeconds(settleSeconds), ct);
-                samples[target.Name].Push.Add(MegabytesPerSecond(image.Bytes, await target.PushAsync(image, "bench/image", ct)));
-                samples[target.Name].Pull.Add(MegabytesPerSecond(image.Bytes, await target.PullAsync("bench/image", pulled, ct)));
+                var sample = samples[target.Name];
+                sample.Push.Add(MegabytesPerSecond(image.Bytes, await MeasuredAsync(target, () => target.PushAsync(image, "bench/image", ct), sample.PushCpu)));
+                sample.Pull.Add(MegabytesPerSecond(image.Bytes, await MeasuredAsync(target, () => target.PullAsync("bench/image", pulled, ct), sample.PullCpu)));
                 if (await target.GetBlobAsync("bench/image", "sha256:" + largest.Name, ct) is { } fetched)
                 {
                     samples[target.Name].BlobGet.Add(MegabytesPerSecond(largest.Length, fetched));
@@ -106,6 +107,16 @@ var results = new Dictionary<string, object>
         pull = medians[s.Key].Pull,
         push_rounds = s.Value.Push.Select(Round).ToArray(),
         pull_rounds = s.Value.Pull.Select(Round).ToArray(),
+    }),
+
+    // CPU seconds per transfer (medians): the server process, and skopeo at the other end. On two shared cores a server
+    // that costs more leaves skopeo less, so these explain a rate that the wall clock alone does not.
+    ["cpu_s"] = samples.ToDictionary(s => s.Key, s => new
+    {
+        push_server = s.Value.PushCpu.Server.Count > 0 ? Median(s.Value.PushCpu.Server, digits: 2) : (double?)null,
+        push_skopeo = Median(s.Value.PushCpu.Client, digits: 2),
+        pull_server = s.Value.PullCpu.Server.Count > 0 ? Median(s.Value.PullCpu.Server, digits: 2) : (double?)null,
+        pull_skopeo = Median(s.Value.PullCpu.Client, digits: 2),
     }),
 };
 foreach (var subject in medians.Keys.Where(k => k != "directory" && rounds > 0))
@@ -159,13 +170,28 @@ if (workerPulled is { } w)
 Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
 return 0;
 
+// One transfer, timed, with the CPU both ends spent on it.
+static async Task<TimeSpan> MeasuredAsync(ITransferTarget target, Func<Task<TimeSpan>> transfer, CpuSamples cpu)
+{
+    var server = target.ServerProcessId is { } before ? CpuTime.OfProcess(before) : (TimeSpan?)null;
+    var children = CpuTime.OfReapedChildren();
+    var elapsed = await transfer();
+    cpu.Client.Add((CpuTime.OfReapedChildren() - children).TotalSeconds);
+    if (server is { } serverBefore && target.ServerProcessId is { } pid)
+    {
+        cpu.Server.Add((CpuTime.OfProcess(pid) - serverBefore).TotalSeconds);
+    }
+
+    return elapsed;
+}
+
 static double MegabytesPerSecond(long bytes, TimeSpan elapsed) => bytes / 1e6 / elapsed.TotalSeconds;
 
 static double Round(double value) => Math.Round(value, 1);
 
 static double Seconds(TimeSpan elapsed) => Math.Round(elapsed.TotalSeconds, 2);
 
-static double Median(List<double> values)
+static double Median(List<double> values, int digits = 1)
 {
     if (values.Count == 0)
     {
@@ -173,7 +199,7 @@ static double Median(List<double> values)
     }
 
     var sorted = values.Order().ToArray();
-    return Round(sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2);
+    return Math.Round(sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2, digits);
 }
 
 static double Ratio(double subject, double anchor) => anchor > 0 ? Math.Round(subject / anchor, 2) : 0;
@@ -188,4 +214,24 @@ static int IntOption(string[] args, string name, int fallback)
 {
     var at = Array.IndexOf(args, name);
     return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+internal sealed class CpuSamples
+{
+    public List<double> Server { get; } = [];
+
+    public List<double> Client { get; } = [];
+}
+
+internal sealed class TargetSamples
+{
+    public List<double> Push { get; } = [];
+
+    public List<double> Pull { get; } = [];
+
+    public List<double> BlobGet { get; } = [];
+
+    public CpuSamples PushCpu { get; } = new();
+
+    public CpuSamples PullCpu { get; } = new();
 }

@@ -7,6 +7,9 @@ internal interface ITransferTarget : IAsyncDisposable
 {
     string Name { get; }
 
+    /// <summary>The process serving this round's transfers, whose CPU time the bench reads; null for a target with no server.</summary>
+    int? ServerProcessId { get; }
+
     /// <summary>Prepares an empty destination for a round (a registry with no blobs, so every byte moves).</summary>
     Task StartRoundAsync(int round, CancellationToken ct);
 
@@ -27,6 +30,8 @@ internal sealed class DirectoryTarget(string scratch) : ITransferTarget
     private string _round = string.Empty;
 
     public string Name => "directory";
+
+    public int? ServerProcessId => null;
 
     public Task StartRoundAsync(int round, CancellationToken ct)
     {
@@ -62,6 +67,8 @@ internal sealed class ReferenceRegistryTarget(LoopbackTls tls) : ITransferTarget
     private ReferenceRegistry? _registry;
 
     public string Name => "reference_registry";
+
+    public int? ServerProcessId => _registry?.ProcessId;
 
     private string Reference(string repository) => $"docker://{_registry!.Address}/{repository}:{BenchImage.Tag}";
 
