@@ -189,6 +189,28 @@ public sealed class MutualTlsTests
         Assert.Equal([renewedManager.Certificate.SerialNumber], serverSerials);
     }
 
+    [Fact]
+    public async Task Per_connection_options_share_one_certificate_context_until_a_renewal_and_then_present_the_new_certificate()
+    {
+        var manager = new TlsNode(_cluster.Node("m1", NodeRole.Manager));
+        var node = new TlsNode(_cluster.Node("n1", NodeRole.Manager));
+        var first = manager.Factory.CreateConnectionServerOptions(Managers);
+        var second = manager.Factory.CreateConnectionServerOptions(Managers);
+        var before = await LoopbackTls.ConnectAsync(first, node.Factory.CreateClientOptions(Managers));
+
+        var renewed = _cluster.Node("m1", NodeRole.Manager);
+        manager.Holder.Replace(renewed);
+        var serverSerials = new List<string>();
+        var afterOptions = manager.Factory.CreateConnectionServerOptions(Managers);
+        var after = await LoopbackTls.ConnectAsync(afterOptions, WithServerCapture(node.Factory.CreateClientOptions(Managers), serverSerials));
+
+        Assert.True(before.Connected, $"{before.ServerError} / {before.ClientError}");
+        Assert.Same(first.ServerCertificateContext, second.ServerCertificateContext);
+        Assert.NotSame(first.ServerCertificateContext, afterOptions.ServerCertificateContext);
+        Assert.True(after.Connected, $"{after.ServerError} / {after.ClientError}");
+        Assert.Equal([renewed.Certificate.SerialNumber], serverSerials);
+    }
+
     private static System.Net.Security.SslClientAuthenticationOptions WithServerCapture(System.Net.Security.SslClientAuthenticationOptions options, List<string> serials)
     {
         var validate = options.RemoteCertificateValidationCallback!;

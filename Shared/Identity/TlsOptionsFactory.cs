@@ -32,14 +32,44 @@ public sealed class TlsOptionsFactory
     /// <summary>The certificate to present now (Kestrel's <c>HttpsConnectionAdapterOptions.ServerCertificateSelector</c>).</summary>
     public X509Certificate2 CurrentCertificate => _credentials.Current.Certificate;
 
-    /// <summary>Server side: presents the current certificate and requires a client certificate with one of <paramref name="allowedClientRoles"/>.</summary>
+    /// <summary>
+    /// Server side, for options made once and used for every connection: presents the certificate current at each
+    /// handshake and requires a client certificate with one of <paramref name="allowedClientRoles"/>.
+    /// </summary>
     /// <param name="requireClientCertificate">False only for the join endpoint, where a joiner has no certificate yet and proves a token instead.</param>
     public SslServerAuthenticationOptions CreateServerOptions(IReadOnlyCollection<NodeRole> allowedClientRoles, bool requireClientCertificate = true)
+    {
+        var options = ServerOptions(allowedClientRoles, requireClientCertificate);
+        options.ServerCertificateSelectionCallback = (_, _) => _credentials.Current.Certificate;
+        return options;
+    }
+
+    /// <summary>
+    /// Server side, for options made for one connection as it opens (Kestrel's per-connection callback): the current
+    /// credentials' <see cref="NodeCredentials.ServerContext"/>, so that handshakes share one certificate context.
+    /// </summary>
+    public SslServerAuthenticationOptions CreateConnectionServerOptions(IReadOnlyCollection<NodeRole> allowedClientRoles, bool requireClientCertificate = true)
+    {
+        var options = ServerOptions(allowedClientRoles, requireClientCertificate);
+        options.ServerCertificateContext = _credentials.Current.ServerContext;
+        return options;
+    }
+
+    /// <summary>
+    /// Per-connection server options, for <c>SslStream.AuthenticateAsServerAsync(callback, state)</c> and Kestrel's
+    /// <c>ListenOptions.UseHttps(callback, state)</c>.
+    /// </summary>
+    public ServerOptionsSelectionCallback ServerOptionsCallback(IReadOnlyCollection<NodeRole> allowedClientRoles, bool requireClientCertificate = true)
+    {
+        ArgumentNullException.ThrowIfNull(allowedClientRoles);
+        return (_, _, _, _) => ValueTask.FromResult(CreateConnectionServerOptions(allowedClientRoles, requireClientCertificate));
+    }
+
+    private SslServerAuthenticationOptions ServerOptions(IReadOnlyCollection<NodeRole> allowedClientRoles, bool requireClientCertificate)
     {
         ArgumentNullException.ThrowIfNull(allowedClientRoles);
         var options = new SslServerAuthenticationOptions
         {
-            ServerCertificateSelectionCallback = (_, _) => _credentials.Current.Certificate,
             ClientCertificateRequired = true,
             RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
                 (!requireClientCertificate && certificate is null) || Check(certificate, chain, allowedClientRoles),
@@ -54,16 +84,6 @@ public sealed class TlsOptionsFactory
         }
 
         return options;
-    }
-
-    /// <summary>
-    /// Per-connection server options, for <c>SslStream.AuthenticateAsServerAsync(callback, state)</c> and Kestrel's
-    /// <c>ListenOptions.UseHttps(callback, state)</c>.
-    /// </summary>
-    public ServerOptionsSelectionCallback ServerOptionsCallback(IReadOnlyCollection<NodeRole> allowedClientRoles, bool requireClientCertificate = true)
-    {
-        var options = CreateServerOptions(allowedClientRoles, requireClientCertificate);
-        return (_, _, _, _) => ValueTask.FromResult(options);
     }
 
     /// <summary>Kestrel's <c>HttpsConnectionAdapterOptions.ClientCertificateValidation</c> (with <c>ClientCertificateMode.RequireCertificate</c>).</summary>

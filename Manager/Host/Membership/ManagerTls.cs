@@ -38,7 +38,7 @@ internal sealed class ManagerTls
     public TrustBundle Trust => _storeTrust() ?? Credentials.Current.Trust;
 
     /// <summary>The API port: a joiner comes without a certificate (the call policy decides per method).</summary>
-    public SslServerAuthenticationOptions ApiServerOptions() => Factory.CreateServerOptions(AnyNode, requireClientCertificate: false);
+    public SslServerAuthenticationOptions ApiServerOptions() => Factory.CreateConnectionServerOptions(AnyNode, requireClientCertificate: false);
 
     public SslServerAuthenticationOptions RaftServerOptions() => Factory.CreateServerOptions(ManagersOnly);
 
