@@ -88,18 +88,20 @@ public sealed class ReferenceEtcd : IAsyncDisposable
 public sealed class ReferenceEtcdMember : IAsyncDisposable
 {
     private static readonly TimeSpan HealthPoll = TimeSpan.FromMilliseconds(100);
-    private readonly string _dataDirectory;
     private OwnedProcess? _process;
 
     internal ReferenceEtcdMember(string name, string dataDirectory, int clientPort, int peerPort)
     {
         Name = name;
-        _dataDirectory = dataDirectory;
+        DataDirectory = dataDirectory;
         ClientPort = clientPort;
         PeerPort = peerPort;
     }
 
     public string Name { get; }
+
+    /// <summary>Its --data-dir, inside the cluster's temporary directory.</summary>
+    public string DataDirectory { get; }
 
     public int ClientPort { get; }
 
@@ -128,7 +130,7 @@ public sealed class ReferenceEtcdMember : IAsyncDisposable
         var info = new ProcessStartInfo(ReferenceEtcd.Binary);
         string[] arguments =
         [
-            "--name", Name, "--data-dir", _dataDirectory,
+            "--name", Name, "--data-dir", DataDirectory,
             "--listen-client-urls", ClientUrl, "--advertise-client-urls", ClientUrl,
             "--listen-peer-urls", PeerUrl, "--initial-advertise-peer-urls", PeerUrl,
             "--initial-cluster", initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", clusterToken,
