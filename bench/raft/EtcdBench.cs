@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using ClusterKit.Bench.Raft.Etcd;
 using ClusterKit.Manager.Tests.Store.Raft;
+using ClusterKit.Proto.Etcd.Rpc;
 using ClusterKit.TestKit;
 using Google.Protobuf;
 using Grpc.Core;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace ClusterKit.TestKit;
 
@@ -17,9 +16,8 @@ public sealed class ReferenceRegistry : IAsyncDisposable
     private const string Binary = "/usr/bin/docker-registry";
     private static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(30);
     private readonly TempDirectory _temp = new("ckt-registry");
-    private readonly StringBuilder _log = new();
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Process? _process;
+    private OwnedProcess? _process;
 
     private ReferenceRegistry(int port)
     {
@@ -63,13 +61,7 @@ public sealed class ReferenceRegistry : IAsyncDisposable
     {
         if (_process is { } process)
         {
-            if (!process.HasExited)
-            {
-                process.Kill();
-                await process.WaitForExitAsync();
-            }
-
-            process.Dispose();
+            await process.DisposeAsync();
             _process = null;
         }
 
@@ -79,20 +71,13 @@ public sealed class ReferenceRegistry : IAsyncDisposable
     /// <summary>Stops the registry (by its PID) and waits for it: the same address then refuses connections.</summary>
     public async Task StopAsync()
     {
-        if (_process is { HasExited: false } process)
+        if (_process is { } process)
         {
-            process.Kill();
-            await process.WaitForExitAsync();
+            await process.StopAsync();
         }
     }
 
-    public string Log()
-    {
-        lock (_log)
-        {
-            return _log.ToString();
-        }
-    }
+    public string Log() => _process?.Log() ?? string.Empty;
 
     private async Task StartProcessAsync(string? networkNamespace, ReferenceRegistryTls? tls)
     {
@@ -115,7 +100,7 @@ public sealed class ReferenceRegistry : IAsyncDisposable
             http:
               addr: 127.0.0.1:{Port}{https}
             """);
-        var info = new ProcessStartInfo(networkNamespace is null ? Binary : "nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(networkNamespace is null ? Binary : "nsenter");
         if (networkNamespace is not null)
         {
             info.ArgumentList.Add($"--net=/run/netns/{networkNamespace}");
@@ -124,11 +109,7 @@ public sealed class ReferenceRegistry : IAsyncDisposable
 
         info.ArgumentList.Add("serve");
         info.ArgumentList.Add(config);
-        _process = Process.Start(info) ?? throw new InvalidOperationException("docker-registry did not start");
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = OwnedProcess.Start(info, OnLine);
 
         // Its "listening on" line comes once the socket is bound, also inside a namespace this process cannot reach.
         var exited = _process.WaitForExitAsync();
@@ -141,18 +122,8 @@ public sealed class ReferenceRegistry : IAsyncDisposable
         }
     }
 
-    private void Append(string? line)
+    private void OnLine(string line)
     {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.AppendLine(line);
-        }
-
         if (line.Contains("listening on ", StringComparison.Ordinal))
         {
             _listening.TrySetResult();
