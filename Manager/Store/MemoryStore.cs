@@ -19,10 +19,22 @@ public sealed class MemoryStore
     private readonly List<Watcher> _watchers = [];
     private volatile StoreState _state = StoreState.Empty;
 
+    public MemoryStore()
+        : this(new KvWatchHub(KvState.Empty))
+    {
+    }
+
+    /// <summary>A store whose key-value watchers are <paramref name="kvWatches"/> (tests choose its limits).</summary>
+    public MemoryStore(KvWatchHub kvWatches)
+    {
+        ArgumentNullException.ThrowIfNull(kvWatches);
+        KvWatches = kvWatches;
+    }
+
     public ulong Version => _state.Version;
 
     /// <summary>Watchers of the key-value store, fed under the same lock as each commit (ADR 0017).</summary>
-    public KvWatchHub KvWatches { get; } = new(KvState.Empty);
+    public KvWatchHub KvWatches { get; }
 
     /// <summary>The current immutable state (for snapshots and tests).</summary>
     public StoreState State => _state;
