@@ -30,12 +30,14 @@ public sealed class KvWatcher : IDisposable
 
     public KvWatchRequest Request { get; }
 
-    /// <summary>The next response, or null when none is ready. After a cancellation, null for ever.</summary>
+    /// <summary>The next response, or null when none is ready. After a cancellation, null for ever. One reader at a time.</summary>
     public KvWatchResponse? TryRead()
     {
-        lock (_gate)
+        while (true)
         {
-            while (true)
+            KvState latest;
+            long next;
+            lock (_gate)
             {
                 if (_queue.TryDequeue(out var queued))
                 {
@@ -53,14 +55,26 @@ public sealed class KvWatcher : IDisposable
                     return new KvWatchResponse(Id, _latest.Revision, [], "mvcc: required revision has been compacted", _latest.CompactRevision);
                 }
 
-                var (events, through) = KvHistoryReader.Read(_latest, _range, _next, _hub.MaxEventsPerResponse);
+                (latest, next) = (_latest, _next);
+            }
+
+            // Read from history outside the lock (the state is immutable), so that a long catch-up never holds up a commit.
+            var (events, through) = KvHistoryReader.Read(latest, _range, next, _hub.MaxEventsPerResponse);
+            lock (_gate)
+            {
+                if (_ended || _next != next)
+                {
+                    continue;
+                }
+
                 _next = through + 1;
                 _synced = _next > _latest.Revision;
-                var wanted = Filter(events);
-                if (wanted.Count > 0)
-                {
-                    return new KvWatchResponse(Id, _latest.Revision, wanted);
-                }
+            }
+
+            var wanted = Filter(events);
+            if (wanted.Count > 0)
+            {
+                return new KvWatchResponse(Id, latest.Revision, wanted);
             }
         }
     }
