@@ -29,9 +29,9 @@ internal sealed partial class StoreGrpcService(RaftMemberSlot member, ILogger<St
 
     public override async Task<ProposeResponse> Propose(ProposeRequest request, ServerCallContext context)
     {
-        if (request.Transaction is null || request.Transaction.Mutations.Count == 0)
+        if (request.Transaction is null || (request.Transaction.Mutations.Count == 0 && request.Transaction.Kv is null))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "propose: the transaction has no mutations; at least one is required"));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "propose: the transaction has no mutations and no kv write; one of them is required"));
         }
 
         try
@@ -59,10 +59,10 @@ internal sealed partial class StoreGrpcService(RaftMemberSlot member, ILogger<St
         var valid = new List<Transaction>(outcomes.Length);
         for (var i = 0; i < outcomes.Length; i++)
         {
-            if (request.Transactions[i].Mutations.Count == 0)
+            if (request.Transactions[i].Mutations.Count == 0 && request.Transactions[i].Kv is null)
             {
                 // One malformed write fails alone, not the writes of other callers sent with it.
-                outcomes[i] = new ProposeOutcome { Rejected = $"propose batch: transaction {i} has no mutations; at least one is required" };
+                outcomes[i] = new ProposeOutcome { Rejected = $"propose batch: transaction {i} has no mutations and no kv write; one of them is required" };
             }
             else
             {

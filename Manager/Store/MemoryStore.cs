@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using ClusterKit.Manager.Store.Kv;
 using ClusterKit.Proto.Manager.V1;
 
 namespace ClusterKit.Manager.Store;
@@ -18,7 +19,22 @@ public sealed class MemoryStore
     private readonly List<Watcher> _watchers = [];
     private volatile StoreState _state = StoreState.Empty;
 
+    public MemoryStore()
+        : this(new KvWatchHub(KvState.Empty))
+    {
+    }
+
+    /// <summary>A store whose key-value watchers are <paramref name="kvWatches"/> (tests choose its limits).</summary>
+    public MemoryStore(KvWatchHub kvWatches)
+    {
+        ArgumentNullException.ThrowIfNull(kvWatches);
+        KvWatches = kvWatches;
+    }
+
     public ulong Version => _state.Version;
+
+    /// <summary>Watchers of the key-value store, fed under the same lock as each commit (ADR 0017).</summary>
+    public KvWatchHub KvWatches { get; }
 
     /// <summary>The current immutable state (for snapshots and tests).</summary>
     public StoreState State => _state;
@@ -51,16 +67,23 @@ public sealed class MemoryStore
         {
             var changes = new List<StoreEvent>(transaction.Mutations.Count + 1);
             var version = _state.Version + 1;
-            var error = TransactionApplier.TryApply(_state, transaction, version, out var next, changes);
+            var kv = transaction.Kv is null ? null : new KvApplyOutcome();
+            var error = TransactionApplier.TryApply(_state, transaction, version, out var next, changes, kv);
             if (error is not null)
             {
-                return StoreCommitResult.Rejected(error);
+                return StoreCommitResult.Rejected(error) with { KvFailure = kv?.Failure };
             }
 
+            var kvChanged = !ReferenceEquals(next.Kv, _state.Kv);
             _state = next;
             changes.Add(new TransactionCommitted(version, changes.Count));
             PublishLocked(changes);
-            return StoreCommitResult.Committed(version);
+            if (kvChanged)
+            {
+                KvWatches.Publish(next.Kv, kv!.Events);
+            }
+
+            return StoreCommitResult.Committed(version) with { Kv = kv?.Result };
         }
     }
 
@@ -73,6 +96,14 @@ public sealed class MemoryStore
         }
     }
 
+    /// <summary>Applies one key-value write unreplicated (tests, single-process tools): its result, or <see cref="KvException"/>.</summary>
+    public KvWriteResult WriteKv(KvWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var result = Apply(new Transaction { Kv = write });
+        return result.KvFailure is { } failure ? throw new KvException(failure) : result.Kv!;
+    }
+
     public StoreSnapshot CreateSnapshot() => StoreSnapshots.Capture(_state);
 
     /// <summary>Replaces the whole store; watchers get <see cref="StoreRestored"/> and must re-read.</summary>
@@ -83,6 +114,7 @@ public sealed class MemoryStore
         {
             _state = state;
             PublishLocked([new StoreRestored(state.Version)]);
+            KvWatches.Reset(state.Kv);
         }
     }
 
@@ -167,6 +199,12 @@ public sealed class MemoryStore
 /// <summary>The verdict on one transaction: committed at a version, or rejected with a reason.</summary>
 public readonly record struct StoreCommitResult(ulong Version, string? Error)
 {
+    /// <summary>A committed key-value write's result (ADR 0017).</summary>
+    public KvWriteResult? Kv { get; init; }
+
+    /// <summary>Why a key-value write was rejected, with etcd's code.</summary>
+    public KvFailure? KvFailure { get; init; }
+
     public bool IsCommitted => Error is null;
 
     public static StoreCommitResult Committed(ulong version) => new(version, null);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ClusterKit.Manager.Store.Kv;
 using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
@@ -11,7 +12,7 @@ public static class StoreSnapshots
     public static StoreSnapshot Capture(StoreState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var snapshot = new StoreSnapshot { Version = state.Version };
+        var snapshot = new StoreSnapshot { Version = state.Version, KvState = KvSnapshots.Capture(state.Kv) };
         foreach (var table in StoreTables.All)
         {
             // Rows are kept in ordinal key order, so every manager writes the same bytes.
@@ -30,7 +31,7 @@ public static class StoreSnapshots
             tables[StoreTables.Slot(table.Table)] = Load(table, snapshot);
         }
 
-        return new StoreState(tables, snapshot.Version);
+        return new StoreState(tables, snapshot.Version, KvSnapshots.ToState(snapshot.KvState));
     }
 
     private static TableState Load(StoreTable table, StoreSnapshot snapshot)

@@ -1,3 +1,4 @@
+using ClusterKit.Manager.Store.Kv;
 using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
 
@@ -12,8 +13,19 @@ internal static class TransactionApplier
 {
     /// <summary>Returns null and the next state, or the reason the transaction was rejected.</summary>
     public static string? TryApply(StoreState state, Transaction transaction, ulong version, out StoreState next, List<StoreEvent>? changes)
+        => TryApply(state, transaction, version, out next, changes, kv: null);
+
+    /// <summary>As above; a key-value write's result or failure goes to <paramref name="kv"/> (ADR 0017).</summary>
+    public static string? TryApply(StoreState state, Transaction transaction, ulong version, out StoreState next, List<StoreEvent>? changes, KvApplyOutcome? kv)
     {
         next = state;
+        if (transaction.Kv is not null)
+        {
+            return transaction.Mutations.Count > 0
+                ? "a transaction carries table mutations or one kv write, not both"
+                : TryApplyKv(state, transaction.Kv, version, out next, kv);
+        }
+
         if (transaction.Mutations.Count == 0)
         {
             return "a transaction has no mutations";
@@ -31,8 +43,31 @@ internal static class TransactionApplier
             }
         }
 
-        next = new StoreState(tables, version);
+        next = new StoreState(tables, version, state.Kv);
         return null;
+    }
+
+    private static string? TryApplyKv(StoreState state, KvWrite write, ulong version, out StoreState next, KvApplyOutcome? outcome)
+    {
+        next = state;
+        var events = new List<KvEvent>();
+        try
+        {
+            var result = KvApplier.Apply(state.Kv, write, out var kv, events);
+            next = state.WithKv(kv, version);
+            if (outcome is not null)
+            {
+                outcome.Result = result;
+                outcome.Events = events;
+            }
+
+            return null;
+        }
+        catch (KvException e)
+        {
+            outcome?.Failure = e.Failure;
+            return e.Message;
+        }
     }
 
     private static string? ApplyOne(TableState[] tables, Mutation mutation, ulong version, List<StoreEvent>? changes)
@@ -104,4 +139,14 @@ internal static class TransactionApplier
         Mutation.Types.Kind.Put => "put",
         _ => "unspecified",
     };
+}
+
+/// <summary>What applying a key-value write produced: its result and events, or why it failed.</summary>
+internal sealed class KvApplyOutcome
+{
+    public KvWriteResult? Result { get; set; }
+
+    public IReadOnlyList<KvEvent> Events { get; set; } = [];
+
+    public KvFailure? Failure { get; set; }
 }

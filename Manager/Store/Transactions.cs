@@ -1,3 +1,4 @@
+using ClusterKit.Manager.Store.Kv;
 using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
 using Google.Protobuf;
@@ -9,6 +10,9 @@ public interface IReadTransaction
 {
     /// <summary>The store version this view shows.</summary>
     ulong Version { get; }
+
+    /// <summary>The key-value store as of this view (read it with <see cref="KvReads"/>).</summary>
+    KvState Kv { get; }
 
     T? Get<T>(string id)
         where T : class, IMessage<T>;
@@ -46,6 +50,8 @@ public sealed class ReadTransaction : IReadTransaction
     }
 
     public ulong Version => _state.Version;
+
+    public KvState Kv => _state.Kv;
 
     public T? Get<T>(string id)
         where T : class, IMessage<T> => StateReads.Get<T>(_state, id);
@@ -90,6 +96,8 @@ public sealed class WriteTransaction : IReadTransaction
     public ulong BaseVersion { get; }
 
     public ulong Version => _working.Version;
+
+    public KvState Kv => _working.Kv;
 
     public int MutationCount => _transaction.Mutations.Count;
 
