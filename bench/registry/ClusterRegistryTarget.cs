@@ -1,7 +1,7 @@
 namespace ClusterKit.Bench.Registry;
 
 /// <summary>
-/// The cluster registry: a new one-manager cluster for each round (ck-manager and ck from <c>out/</c>, built by
+/// The cluster registry: a one-manager cluster (ck-manager and ck from <c>out/</c>, built by
 /// scripts/build.sh), a push credential issued by `ck registry credential create`, skopeo trusting the cluster's
 /// root. The manager is ended by the PID its <see cref="ManagerProcess"/> recorded, and its directory removed, in every outcome.
 /// </summary>
@@ -16,9 +16,9 @@ internal sealed class ClusterRegistryTarget(string scratch, string binaries) : I
 
     private string Reference(string repository) => $"docker://{_manager!.Api}/{repository}:{BenchImage.Tag}";
 
-    public async Task StartRoundAsync(int round, CancellationToken ct)
+    public async Task StartAsync(CancellationToken ct)
     {
-        _manager = await ManagerProcess.StartAsync(binaries, Path.Combine(scratch, $"cluster-{round}"), networkNamespace: null, ct);
+        _manager = await ManagerProcess.StartAsync(binaries, Path.Combine(scratch, "cluster"), networkNamespace: null, ct);
         _access = await ClusterAccess.InitAsync(new Ck(binaries), _manager.Socket, _manager.Directory, ct);
     }
 
@@ -34,7 +34,7 @@ internal sealed class ClusterRegistryTarget(string scratch, string binaries) : I
         return await Curl.GetBlobAsync(_manager.Api, repository, digest, _access.Trust, token, ct);
     }
 
-    public async Task EndRoundAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_manager is not null)
         {
@@ -42,6 +42,4 @@ internal sealed class ClusterRegistryTarget(string scratch, string binaries) : I
             _manager = null;
         }
     }
-
-    public ValueTask DisposeAsync() => new(EndRoundAsync());
 }

@@ -30,53 +30,63 @@ Console.CancelKeyPress += (_, e) =>
 var ct = cancel.Token;
 
 using var scratch = new TempDirectory("ckb-registry");
-var image = BenchImage.Create(scratch.Combine("image"), (long)sizeMb << 20, seed);
 
-// Every target first moves a small image of other bytes, so that each measured transfer meets a destination that has
-// served before (a long-running manager has compiled its hot paths; a new one would be measured compiling them).
+// Every target first moves a small image of other bytes, so that no measured transfer is a server's very first.
 var warmUp = BenchImage.Create(scratch.Combine("warm-up"), 8 << 20, seed + 1);
 var tls = LoopbackTls.Create(scratch.Combine("tls"), TimeProvider.System);
 ITransferTarget[] targets = [new DirectoryTarget(scratch.Path), new ReferenceRegistryTarget(tls), new ClusterRegistryTarget(scratch.Path, binaries)];
 var samples = targets.ToDictionary(t => t.Name, _ => new TargetSamples());
-
-// The image's largest blob, fetched alone with curl after each registry's pull: the server's rate with a light client.
-var largest = new DirectoryInfo(Path.Combine(image.Directory, "blobs", "sha256")).EnumerateFiles().MaxBy(f => f.Length)!;
+BenchImage? image = null;
+long largestBytes = 0;
 WorkerPullResult? workerPulled = null;
 try
 {
+    // Each server is started once and serves every round, as a registry runs for weeks: the first round meets new
+    // servers (a new ck-manager still compiles its hot paths then; its rate stays in the rounds lists), the median is
+    // the servers' steady rate. Each round moves an image of its own bytes, so every byte moves in every round.
+    foreach (var target in targets)
+    {
+        await target.StartAsync(ct);
+        await target.PushAsync(warmUp, "bench/warm-up", ct);
+        await target.PullAsync("bench/warm-up", scratch.Combine($"warm-{target.Name}"), ct);
+        Directory.Delete(scratch.Combine($"warm-{target.Name}"), recursive: true);
+    }
+
     for (var round = 0; round < rounds; round++)
     {
+        if (image is not null)
+        {
+            Directory.Delete(image.Directory, recursive: true);
+        }
+
+        image = BenchImage.Create(scratch.Combine($"image-{round}"), (long)sizeMb << 20, seed + (16 * round));
+        var repository = $"bench/image-{round}";
+
+        // The image's largest blob, fetched alone with curl after each registry's pull: the server's rate with a light client.
+        var largest = new DirectoryInfo(Path.Combine(image.Directory, "blobs", "sha256")).EnumerateFiles().MaxBy(f => f.Length)!;
+        largestBytes = largest.Length;
+
         // Each round starts with a different target, so none always runs on the warmest caches.
         foreach (var target in targets.Skip(round % targets.Length).Concat(targets.Take(round % targets.Length)))
         {
             var pulled = scratch.Combine($"pulled-{target.Name}-{round}");
-            var warmPulled = scratch.Combine($"warm-{target.Name}-{round}");
-            await target.StartRoundAsync(round, ct);
             try
             {
-                await target.PushAsync(warmUp, "bench/warm-up", ct);
-                await target.PullAsync("bench/warm-up", warmPulled, ct);
-
-                // A pause before the measured transfer (default none): lets a new ck-manager finish compiling what the
-                // warm-up made hot, as a long-running one has; the same pause for every target.
+                // A pause before the measured transfer (default none), the same for every target.
                 await Task.Delay(TimeSpan.FromSeconds(settleSeconds), ct);
                 var sample = samples[target.Name];
-                sample.Push.Add(MegabytesPerSecond(image.Bytes, await MeasuredAsync(target, () => target.PushAsync(image, "bench/image", ct), sample.PushCpu)));
-                sample.Pull.Add(MegabytesPerSecond(image.Bytes, await MeasuredAsync(target, () => target.PullAsync("bench/image", pulled, ct), sample.PullCpu)));
-                if (await target.GetBlobAsync("bench/image", "sha256:" + largest.Name, ct) is { } fetched)
+                sample.Push.Add(MegabytesPerSecond(image.Bytes, await MeasuredAsync(target, () => target.PushAsync(image, repository, ct), sample.PushCpu)));
+                sample.Pull.Add(MegabytesPerSecond(image.Bytes, await MeasuredAsync(target, () => target.PullAsync(repository, pulled, ct), sample.PullCpu)));
+                if (await target.GetBlobAsync(repository, "sha256:" + largest.Name, ct) is { } fetched)
                 {
-                    samples[target.Name].BlobGet.Add(MegabytesPerSecond(largest.Length, fetched));
+                    sample.BlobGet.Add(MegabytesPerSecond(largest.Length, fetched));
                 }
             }
             finally
             {
-                await target.EndRoundAsync();
-                foreach (var directory in (string[])[pulled, warmPulled])
+                if (Directory.Exists(pulled))
                 {
-                    if (Directory.Exists(directory))
-                    {
-                        Directory.Delete(directory, recursive: true);
-                    }
+                    Directory.Delete(pulled, recursive: true);
                 }
             }
         }
@@ -84,6 +94,7 @@ try
 
     if (workerPull)
     {
+        image ??= BenchImage.Create(scratch.Combine("image"), (long)sizeMb << 20, seed);
         workerPulled = await new WorkerPullPhase(scratch.Path, binaries).RunAsync(image, warmUp, ct);
     }
 }
@@ -98,8 +109,8 @@ finally
 var medians = samples.ToDictionary(s => s.Key, s => (Push: Median(s.Value.Push), Pull: Median(s.Value.Pull)));
 var results = new Dictionary<string, object>
 {
-    ["image_mb"] = Math.Round(image.Bytes / 1e6, 1),
-    ["layers"] = image.Layers,
+    ["image_mb"] = Math.Round((image?.Bytes ?? 0) / 1e6, 1),
+    ["layers"] = image?.Layers ?? 0,
     ["rounds"] = rounds,
     ["mb_per_s"] = samples.ToDictionary(s => s.Key, s => new
     {
@@ -138,7 +149,7 @@ if (blobGets.Count > 0)
 {
     results["largest_blob_get"] = new
     {
-        mb = Math.Round(largest.Length / 1e6, 1),
+        mb = Math.Round(largestBytes / 1e6, 1),
         client = "curl --http1.1 to /dev/null, after each pull",
         mb_per_s = blobGets.ToDictionary(b => b.Key, b => new { median = Median(b.Value), rounds = b.Value.Select(Round).ToArray() }),
         cluster_vs_reference = blobGets.TryGetValue("cluster_registry", out var c) && blobGets.TryGetValue("reference_registry", out var r)
@@ -157,13 +168,13 @@ if (workerPulled is { } w)
         replication_wait_s = Seconds(w.Replication),
         join_s = Seconds(w.Join),
         worker_pull_s = Seconds(w.WorkerPull),
-        worker_pull_mb_per_s = Round(MegabytesPerSecond(image.Bytes, w.WorkerPull)),
+        worker_pull_mb_per_s = Round(MegabytesPerSecond(image!.Bytes, w.WorkerPull)),
         worker_pull_summary = w.Summary,
         skopeo_pull_s = Seconds(w.SkopeoPull),
-        skopeo_pull_mb_per_s = Round(MegabytesPerSecond(image.Bytes, w.SkopeoPull)),
-        worker_vs_skopeo = Ratio(MegabytesPerSecond(image.Bytes, w.WorkerPull), MegabytesPerSecond(image.Bytes, w.SkopeoPull)),
+        skopeo_pull_mb_per_s = Round(MegabytesPerSecond(image!.Bytes, w.SkopeoPull)),
+        worker_vs_skopeo = Ratio(MegabytesPerSecond(image!.Bytes, w.WorkerPull), MegabytesPerSecond(image!.Bytes, w.SkopeoPull)),
         // Against the reference registry's skopeo pull of the rounds above (none with --rounds 0).
-        worker_vs_reference_pull = rounds > 0 ? Ratio(MegabytesPerSecond(image.Bytes, w.WorkerPull), reference) : (double?)null,
+        worker_vs_reference_pull = rounds > 0 ? Ratio(MegabytesPerSecond(image!.Bytes, w.WorkerPull), reference) : (double?)null,
     };
 }
 

@@ -10,8 +10,8 @@ internal interface ITransferTarget : IAsyncDisposable
     /// <summary>The process serving this round's transfers, whose CPU time the bench reads; null for a target with no server.</summary>
     int? ServerProcessId { get; }
 
-    /// <summary>Prepares an empty destination for a round (a registry with no blobs, so every byte moves).</summary>
-    Task StartRoundAsync(int round, CancellationToken ct);
+    /// <summary>Starts the destination (a registry with no blobs), which then serves every round.</summary>
+    Task StartAsync(CancellationToken ct);
 
     Task<TimeSpan> PushAsync(BenchImage image, string repository, CancellationToken ct);
 
@@ -21,47 +21,43 @@ internal interface ITransferTarget : IAsyncDisposable
     /// <summary>One blob of what the round pushed, fetched with curl (<see cref="Curl"/>); null for a target that is no registry.</summary>
     Task<TimeSpan?> GetBlobAsync(string repository, string digest, CancellationToken ct);
 
-    Task EndRoundAsync();
 }
 
 /// <summary>The limit: the same copy between two plain directories (oci layout to dir, dir back to a layout).</summary>
 internal sealed class DirectoryTarget(string scratch) : ITransferTarget
 {
-    private string _round = string.Empty;
+    private readonly string _root = Path.Combine(scratch, "dir");
 
     public string Name => "directory";
 
     public int? ServerProcessId => null;
 
-    public Task StartRoundAsync(int round, CancellationToken ct)
+    public Task StartAsync(CancellationToken ct)
     {
-        _round = Path.Combine(scratch, $"dir-{round}");
-        Directory.CreateDirectory(Path.Combine(_round, "bench"));
+        Directory.CreateDirectory(Path.Combine(_root, "bench"));
         return Task.CompletedTask;
     }
 
     public Task<TimeSpan> PushAsync(BenchImage image, string repository, CancellationToken ct) =>
-        Skopeo.CopyAsync([], $"oci:{image.Directory}:{BenchImage.Tag}", $"dir:{Path.Combine(_round, repository)}", ct);
+        Skopeo.CopyAsync([], $"oci:{image.Directory}:{BenchImage.Tag}", $"dir:{Path.Combine(_root, repository)}", ct);
 
     public Task<TimeSpan> PullAsync(string repository, string destination, CancellationToken ct) =>
-        Skopeo.CopyAsync([], $"dir:{Path.Combine(_round, repository)}", $"oci:{destination}:{BenchImage.Tag}", ct);
+        Skopeo.CopyAsync([], $"dir:{Path.Combine(_root, repository)}", $"oci:{destination}:{BenchImage.Tag}", ct);
 
     public Task<TimeSpan?> GetBlobAsync(string repository, string digest, CancellationToken ct) => Task.FromResult<TimeSpan?>(null);
 
-    public Task EndRoundAsync()
+    public ValueTask DisposeAsync()
     {
-        if (Directory.Exists(_round))
+        if (Directory.Exists(_root))
         {
-            Directory.Delete(_round, recursive: true);
+            Directory.Delete(_root, recursive: true);
         }
 
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
-/// <summary>Debian's docker-registry (CNCF distribution 2.8) over HTTPS with a filesystem backend, new for each round.</summary>
+/// <summary>Debian's docker-registry (CNCF distribution 2.8) over HTTPS with a filesystem backend.</summary>
 internal sealed class ReferenceRegistryTarget(LoopbackTls tls) : ITransferTarget
 {
     private ReferenceRegistry? _registry;
@@ -72,7 +68,7 @@ internal sealed class ReferenceRegistryTarget(LoopbackTls tls) : ITransferTarget
 
     private string Reference(string repository) => $"docker://{_registry!.Address}/{repository}:{BenchImage.Tag}";
 
-    public async Task StartRoundAsync(int round, CancellationToken ct) =>
+    public async Task StartAsync(CancellationToken ct) =>
         _registry = await ReferenceRegistry.StartAsync(tls: new ReferenceRegistryTls(tls.CertificatePath, tls.KeyPath));
 
     public Task<TimeSpan> PushAsync(BenchImage image, string repository, CancellationToken ct) =>
@@ -84,7 +80,7 @@ internal sealed class ReferenceRegistryTarget(LoopbackTls tls) : ITransferTarget
     public async Task<TimeSpan?> GetBlobAsync(string repository, string digest, CancellationToken ct) =>
         await Curl.GetBlobAsync(_registry!.Address, repository, digest, tls.TrustDirectory, bearer: null, ct);
 
-    public async Task EndRoundAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_registry is not null)
         {
@@ -92,6 +88,4 @@ internal sealed class ReferenceRegistryTarget(LoopbackTls tls) : ITransferTarget
             _registry = null;
         }
     }
-
-    public ValueTask DisposeAsync() => new(EndRoundAsync());
 }
