@@ -102,10 +102,14 @@ public sealed class ManagerOptions
 
     public TimeSpan RegistryAckTimeout => TimeSpan.FromSeconds(RegistryAckTimeoutSeconds);
 
+    /// <summary>A joining manager's first catch-up may take this many times <see cref="StuckFollowerAfter"/> (a loaded host was seen to need more than 30 s).</summary>
+    internal const int JoinCatchUpFactor = 4;
+
     public RaftNodeOptions ToRaftOptions() => ToRaftOptions(NodeId ?? string.Empty, RaftBootstrap.FixedMembers, security: null);
 
     /// <summary>The Raft options of a manager with a cluster identity: its id from its certificate, mutual TLS.</summary>
-    internal RaftNodeOptions ToRaftOptions(string nodeId, RaftBootstrap bootstrap, Membership.ManagerTls? security) => new()
+    /// <param name="joining">A manager joining now: its first catch-up, during the join, may take four times the stuck-follower limit.</param>
+    internal RaftNodeOptions ToRaftOptions(string nodeId, RaftBootstrap bootstrap, Membership.ManagerTls? security, bool joining = false) => new()
     {
         NodeId = nodeId,
         DataDirectory = DataDirectory,
@@ -124,6 +128,7 @@ public sealed class ManagerOptions
         LowerElectionTimeoutMs = LowerElectionTimeoutMs,
         UpperElectionTimeoutMs = UpperElectionTimeoutMs,
         StuckFollowerAfter = StuckFollowerAfter,
+        FirstCatchUpAfter = joining ? StuckFollowerAfter * JoinCatchUpFactor : null,
         GroupCommit = new GroupCommitOptions { MaxTransactions = BatchMax },
     };
 

@@ -56,4 +56,45 @@ public sealed class FollowerWatchdogTests
         time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(time.GetUtcNow(), await watchdog.CheckAsync(start, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_joining_manager_gets_its_first_allowance_until_it_has_caught_up_once_and_the_usual_one_after()
+    {
+        var time = new FakeTimeProvider();
+        var reasons = new List<string>();
+        var failing = true;
+        await using var watchdog = new FollowerWatchdog(
+            () => true,
+            _ => failing ? ValueTask.FromException(new TimeoutException("catching up")) : ValueTask.CompletedTask,
+            StuckAfter,
+            time,
+            reasons.Add,
+            firstCatchUpAfter: TimeSpan.FromSeconds(120));
+
+        var start = time.GetUtcNow();
+        time.Advance(TimeSpan.FromSeconds(100));
+        Assert.Equal(start, await watchdog.CheckAsync(start, CancellationToken.None));
+        Assert.Empty(reasons);
+
+        failing = false;
+        var caughtUp = await watchdog.CheckAsync(start, CancellationToken.None);
+        failing = true;
+        time.Advance(StuckAfter);
+        Assert.Equal(DateTimeOffset.MaxValue, await watchdog.CheckAsync(caughtUp, CancellationToken.None));
+        Assert.Equal("it has not caught up with a leader for 30 s (last error: TimeoutException: catching up)", Assert.Single(reasons));
+    }
+
+    [Fact]
+    public async Task A_joining_manager_that_never_catches_up_is_reported_after_its_first_allowance()
+    {
+        var time = new FakeTimeProvider();
+        var reasons = new List<string>();
+        await using var watchdog = new FollowerWatchdog(() => null, _ => ValueTask.CompletedTask, StuckAfter, time, reasons.Add, firstCatchUpAfter: TimeSpan.FromSeconds(120));
+        var start = time.GetUtcNow();
+        time.Advance(TimeSpan.FromSeconds(119));
+        Assert.Equal(start, await watchdog.CheckAsync(start, CancellationToken.None));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(DateTimeOffset.MaxValue, await watchdog.CheckAsync(start, CancellationToken.None));
+        Assert.Equal("it has not caught up with a leader for 120 s (last error: no leader is known)", Assert.Single(reasons));
+    }
 }

@@ -24,7 +24,7 @@ internal sealed partial class ClusterJoiner(
         bootstrap.WritePendingJoin(request.RemoteAddress);
         var files = new CertificateFiles(bootstrap.IdentityDirectory);
         files.Save(joined);
-        await starter.StartAsync(joined, files, RaftBootstrap.Join, token);
+        await starter.StartAsync(joined, files, RaftBootstrap.Join, token, joining: true);
         await pending.CompleteAsync(token);
         await dataKeys.FetchAfterJoinAsync(token);
         LogJoined(logger, joined.Identity.ClusterId, joined.Identity.NodeId, request.RemoteAddress);

@@ -22,12 +22,13 @@ internal sealed partial class RaftMemberStarter(
     }
 
     /// <summary>A member of a cluster: mutual TLS with <paramref name="credentials"/>, trust from the store once it has the cluster object.</summary>
-    public async Task StartAsync(NodeCredentials credentials, CertificateFiles files, RaftBootstrap bootstrap, CancellationToken token)
+    /// <param name="joining">True when the manager joins a cluster now (not at a restart of a member).</param>
+    public async Task StartAsync(NodeCredentials credentials, CertificateFiles files, RaftBootstrap bootstrap, CancellationToken token, bool joining = false)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         var tls = new ManagerTls(credentials, files, StoreTrust, time, refused => LogRefused(logger, refused.Reason ?? "?"));
         tlsSlot.Current = tls;
-        var raftOptions = options.ToRaftOptions(credentials.Identity.NodeId, bootstrap, tls);
+        var raftOptions = options.ToRaftOptions(credentials.Identity.NodeId, bootstrap, tls, joining);
         member.Install(await RaftNode.StartAsync(raftOptions, loggers, time, OnStuck, token));
         LogServing(logger, credentials.Identity.NodeId, options.ApiAddress, options.RaftEndPoint.ToString(), options.DataDirectory);
     }

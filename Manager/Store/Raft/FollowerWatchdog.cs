@@ -16,12 +16,19 @@ internal sealed class FollowerWatchdog : IAsyncDisposable
     private readonly TimeSpan _stuckAfter;
     private readonly TimeProvider _time;
     private readonly Action<string> _onStuck;
+    private readonly TimeSpan _firstCatchUpAfter;
     private readonly CancellationTokenSource _stop = new();
+    private bool _caughtUp;
     private Task _loop = Task.CompletedTask;
 
     /// <param name="leaderState">true: another manager leads; false: this one leads; null: no leader known.</param>
-    public FollowerWatchdog(Func<bool?> leaderState, Func<CancellationToken, ValueTask> probe, TimeSpan stuckAfter, TimeProvider time, Action<string> onStuck)
+    /// <param name="firstCatchUpAfter">
+    /// The allowance until the first healthy check (default: <paramref name="stuckAfter"/>): a joining manager's first
+    /// catch-up (the leader's snapshot, then the log) runs while the cluster adds it, and takes longer on a busy host.
+    /// </param>
+    public FollowerWatchdog(Func<bool?> leaderState, Func<CancellationToken, ValueTask> probe, TimeSpan stuckAfter, TimeProvider time, Action<string> onStuck, TimeSpan? firstCatchUpAfter = null)
     {
+        _firstCatchUpAfter = firstCatchUpAfter ?? stuckAfter;
         _leaderState = leaderState;
         _probe = probe;
         _stuckAfter = stuckAfter;
@@ -38,6 +45,7 @@ internal sealed class FollowerWatchdog : IAsyncDisposable
         switch (_leaderState())
         {
             case false:
+                _caughtUp = true;
                 return now;
             case null:
                 return Fail(lastHealthy, now, "no leader is known");
@@ -48,6 +56,7 @@ internal sealed class FollowerWatchdog : IAsyncDisposable
         try
         {
             await _probe(probeTimeout.Token).ConfigureAwait(false);
+            _caughtUp = true;
             return _time.GetUtcNow();
         }
         catch (Exception e) when (!token.IsCancellationRequested)
@@ -58,7 +67,7 @@ internal sealed class FollowerWatchdog : IAsyncDisposable
 
     private DateTimeOffset Fail(DateTimeOffset lastHealthy, DateTimeOffset now, string error)
     {
-        if (now - lastHealthy < _stuckAfter)
+        if (now - lastHealthy < (_caughtUp ? _stuckAfter : _firstCatchUpAfter))
         {
             return lastHealthy;
         }

@@ -54,7 +54,8 @@ public sealed partial class RaftNode : IAsyncDisposable
                 {
                     LogStuck(_logger, options.NodeId, reason);
                     onStuck(reason);
-                });
+                },
+                options.FirstCatchUpAfter);
         }
     }
 

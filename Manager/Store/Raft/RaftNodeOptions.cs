@@ -67,6 +67,12 @@ public sealed class RaftNodeOptions
     /// <summary>A follower whose read barrier fails this long while a leader is known is reported stuck (0: off).</summary>
     public TimeSpan StuckFollowerAfter { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a manager that has not caught up once since it started may take before it is reported stuck (null:
+    /// <see cref="StuckFollowerAfter"/>). A joining manager is given longer: its first catch-up runs during the join.
+    /// </summary>
+    public TimeSpan? FirstCatchUpAfter { get; init; }
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(NodeId) || NodeId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
