@@ -23,6 +23,9 @@ public sealed class LeaseConformanceTests
         var ttl = await lease.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = 100, Keys = true }, deadline: EtcdClients.Deadline);
         Assert.InRange(ttl.TTL, 55, 60);
         ttl.TTL = 60; // seconds left depend on when each server was asked
+        var keys = ttl.Keys.OrderBy(k => k.ToStringUtf8(), StringComparer.Ordinal).ToList(); // etcd lists them in no fixed order
+        ttl.Keys.Clear();
+        ttl.Keys.AddRange(keys);
         t.Record("time to live of 100 with keys", ttl);
 
         using (var keepAlive = lease.LeaseKeepAlive(deadline: EtcdClients.Deadline))
