@@ -5,7 +5,9 @@ using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Registry.Catalog;
 using ClusterKit.Manager.Registry.Metadata;
 using ClusterKit.Manager.Host.Registry;
+using ClusterKit.Manager.Kv.Etcd;
 using ClusterKit.Manager.Store;
+using ClusterKit.Manager.Store.Kv;
 using ClusterKit.Manager.Store.Leadership;
 using ClusterKit.Manager.Store.Raft;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -68,6 +70,9 @@ public static class ManagerServiceCollectionExtensions
 
         // The cluster image registry (ADR 0016) on the same API port.
         services.AddClusterRegistry(options);
+
+        // The etcd API (ADR 0019), served once a key-value backend is registered (the Raft one, ADR 0017's follow-up).
+        services.AddEtcdApi();
         return services;
     }
 
@@ -82,6 +87,11 @@ public static class ManagerServiceCollectionExtensions
         endpoints.MapGrpcService<RegistryControlService>();
         endpoints.MapClusterKitDispatcher();
         endpoints.MapClusterRegistry();
+        if (endpoints.ServiceProvider.GetService<IKvBackend>() is not null)
+        {
+            endpoints.MapEtcdApi();
+        }
+
         return endpoints;
     }
 }

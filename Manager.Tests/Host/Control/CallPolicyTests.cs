@@ -39,6 +39,18 @@ public sealed class CallPolicyTests
         }
     }
 
+    [Theory]
+    [InlineData("/etcdserverpb.KV/Put")]
+    [InlineData("/etcdserverpb.KV/Range")]
+    [InlineData("/etcdserverpb.Watch/Watch")]
+    [InlineData("/etcdserverpb.Lease/LeaseGrant")]
+    [InlineData("/etcdserverpb.Maintenance/Status")]
+    [InlineData("/etcdserverpb.Cluster/MemberList")]
+    public void The_etcd_api_admits_an_admin_certificate_and_the_local_socket_only(string method)
+    {
+        Assert.Equal([CallerKind.LocalSocket, CallerKind.Admin], CallPolicy.AllowedCallers(method).Order());
+    }
+
     [Fact]
     public void A_forwarded_batch_of_writes_is_taken_from_managers_only()
     {

@@ -59,6 +59,11 @@ public static class CallPolicy
             "clusterkit.manager.v1.RegistryService" when name is "List" or "Inspect" => Operators,
             "clusterkit.manager.v1.RegistryService" when name is "Remove" => [CallerKind.LocalSocket, CallerKind.Admin],
 
+            // The etcd API (ADR 0019): an operator's key-value access, read and write, as the control API. Application
+            // tokens bound to a key prefix are a later step; until then no worker or manager certificate gets in.
+            "etcdserverpb.KV" or "etcdserverpb.Watch" or "etcdserverpb.Lease" or "etcdserverpb.Maintenance" or "etcdserverpb.Cluster" or "etcdserverpb.Auth"
+                => [CallerKind.LocalSocket, CallerKind.Admin],
+
             // Anything not listed is closed: a new service must be given a rule here.
             _ => [],
         };
