@@ -60,9 +60,11 @@ public sealed class KvLeaseExpiryTests
     [Fact]
     public async Task A_new_leader_gives_every_lease_its_full_ttl_from_the_takeover()
     {
-        // Granted long before this manager leads (as on a follower, whose clock is never kept).
+        // Granted and timed in an earlier term this manager led; it then followed for a minute (its clock not kept).
         _store.Grant(1, 10);
+        _clock.Promote(_store.State.Kv);
         _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal([1L], _clock.Expired());
         using var stepDown = new CancellationTokenSource();
         var run = Loop().RunAsync(stepDown.Token);
 
