@@ -259,8 +259,20 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
             case ProposeOutcome.OutcomeOneofCase.Version:
                 pending.Completion.TrySetResult(StoreCommitResult.Committed(outcome.Version) with { Kv = outcome.Kv });
                 break;
+            case ProposeOutcome.OutcomeOneofCase.Conflict when outcome.KvFailure is null:
+                pending.Completion.TrySetResult(StoreCommitResult.Rejected(outcome.Conflict));
+                break;
             case ProposeOutcome.OutcomeOneofCase.Conflict:
-                pending.Completion.TrySetResult(StoreCommitResult.Rejected(outcome.Conflict) with { KvFailure = outcome.KvFailure?.ToFailure() });
+                try
+                {
+                    pending.Completion.TrySetResult(StoreCommitResult.Rejected(outcome.Conflict) with { KvFailure = outcome.KvFailure.ToFailure() });
+                }
+                catch (InvalidOperationException e)
+                {
+                    // A failure code this manager does not know fails this write alone, not the others of the call.
+                    pending.Completion.TrySetException(e);
+                }
+
                 break;
             case ProposeOutcome.OutcomeOneofCase.Retry:
                 pending.Completion.TrySetException(new LeaderUnavailableException($"the leader at {leaderApi} did not take the write: {outcome.Retry}"));
