@@ -44,6 +44,7 @@ public static class ManagerServiceCollectionExtensions
         services.AddHostedService<CertificateRenewalService>();
         services.AddHostedService<DataKeyService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILeaderService, OlderClusterSealing>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILeaderService, KvLeaseExpiryService>());
         services.TryAddSingleton<NodeStateClock>();
         services.AddHostedService<NodeStateClockService>();
         services.AddHostedService<LeaderServices>();

@@ -1,5 +1,6 @@
 using ClusterKit.Manager.Host.Membership;
 using ClusterKit.Manager.Store;
+using ClusterKit.Manager.Store.Kv;
 using ClusterKit.Manager.Store.Raft;
 using ClusterKit.Manager.Store.Tables;
 using ClusterKit.Proto.Manager.V1;
@@ -36,10 +37,17 @@ internal sealed partial class StoreGrpcService(RaftMemberSlot member, ILogger<St
 
         try
         {
-            var version = request.Forwarded
-                ? await Node.Store.ProposeAsLeaderAsync(request.Transaction, context.CancellationToken)
-                : await Node.Store.ProposeAsync(request.Transaction, context.CancellationToken);
-            return new ProposeResponse { Version = version };
+            var verdict = request.Forwarded
+                ? await Node.Store.CommitAsLeaderAsync(request.Transaction, context.CancellationToken)
+                : await Node.Store.CommitAsync(request.Transaction, context.CancellationToken);
+
+            // A kv write's failure is its answer (etcd's code and message, ADR 0017), not a conflict status.
+            if (verdict.KvFailure is { } failure)
+            {
+                return new ProposeResponse { KvFailure = failure.ToMessage() };
+            }
+
+            return new ProposeResponse { Version = verdict.VersionOrThrow(), Kv = verdict.Kv };
         }
         catch (StoreConflictException e)
         {
@@ -70,7 +78,7 @@ internal sealed partial class StoreGrpcService(RaftMemberSlot member, ILogger<St
             }
         }
 
-        IReadOnlyList<Task<ulong>> verdicts;
+        IReadOnlyList<Task<StoreCommitResult>> verdicts;
         try
         {
             verdicts = valid.Count == 0 ? [] : Node.Store.ProposeBatchAsLeader(valid, context.CancellationToken);
@@ -78,7 +86,7 @@ internal sealed partial class StoreGrpcService(RaftMemberSlot member, ILogger<St
         catch (LeaderUnavailableException e)
         {
             LogProposeUnavailable(logger, true, e.Message);
-            verdicts = [.. valid.Select(_ => Task.FromException<ulong>(e))];
+            verdicts = [.. valid.Select(_ => Task.FromException<StoreCommitResult>(e))];
         }
 
         var next = 0;
@@ -95,15 +103,14 @@ internal sealed partial class StoreGrpcService(RaftMemberSlot member, ILogger<St
     /// A verdict as an outcome. Other failures (outcome unknown: leadership lost while replicating,
     /// shutdown) fail the whole call, as they failed a single forwarded Propose.
     /// </summary>
-    private async Task<ProposeOutcome> OutcomeAsync(Task<ulong> verdict)
+    private async Task<ProposeOutcome> OutcomeAsync(Task<StoreCommitResult> verdict)
     {
         try
         {
-            return new ProposeOutcome { Version = await verdict };
-        }
-        catch (StoreConflictException e)
-        {
-            return new ProposeOutcome { Conflict = e.Message };
+            var result = await verdict;
+            return result.IsCommitted
+                ? new ProposeOutcome { Version = result.Version, Kv = result.Kv }
+                : new ProposeOutcome { Conflict = result.Error, KvFailure = result.KvFailure?.ToMessage() };
         }
         catch (LeaderUnavailableException e)
         {
@@ -137,6 +144,48 @@ internal sealed partial class StoreGrpcService(RaftMemberSlot member, ILogger<St
             }
 
             return response;
+        }
+        catch (LeaderUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+    }
+
+    public override async Task<KvRangeResponse> KvRange(KvRangeRequest request, ServerCallContext context)
+    {
+        if (request.Range is null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "kv range: the range is missing; a key (and optionally range_end) is required"));
+        }
+
+        try
+        {
+            var read = await Node.Store.RangeAsync(request.Range, request.Linearizable, context.CancellationToken);
+            return new KvRangeResponse { Revision = read.Revision, Result = read.Result };
+        }
+        catch (KvException e)
+        {
+            return new KvRangeResponse { Failure = e.Failure.ToMessage() };
+        }
+        catch (LeaderUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+    }
+
+    public override async Task<KvLeaseKeepAliveResponse> KvLeaseKeepAlive(KvLeaseKeepAliveRequest request, ServerCallContext context)
+    {
+        try
+        {
+            // A forwarded keep-alive is answered here or refused as unavailable (the follower then asks the next leader).
+            var ttl = request.Forwarded
+                ? Node.Store.KeepAliveAsLeader(request.Id)
+                : await Node.Store.KeepAliveAsync(request.Id, context.CancellationToken);
+            return new KvLeaseKeepAliveResponse { TtlSeconds = ttl };
+        }
+        catch (KvException e)
+        {
+            return new KvLeaseKeepAliveResponse { Failure = e.Failure.ToMessage() };
         }
         catch (LeaderUnavailableException e)
         {

@@ -1,22 +1,25 @@
 namespace ClusterKit.Manager.Store.Kv;
 
-/// <summary>Why a key-value request failed; the servers map each to etcd's gRPC code and to an HTTP status.</summary>
+/// <summary>
+/// Why a key-value request failed; the servers map each to etcd's gRPC code and to an HTTP status. The values travel
+/// from the leader to followers (<c>KvWriteFailure.code</c>): new codes are appended, none renumbered.
+/// </summary>
 public enum KvErrorCode
 {
     None = 0,
-    EmptyKey,
-    RequestTooLarge,
-    TooManyOps,
-    DuplicateKey,
-    Compacted,
-    FutureRevision,
-    LeaseNotFound,
-    LeaseExists,
-    LeaseTtlTooLarge,
-    KeyNotFound,
-    ValueProvided,
-    LeaseProvided,
-    InvalidArgument,
+    EmptyKey = 1,
+    RequestTooLarge = 2,
+    TooManyOps = 3,
+    DuplicateKey = 4,
+    Compacted = 5,
+    FutureRevision = 6,
+    LeaseNotFound = 7,
+    LeaseExists = 8,
+    LeaseTtlTooLarge = 9,
+    KeyNotFound = 10,
+    ValueProvided = 11,
+    LeaseProvided = 12,
+    InvalidArgument = 13,
 }
 
 /// <summary>A failed key-value request: a code, etcd's message, and for <see cref="KvErrorCode.Compacted"/> the compact revision.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ClusterKit.Manager.Store.Kv;
 using ClusterKit.Proto.Manager.V1;
 using Microsoft.Extensions.Logging;
 
@@ -89,12 +90,19 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
     /// may be sent again, and otherwise what the call failed with (outcome unknown). Cancelling
     /// stops this caller's wait only: a write already sent may still commit, one still queued is dropped.
     /// </summary>
-    public Task<ulong> ForwardAsync(string leaderApi, Transaction transaction, CancellationToken token)
+    public async Task<ulong> ForwardAsync(string leaderApi, Transaction transaction, CancellationToken token)
+        => (await ForwardCommitAsync(leaderApi, transaction, token).ConfigureAwait(false)).VersionOrThrow();
+
+    /// <summary>
+    /// As <see cref="ForwardAsync"/>, but a rejected transaction is a verdict (with a key-value write's failure), not an
+    /// exception; a committed key-value write carries its result as the leader applied it.
+    /// </summary>
+    public Task<StoreCommitResult> ForwardCommitAsync(string leaderApi, Transaction transaction, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         if (token.IsCancellationRequested)
         {
-            return Task.FromCanceled<ulong>(token);
+            return Task.FromCanceled<StoreCommitResult>(token);
         }
 
         var pending = new Pending(transaction);
@@ -249,10 +257,22 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
         switch (outcome.OutcomeCase)
         {
             case ProposeOutcome.OutcomeOneofCase.Version:
-                pending.Completion.TrySetResult(outcome.Version);
+                pending.Completion.TrySetResult(StoreCommitResult.Committed(outcome.Version) with { Kv = outcome.Kv });
+                break;
+            case ProposeOutcome.OutcomeOneofCase.Conflict when outcome.KvFailure is null:
+                pending.Completion.TrySetResult(StoreCommitResult.Rejected(outcome.Conflict));
                 break;
             case ProposeOutcome.OutcomeOneofCase.Conflict:
-                pending.Completion.TrySetException(new StoreConflictException(outcome.Conflict));
+                try
+                {
+                    pending.Completion.TrySetResult(StoreCommitResult.Rejected(outcome.Conflict) with { KvFailure = outcome.KvFailure.ToFailure() });
+                }
+                catch (InvalidOperationException e)
+                {
+                    // A failure code this manager does not know fails this write alone, not the others of the call.
+                    pending.Completion.TrySetException(e);
+                }
+
                 break;
             case ProposeOutcome.OutcomeOneofCase.Retry:
                 pending.Completion.TrySetException(new LeaderUnavailableException($"the leader at {leaderApi} did not take the write: {outcome.Retry}"));
@@ -307,6 +327,6 @@ internal sealed partial class ForwardBatcher : IAsyncDisposable
 
         public int Size { get; } = transaction.CalculateSize();
 
-        public TaskCompletionSource<ulong> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<StoreCommitResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ClusterKit.Manager.Store.Kv;
 using ClusterKit.Proto.Manager.V1;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Grpc.Core;
@@ -41,6 +42,27 @@ internal sealed class LeaderForwarder : ILeaderBatchSender, IDisposable
             // The same codes a single forwarded Propose was retried on.
             throw new LeaderUnavailableException($"forwarding to the leader at {leaderApi} failed: {e.StatusCode}: {e.Status.Detail}", e);
         }
+    }
+
+    /// <summary>A follower's lease keep-alive, passed to the leader: the lease's granted TTL, or its failure.</summary>
+    public async Task<long> KeepAliveAsync(string leaderApi, long leaseId, CancellationToken token)
+    {
+        var client = new StoreService.StoreServiceClient(_channels.GetOrAdd(leaderApi, _channelFactory));
+        KvLeaseKeepAliveResponse response;
+        try
+        {
+            response = await client.KvLeaseKeepAliveAsync(
+                new KvLeaseKeepAliveRequest { Id = leaseId, Forwarded = true },
+                deadline: DateTime.UtcNow + _callTimeout,
+                cancellationToken: token).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted)
+        {
+            // A refresh is idempotent: sending it again to the next leader is always safe.
+            throw new LeaderUnavailableException($"passing a lease keep-alive to the leader at {leaderApi} failed: {e.StatusCode}: {e.Status.Detail}", e);
+        }
+
+        return response.Failure is { } failure ? throw new KvException(failure.ToFailure()) : response.TtlSeconds;
     }
 
     public static async Task<string> ApiAddressAsync(RaftClusterMember member, CancellationToken token)

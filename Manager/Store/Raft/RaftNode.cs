@@ -42,7 +42,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             (payload, context, token) => _cluster.ReplicateAsync(payload, context, token),
             options.GroupCommit,
             loggers.CreateLogger<GroupCommitter>());
-        Store = new RaftStore(cluster, memory, _committer, _batcher, time, options.ProposeTimeout, () => stateMachine.LastAppliedTerm, () => HoldsLeadership);
+        Store = new RaftStore(cluster, memory, _committer, _batcher, time, options.ProposeTimeout, () => stateMachine.LastAppliedTerm, () => HoldsLeadership, forwardKeepAlive: _forwarder.KeepAliveAsync);
         if (options.StuckFollowerAfter > TimeSpan.Zero && onStuck is not null)
         {
             _watchdog = new FollowerWatchdog(

@@ -1,3 +1,4 @@
+using ClusterKit.Manager.Store.Kv;
 using ClusterKit.Proto.Manager.V1;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
@@ -9,7 +10,7 @@ namespace ClusterKit.Manager.Store.Raft;
 /// barrier), writes through Raft, group-committed on the leader and forwarded there from
 /// followers.
 /// </summary>
-public sealed class RaftStore : IStore
+public sealed class RaftStore : IStore, IKvStore
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(500);
@@ -27,10 +28,14 @@ public sealed class RaftStore : IStore
     private readonly Func<long> _lastAppliedTerm;
     private readonly Func<bool> _holdsLeadership;
     private readonly Func<CancellationToken, ValueTask> _raftReadBarrier;
+    private readonly Func<string, long, CancellationToken, Task<long>> _forwardKeepAlive;
 
     /// <param name="raftReadBarrier">DotNext's strong read barrier unless given (tests give one that fails as a busy network does).</param>
-    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, ForwardBatcher forwarder, TimeProvider time, TimeSpan proposeTimeout, Func<long> lastAppliedTerm, Func<bool> holdsLeadership, Func<CancellationToken, ValueTask>? raftReadBarrier = null)
+    /// <param name="forwardKeepAlive">Sends a lease keep-alive to the leader's API (none given: a follower refuses keep-alives).</param>
+    internal RaftStore(IRaftCluster cluster, MemoryStore memory, GroupCommitter committer, ForwardBatcher forwarder, TimeProvider time, TimeSpan proposeTimeout, Func<long> lastAppliedTerm, Func<bool> holdsLeadership, Func<CancellationToken, ValueTask>? raftReadBarrier = null, Func<string, long, CancellationToken, Task<long>>? forwardKeepAlive = null)
     {
+        _forwardKeepAlive = forwardKeepAlive ?? ((api, _, _) => Task.FromException<long>(new LeaderUnavailableException($"this manager cannot pass a lease keep-alive to the leader at {api}")));
+        KvLeases = new KvLeaseClock(time);
         _raftReadBarrier = raftReadBarrier ?? (token => cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token));
         _lastAppliedTerm = lastAppliedTerm;
         _holdsLeadership = holdsLeadership;
@@ -44,6 +49,13 @@ public sealed class RaftStore : IStore
     }
 
     public MemoryStore Memory { get; }
+
+    /// <summary>When leases expire; kept up to date only while this manager leads (the leader's lease loop, ADR 0017).</summary>
+    public KvLeaseClock KvLeases { get; }
+
+    public KvState Current => Memory.State.Kv;
+
+    public KvWatchHub Watches => Memory.KvWatches;
 
     /// <summary>
     /// This manager leads the current term: DotNext makes it the leader and it has applied an entry of this term (its
@@ -152,8 +164,89 @@ public sealed class RaftStore : IStore
     /// by forwarding; retries while there is no leader, for up to the propose timeout.
     /// </summary>
     public async Task<ulong> ProposeAsync(Transaction transaction, CancellationToken token = default)
+        => (await CommitAsync(transaction, token).ConfigureAwait(false)).VersionOrThrow();
+
+    /// <summary>As <see cref="ProposeAsync"/>, but a rejected transaction is a verdict (with a key-value write's result or failure).</summary>
+    public Task<StoreCommitResult> CommitAsync(Transaction transaction, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
+        return OnLeaderAsync(
+            t => _committer.SubmitAsync(transaction, t),
+            (api, t) => _forwarder.ForwardCommitAsync(api, transaction, t),
+            "write",
+            token);
+    }
+
+    public async Task<KvWriteResult> WriteAsync(KvWrite write, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        return KvResultOf(await CommitAsync(new Transaction { Kv = write }, token).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// A key-value write committed from this manager only while it holds the leadership under its leader lease (the
+    /// leader's own lease expiries); never forwarded.
+    /// </summary>
+    /// <exception cref="LeaderUnavailableException">This manager does not hold the leadership now.</exception>
+    public async Task<KvWriteResult> WriteAsLeaderAsync(KvWrite write, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        if (!_holdsLeadership())
+        {
+            throw new LeaderUnavailableException("this manager does not hold the leadership under its leader lease");
+        }
+
+        return KvResultOf(await CommitAsLeaderAsync(new Transaction { Kv = write }, token).ConfigureAwait(false));
+    }
+
+    private static KvWriteResult KvResultOf(StoreCommitResult verdict)
+        => verdict switch
+        {
+            { KvFailure: { } failure } => throw new KvException(failure),
+            { IsCommitted: true, Kv: { } result } => result,
+            _ => throw new InvalidOperationException($"a kv write was {(verdict.IsCommitted ? "committed without its result" : "rejected without a kv failure: " + verdict.Error)}"),
+        };
+
+    public async ValueTask<KvRead> RangeAsync(KvRange request, bool linearizable, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (linearizable)
+        {
+            await ReadBarrierAsync(token).ConfigureAwait(false);
+        }
+
+        var state = Current;
+        return new KvRead(state.Revision, KvReads.Range(state, request));
+    }
+
+    public Task<long> KeepAliveAsync(long leaseId, CancellationToken token = default)
+        => OnLeaderAsync(
+            _ => Task.FromResult(KeepAliveAsLeader(leaseId)),
+            (api, t) => _forwardKeepAlive(api, leaseId, t),
+            "lease keep-alive",
+            token);
+
+    /// <summary>
+    /// A keep-alive on this manager: only while it holds leadership under its leader lease (ADR 0017's rule), so that a
+    /// successor, which starts every lease afresh when it takes over, never sees a refresh it does not count.
+    /// </summary>
+    /// <exception cref="LeaderUnavailableException">This manager does not hold the leadership now.</exception>
+    public long KeepAliveAsLeader(long leaseId)
+    {
+        if (!_holdsLeadership())
+        {
+            throw new LeaderUnavailableException("this manager does not hold the leadership under its leader lease, so it cannot refresh a lease");
+        }
+
+        return KvLeases.KeepAlive(Current, leaseId) ?? throw KvException.LeaseNotFound(leaseId);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="local"/> on the leader, or <paramref name="remote"/> with the leader's API address on a
+    /// follower; retries while there is no leader or it changes, for up to the propose timeout.
+    /// </summary>
+    private async Task<T> OnLeaderAsync<T>(Func<CancellationToken, Task<T>> local, Func<string, CancellationToken, Task<T>> remote, string what, CancellationToken token)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(_proposeTimeout);
         var delay = FirstRetryDelay;
@@ -167,10 +260,10 @@ public sealed class RaftStore : IStore
                 switch (_cluster.Leader)
                 {
                     case { IsRemote: false }:
-                        return (await _committer.SubmitAsync(transaction, deadline.Token).ConfigureAwait(false)).VersionOrThrow();
+                        return await local(deadline.Token).ConfigureAwait(false);
                     case RaftClusterMember leader:
                         var api = await LeaderForwarder.ApiAddressAsync(leader, deadline.Token).ConfigureAwait(false);
-                        return await _forwarder.ForwardAsync(api, transaction, deadline.Token).ConfigureAwait(false);
+                        return await remote(api, deadline.Token).ConfigureAwait(false);
                     default:
                         last = new LeaderUnavailableException("no leader is elected");
                         break;
@@ -187,7 +280,7 @@ public sealed class RaftStore : IStore
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
             {
-                throw TimedOut(last);
+                throw TimedOut(what, last);
             }
 
             bool newLeader;
@@ -197,7 +290,7 @@ public sealed class RaftStore : IStore
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
             {
-                throw TimedOut(last);
+                throw TimedOut(what, last);
             }
 
             // A new leader starts a new back-off: its first moments (no-op entry, API connection) may still refuse.
@@ -207,20 +300,17 @@ public sealed class RaftStore : IStore
 
     /// <summary>A forwarded write: only the leader takes it, so forwards never loop.</summary>
     public async Task<ulong> ProposeAsLeaderAsync(Transaction transaction, CancellationToken token = default)
+        => (await CommitAsLeaderAsync(transaction, token).ConfigureAwait(false)).VersionOrThrow();
+
+    /// <summary>As <see cref="ProposeAsLeaderAsync"/>, but a rejected transaction is a verdict (with a key-value write's result or failure).</summary>
+    public Task<StoreCommitResult> CommitAsLeaderAsync(Transaction transaction, CancellationToken token = default)
     {
         if (!LeadsByRaft)
         {
             throw new LeaderUnavailableException("this manager is no longer the leader");
         }
 
-        try
-        {
-            return (await _committer.SubmitAsync(transaction, token).ConfigureAwait(false)).VersionOrThrow();
-        }
-        catch (NotLeaderException e)
-        {
-            throw new LeaderUnavailableException("this manager lost the leadership before the write was appended", e);
-        }
+        return VerdictAsLeaderAsync(_committer.SubmitAsync(transaction, token));
     }
 
     /// <summary>
@@ -229,21 +319,21 @@ public sealed class RaftStore : IStore
     /// <see cref="LeaderUnavailableException"/> when this manager is not the leader; a verdict task
     /// fails with it when leadership was lost before its entry was appended.
     /// </summary>
-    public IReadOnlyList<Task<ulong>> ProposeBatchAsLeader(IReadOnlyList<Transaction> transactions, CancellationToken token = default)
+    public IReadOnlyList<Task<StoreCommitResult>> ProposeBatchAsLeader(IReadOnlyList<Transaction> transactions, CancellationToken token = default)
     {
         if (!LeadsByRaft)
         {
             throw new LeaderUnavailableException("this manager is no longer the leader");
         }
 
-        return [.. _committer.SubmitGroup(transactions, token).Select(VersionAsLeaderAsync)];
+        return [.. _committer.SubmitGroup(transactions, token).Select(VerdictAsLeaderAsync)];
     }
 
-    private static async Task<ulong> VersionAsLeaderAsync(Task<StoreCommitResult> verdict)
+    private static async Task<StoreCommitResult> VerdictAsLeaderAsync(Task<StoreCommitResult> verdict)
     {
         try
         {
-            return (await verdict.ConfigureAwait(false)).VersionOrThrow();
+            return await verdict.ConfigureAwait(false);
         }
         catch (NotLeaderException e)
         {
@@ -267,6 +357,6 @@ public sealed class RaftStore : IStore
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private LeaderUnavailableException TimedOut(Exception? last)
-        => new($"no leader committed the write within {_proposeTimeout.TotalSeconds:0.#} s: {last?.Message ?? "no answer"}", last!);
+    private LeaderUnavailableException TimedOut(string what, Exception? last)
+        => new($"no leader {(what == "write" ? "committed the write" : "answered the " + what)} within {_proposeTimeout.TotalSeconds:0.#} s: {last?.Message ?? "no answer"}", last!);
 }
