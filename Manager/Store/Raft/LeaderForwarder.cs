@@ -28,41 +28,39 @@ internal sealed class LeaderForwarder : ILeaderBatchSender, IDisposable
 
     public async Task<IReadOnlyList<ProposeOutcome>> SendAsync(string leaderApi, IReadOnlyList<Transaction> transactions, CancellationToken token)
     {
-        var client = new StoreService.StoreServiceClient(_channels.GetOrAdd(leaderApi, _channelFactory));
-        try
-        {
-            var response = await client.ProposeBatchAsync(
-                new ProposeBatchRequest { Transactions = { transactions } },
-                deadline: DateTime.UtcNow + _callTimeout,
-                cancellationToken: token).ConfigureAwait(false);
-            return response.Outcomes;
-        }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted)
-        {
-            // The same codes a single forwarded Propose was retried on.
-            throw new LeaderUnavailableException($"forwarding to the leader at {leaderApi} failed: {e.StatusCode}: {e.Status.Detail}", e);
-        }
+        var response = await CallLeaderAsync(
+            leaderApi,
+            "forwarding",
+            (client, deadline) => client.ProposeBatchAsync(new ProposeBatchRequest { Transactions = { transactions } }, deadline: deadline, cancellationToken: token)).ConfigureAwait(false);
+        return response.Outcomes;
     }
 
     /// <summary>A follower's lease keep-alive, passed to the leader: the lease's granted TTL, or its failure.</summary>
     public async Task<long> KeepAliveAsync(string leaderApi, long leaseId, CancellationToken token)
     {
+        // A refresh is idempotent: sending it again to the next leader is always safe.
+        var response = await CallLeaderAsync(
+            leaderApi,
+            "passing a lease keep-alive",
+            (client, deadline) => client.KvLeaseKeepAliveAsync(new KvLeaseKeepAliveRequest { Id = leaseId, Forwarded = true }, deadline: deadline, cancellationToken: token)).ConfigureAwait(false);
+        return response.Failure is { } failure ? throw new KvException(failure.ToFailure()) : response.TtlSeconds;
+    }
+
+    /// <summary>
+    /// One call to the leader's store API within the call timeout. A call the leader did not take (unavailable, timed
+    /// out, aborted) throws <see cref="LeaderUnavailableException"/>, so that it is sent again to the next leader.
+    /// </summary>
+    private async Task<TResponse> CallLeaderAsync<TResponse>(string leaderApi, string what, Func<StoreService.StoreServiceClient, DateTime, AsyncUnaryCall<TResponse>> call)
+    {
         var client = new StoreService.StoreServiceClient(_channels.GetOrAdd(leaderApi, _channelFactory));
-        KvLeaseKeepAliveResponse response;
         try
         {
-            response = await client.KvLeaseKeepAliveAsync(
-                new KvLeaseKeepAliveRequest { Id = leaseId, Forwarded = true },
-                deadline: DateTime.UtcNow + _callTimeout,
-                cancellationToken: token).ConfigureAwait(false);
+            return await call(client, DateTime.UtcNow + _callTimeout).ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted)
         {
-            // A refresh is idempotent: sending it again to the next leader is always safe.
-            throw new LeaderUnavailableException($"passing a lease keep-alive to the leader at {leaderApi} failed: {e.StatusCode}: {e.Status.Detail}", e);
+            throw new LeaderUnavailableException($"{what} to the leader at {leaderApi} failed: {e.StatusCode}: {e.Status.Detail}", e);
         }
-
-        return response.Failure is { } failure ? throw new KvException(failure.ToFailure()) : response.TtlSeconds;
     }
 
     public static async Task<string> ApiAddressAsync(RaftClusterMember member, CancellationToken token)
