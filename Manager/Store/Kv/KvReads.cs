@@ -47,12 +47,11 @@ public static class KvReads
             return result;
         }
 
-        Sort(matched, request.SortOrder, request.SortTarget);
         var take = request.Limit > 0 && matched.Count > request.Limit ? (int)request.Limit : matched.Count;
         result.More = take < matched.Count;
-        for (var i = 0; i < take; i++)
+        foreach (var (key, record) in Sorted(matched, request.SortOrder, request.SortTarget).Take(take))
         {
-            result.Kvs.Add(matched[i].Record.ToKeyValue(matched[i].Key, request.KeysOnly));
+            result.Kvs.Add(record.ToKeyValue(key, request.KeysOnly));
         }
 
         return result;
@@ -82,12 +81,13 @@ public static class KvReads
             && (r.MinCreateRevision == 0 || k.CreateRevision >= r.MinCreateRevision)
             && (r.MaxCreateRevision == 0 || k.CreateRevision <= r.MaxCreateRevision);
 
-    // Keys come in key order; other orders are a stable sort (ties stay in key order), as etcd's.
-    private static void Sort(List<(ByteString Key, KeyRecord Record)> kvs, KvSortOrder order, KvSortTarget target)
+    // Keys come in key order; other orders are a stable sort (ties stay in key order), as etcd's. Sorted lazily, so
+    // that a limit sorts only as far as it takes.
+    private static IEnumerable<(ByteString Key, KeyRecord Record)> Sorted(List<(ByteString Key, KeyRecord Record)> kvs, KvSortOrder order, KvSortTarget target)
     {
         if (order == KvSortOrder.None && target == KvSortTarget.Key)
         {
-            return;
+            return kvs;
         }
 
         Comparison<(ByteString Key, KeyRecord Record)> compare = target switch
@@ -98,9 +98,7 @@ public static class KvReads
             KvSortTarget.Value => static (a, b) => KvKeyComparer.Instance.Compare(a.Record.Value, b.Record.Value),
             _ => static (a, b) => KvKeyComparer.Instance.Compare(a.Key, b.Key),
         };
-        var sign = order == KvSortOrder.Descend ? -1 : 1;
-        var sorted = kvs.OrderBy(kv => kv, Comparer<(ByteString Key, KeyRecord Record)>.Create((a, b) => sign * compare(a, b))).ToList();
-        kvs.Clear();
-        kvs.AddRange(sorted);
+        var comparer = Comparer<(ByteString Key, KeyRecord Record)>.Create(compare);
+        return order == KvSortOrder.Descend ? kvs.OrderByDescending(kv => kv, comparer) : kvs.OrderBy(kv => kv, comparer);
     }
 }
