@@ -1,3 +1,5 @@
+using Google.Protobuf;
+
 namespace ClusterKit.Manager.Store.Kv;
 
 /// <summary>
@@ -9,7 +11,7 @@ internal static class KvCompaction
 {
     public static KvState Compact(KvState state, long revision)
     {
-        var next = state;
+        var changes = new List<(ByteString Key, KeyHistory? History)>();
         foreach (var (key, history) in state.KeysIn(KvKeyRange.All))
         {
             var first = history.FirstAtOrAfter(revision);
@@ -19,11 +21,9 @@ internal static class KvCompaction
                 continue;
             }
 
-            next = keepFrom == history.Records.Count
-                ? next.WithoutKey(key)
-                : next.WithHistory(key, new KeyHistory(history.Records.RemoveRange(0, keepFrom)));
+            changes.Add((key, keepFrom == history.Records.Count ? null : new KeyHistory(history.Records.RemoveRange(0, keepFrom))));
         }
 
-        return next.WithRevisions(state.Revision, revision);
+        return state.WithHistories(changes).WithRevisions(state.Revision, revision);
     }
 }

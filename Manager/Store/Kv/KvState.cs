@@ -100,8 +100,34 @@ public sealed class KvState
     internal KvState WithHistory(ByteString key, KeyHistory history)
         => new(Revision, CompactRevision, _keys.ContainsKey(key) ? _order : _order.Add(key), _keys.SetItem(key, history), _leases);
 
-    internal KvState WithoutKey(ByteString key)
-        => new(Revision, CompactRevision, _order.Remove(key), _keys.Remove(key), _leases);
+    /// <summary>
+    /// Many keys' histories replaced at once (null: the key goes), each index copied once rather than once per key.
+    /// </summary>
+    internal KvState WithHistories(IReadOnlyList<(ByteString Key, KeyHistory? History)> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return this;
+        }
+
+        var order = _order.ToBuilder();
+        var keys = _keys.ToBuilder();
+        foreach (var (key, history) in changes)
+        {
+            if (history is null)
+            {
+                order.Remove(key);
+                keys.Remove(key);
+            }
+            else
+            {
+                order.Add(key);
+                keys[key] = history;
+            }
+        }
+
+        return new(Revision, CompactRevision, order.ToImmutable(), keys.ToImmutable(), _leases);
+    }
 
     internal KvState WithLease(KvLeaseInfo lease) => new(Revision, CompactRevision, _order, _keys, _leases.SetItem(lease.Id, lease));
 
