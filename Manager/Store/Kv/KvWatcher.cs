@@ -142,7 +142,7 @@ public sealed class KvWatcher : IDisposable
                 return;
             }
 
-            var wanted = Filter(events.Where(e => _range.Contains(e.Key)));
+            var wanted = Filter(events);
             if (wanted.Count > 0 && _queue.Count >= _hub.MaxQueued)
             {
                 // Too far behind to queue more: read this and what follows from history later, never hold up the commit.
@@ -172,20 +172,22 @@ public sealed class KvWatcher : IDisposable
         }
     }
 
-    private List<KvEvent> Filter(IEnumerable<KvEvent> events)
+    // Runs for every watcher on every commit: no list unless an event is wanted.
+    private IReadOnlyList<KvEvent> Filter(IReadOnlyList<KvEvent> events)
     {
-        var wanted = new List<KvEvent>();
-        foreach (var e in events)
+        List<KvEvent>? wanted = null;
+        for (var i = 0; i < events.Count; i++)
         {
-            if ((e.Type == KvEventType.Put && Request.NoPut) || (e.Type == KvEventType.Delete && Request.NoDelete))
+            var e = events[i];
+            if (!_range.Contains(e.Key) || (e.Type == KvEventType.Put && Request.NoPut) || (e.Type == KvEventType.Delete && Request.NoDelete))
             {
                 continue;
             }
 
-            wanted.Add(Request.PrevKv ? e : e with { Previous = null });
+            (wanted ??= []).Add(Request.PrevKv ? e : e with { Previous = null });
         }
 
-        return wanted;
+        return wanted ?? (IReadOnlyList<KvEvent>)[];
     }
 
     private void Ring() => _doorbell.Writer.TryWrite(true);
