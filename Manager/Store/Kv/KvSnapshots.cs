@@ -29,6 +29,10 @@ internal static class KvSnapshots
         }
 
         string Where(string what) => $"snapshot of the key-value store at revision {snapshot.Revision}: {what}";
+
+        // Shown only when a key is refused: a snapshot's load does not describe every key it loads.
+        string AtKey(ByteString key, string what) => Where($"{KvKeyText.Show(key)} {what}");
+
         if (snapshot.Revision < 1 || snapshot.CompactRevision < 0 || snapshot.CompactRevision > snapshot.Revision)
         {
             throw new InvalidStoreObjectException(Where($"compact revision {snapshot.CompactRevision} must lie in 0..{snapshot.Revision}, and the revision be at least 1"));
@@ -39,15 +43,14 @@ internal static class KvSnapshots
         ByteString? last = null;
         foreach (var key in snapshot.Keys)
         {
-            var shown = KvKeyText.Show(key.Key);
             if (key.Key.IsEmpty || (last is not null && KvKeyComparer.Instance.Compare(last, key.Key) >= 0))
             {
-                throw new InvalidStoreObjectException(Where($"{shown} is empty or out of byte order"));
+                throw new InvalidStoreObjectException(AtKey(key.Key, "is empty or out of byte order"));
             }
 
             if (key.Records.Count == 0)
             {
-                throw new InvalidStoreObjectException(Where($"{shown} has no records"));
+                throw new InvalidStoreObjectException(AtKey(key.Key, "has no records"));
             }
 
             long previous = 0;
@@ -55,7 +58,7 @@ internal static class KvSnapshots
             {
                 if (record.ModRevision <= previous || record.ModRevision > snapshot.Revision)
                 {
-                    throw new InvalidStoreObjectException(Where($"{shown} has a record at revision {record.ModRevision}, out of order or after the snapshot"));
+                    throw new InvalidStoreObjectException(AtKey(key.Key, $"has a record at revision {record.ModRevision}, out of order or after the snapshot"));
                 }
 
                 previous = record.ModRevision;
@@ -66,7 +69,7 @@ internal static class KvSnapshots
             {
                 if (!leaseKeys.TryGetValue(live.Lease, out var attached))
                 {
-                    throw new InvalidStoreObjectException(Where($"{shown} is attached to lease {live.Lease:x}, which the snapshot does not hold"));
+                    throw new InvalidStoreObjectException(AtKey(key.Key, $"is attached to lease {live.Lease:x}, which the snapshot does not hold"));
                 }
 
                 attached.Add(key.Key);
