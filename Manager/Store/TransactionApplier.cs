@@ -11,12 +11,11 @@ namespace ClusterKit.Manager.Store;
 /// </summary>
 internal static class TransactionApplier
 {
-    /// <summary>Returns null and the next state, or the reason the transaction was rejected.</summary>
-    public static string? TryApply(StoreState state, Transaction transaction, ulong version, out StoreState next, List<StoreEvent>? changes)
-        => TryApply(state, transaction, version, out next, changes, kv: null);
-
-    /// <summary>As above; a key-value write's result or failure goes to <paramref name="kv"/> (ADR 0017).</summary>
-    public static string? TryApply(StoreState state, Transaction transaction, ulong version, out StoreState next, List<StoreEvent>? changes, KvApplyOutcome? kv)
+    /// <summary>
+    /// Returns null and the next state, or the reason the transaction was rejected; a key-value write's result or
+    /// failure goes to <paramref name="kv"/> when given (ADR 0017).
+    /// </summary>
+    public static string? TryApply(StoreState state, Transaction transaction, ulong version, out StoreState next, List<StoreEvent>? changes, KvApplyOutcome? kv = null)
     {
         next = state;
         if (transaction.Kv is not null)
