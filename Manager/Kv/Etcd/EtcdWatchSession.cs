@@ -12,7 +12,6 @@ namespace ClusterKit.Manager.Kv.Etcd;
 internal sealed class EtcdWatchSession : IAsyncDisposable
 {
     private const string DuplicateId = "mvcc: duplicate watch ID provided on the WatchStream";
-    private const string Compacted = "mvcc: required revision has been compacted";
 
     private readonly IKvBackend _backend;
     private readonly CancellationTokenSource _stop;
@@ -162,7 +161,7 @@ internal sealed class EtcdWatchSession : IAsyncDisposable
             if (response.Canceled)
             {
                 // etcd reports a compacted start by compact_revision alone: no reason, no revision in the header.
-                var reason = response.CancelReason == Compacted ? string.Empty : response.CancelReason!;
+                var reason = response.CompactRevision != 0 ? string.Empty : response.CancelReason!;
                 lock (_gate)
                 {
                     _watchers.Remove(id);
