@@ -149,42 +149,40 @@ public sealed class ReferenceEtcdMember : IAsyncDisposable
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var health = new Uri(ClientUrl + "/health");
-        while (true)
+        try
         {
-            if (_process is not { HasExited: false })
-            {
-                throw new InvalidOperationException($"etcd member {Name} exited with {_process?.ExitCode}: {Log()}");
-            }
-
-            try
-            {
-                var body = await http.GetStringAsync(health, cancellationToken);
-                if (body.Contains("\"health\":\"true\"", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // One slow answer while the cluster elects a leader.
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"etcd member {Name} was not healthy on {ClientUrl} in time: {Log()}");
-            }
-
-            try
+            while (!await IsHealthyAsync(http, health, cancellationToken))
             {
                 await Task.Delay(HealthPoll, cancellationToken);
             }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"etcd member {Name} was not healthy on {ClientUrl} in time: {Log()}");
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"etcd member {Name} was not healthy on {ClientUrl} in time: {Log()}");
+        }
+    }
+
+    private async Task<bool> IsHealthyAsync(HttpClient http, Uri health, CancellationToken cancellationToken)
+    {
+        if (_process is not { HasExited: false })
+        {
+            throw new InvalidOperationException($"etcd member {Name} exited with {_process?.ExitCode}: {Log()}");
+        }
+
+        try
+        {
+            var body = await http.GetStringAsync(health, cancellationToken);
+            return body.Contains("\"health\":\"true\"", StringComparison.Ordinal);
+        }
+        catch (HttpRequestException)
+        {
+            // Not listening yet.
+            return false;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // One slow answer while the cluster elects a leader.
+            return false;
         }
     }
 }

@@ -2,6 +2,7 @@ using ClusterKit.Manager.Store.Kv;
 using ClusterKit.Proto.Etcd.Mvcc;
 using ClusterKit.Proto.Etcd.Rpc;
 using ClusterKit.Proto.Manager.V1;
+using Google.Protobuf;
 
 namespace ClusterKit.Manager.Kv.Etcd;
 
@@ -49,11 +50,12 @@ internal static class EtcdResponses
         return response;
     }
 
+    // Per event and watcher: the records straight to etcd's KeyValue, not through the store's KvKeyValue first.
     public static Event Event(KvEvent e) => new()
     {
         Type = e.Type == KvEventType.Put ? Proto.Etcd.Mvcc.Event.Types.EventType.Put : Proto.Etcd.Mvcc.Event.Types.EventType.Delete,
-        Kv = KeyValue(e.ToKeyValue()),
-        PrevKv = e.PreviousKeyValue() is { } previous ? KeyValue(previous) : null,
+        Kv = KeyValue(e.Key, e.Record),
+        PrevKv = e.Previous is { } previous ? KeyValue(e.Key, previous) : null,
     };
 
     private static TxnResponse Txn(KvTxnResult result, ResponseHeader header, long before, long after, ref bool changed)
@@ -84,6 +86,16 @@ internal static class EtcdResponses
 
         return response;
     }
+
+    private static KeyValue KeyValue(ByteString key, KeyRecord record) => new()
+    {
+        Key = key,
+        CreateRevision = record.CreateRevision,
+        ModRevision = record.ModRevision,
+        Version = record.Version,
+        Value = record.Value,
+        Lease = record.Lease,
+    };
 
     private static ResponseHeader Revision(long revision) => new() { Revision = revision };
 

@@ -12,7 +12,6 @@ namespace ClusterKit.Manager.Kv.Etcd;
 internal sealed class EtcdWatchSession : IAsyncDisposable
 {
     private const string DuplicateId = "mvcc: duplicate watch ID provided on the WatchStream";
-    private const string Compacted = "mvcc: required revision has been compacted";
 
     private readonly IKvBackend _backend;
     private readonly CancellationTokenSource _stop;
@@ -80,11 +79,6 @@ internal sealed class EtcdWatchSession : IAsyncDisposable
 
         _out.Writer.TryComplete();
         await Task.WhenAll([.. pumps.Select(p => p.Task), _writer, _progress]).ContinueWith(static _ => { }, TaskScheduler.Default);
-        foreach (var pump in pumps)
-        {
-            pump.Stop.Dispose();
-        }
-
         _stop.Dispose();
     }
 
@@ -124,8 +118,7 @@ internal sealed class EtcdWatchSession : IAsyncDisposable
         {
             // Created first, then the pump: nothing of this watcher can overtake its `created`.
             Send(new WatchResponse { Header = header, WatchId = id, Created = true });
-            var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            _watchers[id] = new Pump(watcher, stop, PumpAsync(id, watcher, stop.Token));
+            _watchers[id] = new Pump(watcher, PumpAsync(id, watcher, _stop.Token));
         }
     }
 
@@ -139,7 +132,7 @@ internal sealed class EtcdWatchSession : IAsyncDisposable
         return _nextId++;
     }
 
-    // An unknown id is ignored, as etcd's stream does.
+    // An unknown id is ignored, as etcd's stream does. Disposing the watcher ends its pump (its read returns null).
     private async Task CancelAsync(long id)
     {
         Pump? pump;
@@ -156,9 +149,7 @@ internal sealed class EtcdWatchSession : IAsyncDisposable
             return;
         }
 
-        await pump.Stop.CancelAsync();
         await pump.Task.ContinueWith(static _ => { }, TaskScheduler.Default);
-        pump.Stop.Dispose();
         Send(new WatchResponse { Header = await CurrentAsync(), WatchId = id, Canceled = true });
     }
 
@@ -170,7 +161,7 @@ internal sealed class EtcdWatchSession : IAsyncDisposable
             if (response.Canceled)
             {
                 // etcd reports a compacted start by compact_revision alone: no reason, no revision in the header.
-                var reason = response.CancelReason == Compacted ? string.Empty : response.CancelReason!;
+                var reason = response.CompactRevision != 0 ? string.Empty : response.CancelReason!;
                 lock (_gate)
                 {
                     _watchers.Remove(id);
@@ -229,5 +220,5 @@ internal sealed class EtcdWatchSession : IAsyncDisposable
 
     private Task<ResponseHeader> CurrentAsync() => EtcdHeaders.CurrentAsync(_backend, _stop.Token);
 
-    private sealed record Pump(KvWatcher Watcher, CancellationTokenSource Stop, Task Task);
+    private sealed record Pump(KvWatcher Watcher, Task Task);
 }
