@@ -61,8 +61,11 @@ public sealed class KvException : Exception
 
     public KvErrorCode Code => Failure.Code;
 
+    /// <summary>etcd's text for a revision below the compact revision (also a watcher's cancel reason).</summary>
+    public const string CompactedMessage = "mvcc: required revision has been compacted";
+
     public static KvException Compacted(long compactRevision)
-        => new(KvErrorCode.Compacted, "mvcc: required revision has been compacted", compactRevision);
+        => new(KvErrorCode.Compacted, CompactedMessage, compactRevision);
 
     public static KvException Future()
         => new(KvErrorCode.FutureRevision, "mvcc: required revision is a future revision");

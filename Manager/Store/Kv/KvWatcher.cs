@@ -52,7 +52,7 @@ public sealed class KvWatcher : IDisposable
                 if (_next < _latest.CompactRevision)
                 {
                     _ended = true;
-                    return new KvWatchResponse(Id, _latest.Revision, [], "mvcc: required revision has been compacted", _latest.CompactRevision);
+                    return new KvWatchResponse(Id, _latest.Revision, [], KvException.CompactedMessage, _latest.CompactRevision);
                 }
 
                 (latest, next) = (_latest, _next);
