@@ -20,7 +20,7 @@ internal sealed class EtcdMaintenanceService(IKvBackend backend) : Maintenance.M
         var size = KvSize.Estimate(state);
         return new StatusResponse
         {
-            Header = EtcdHeaders.At(backend, state.Revision),
+            Header = EtcdHeaders.At(status, state.Revision),
             Version = EtcdApiVersion,
             DbSize = size,
             DbSizeInUse = size,
@@ -39,7 +39,7 @@ internal sealed class EtcdClusterService(IKvBackend backend) : Cluster.ClusterBa
     public override Task<MemberListResponse> MemberList(MemberListRequest request, ServerCallContext context)
     {
         var status = backend.Status();
-        var response = new MemberListResponse { Header = EtcdHeaders.At(backend, 0) };
+        var response = new MemberListResponse { Header = EtcdHeaders.At(status, 0) };
         foreach (var m in status.Members)
         {
             var member = new Member { ID = m.Id, Name = m.Name };
